@@ -1,0 +1,205 @@
+//! Every request resolves once, here, to a `Principal` or a refusal with a reason code.
+
+use super::credential::{CredentialKind, MalformedCredential, RawCredential};
+use super::jwt::{TokenError, TokenKind};
+use super::Authenticator;
+use crate::domain::{AccountId, ApiKeyId, ApiKeyType, EnvironmentId, Operation, Role, Timestamp, UserId};
+use crate::store::{CredentialRef, StoreError};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use std::future::{ready, Ready};
+
+/// Who is calling, after the credential was checked against the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The account the caller belongs to.
+    pub account_id: AccountId,
+    /// What kind of caller this is.
+    pub kind: PrincipalKind,
+    /// The id of the credential presented (a key, PAT or token parent), for audit.
+    pub credential_id: String,
+    /// When the presented credential stops working, if it does.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// The kinds of caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrincipalKind {
+    /// A team member, through a login token.
+    User {
+        /// The user.
+        id: UserId,
+        /// Their role now (re-read on every request).
+        role: Role,
+    },
+    /// An environment API key, or a token minted from one.
+    Environment {
+        /// The key.
+        key_id: ApiKeyId,
+        /// Its environment.
+        environment_id: EnvironmentId,
+        /// Secret or publishable.
+        key_type: ApiKeyType,
+        /// The allow-list (publishable keys).
+        operations: Vec<Operation>,
+    },
+}
+
+impl Principal {
+    /// The id to record as an event's actor: a user or key id, never a raw credential.
+    pub fn actor_id(&self) -> String {
+        match &self.kind {
+            PrincipalKind::User { id, .. } => id.to_string(),
+            PrincipalKind::Environment { key_id, .. } => key_id.to_string(),
+        }
+    }
+
+    /// The environment an environment-bound caller is limited to.
+    pub fn environment(&self) -> Option<&EnvironmentId> {
+        match &self.kind {
+            PrincipalKind::Environment { environment_id, .. } => Some(environment_id),
+            PrincipalKind::User { .. } => None,
+        }
+    }
+}
+
+/// Why a credential was refused. The reason code goes in the 401 body's `key`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    /// No credential was sent.
+    #[error("no credential was presented; send Authorization: Bearer <key or token>")]
+    Missing,
+    /// Bad prefix, shape, checksum or token signature.
+    #[error("the credential is malformed: {0}")]
+    Malformed(String),
+    /// Well formed, but no such credential exists.
+    #[error("the credential is not known to this server")]
+    Unknown,
+    /// The access token's lifetime is over.
+    #[error("the access token has expired")]
+    Expired,
+    /// The credential, or the one the token was minted from, was deleted.
+    #[error("the credential was revoked")]
+    Revoked,
+    /// The key was rotated and its grace period has ended.
+    #[error("the key was rotated and its grace period has ended")]
+    RotatedGraceEnded,
+    /// The store could not be read.
+    #[error("the credential could not be checked")]
+    Unavailable,
+}
+
+impl AuthFailure {
+    /// The machine-readable reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed(_) => "malformed",
+            Self::Unknown => "unknown",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::RotatedGraceEnded => "rotated-grace-ended",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl From<StoreError> for AuthFailure {
+    fn from(e: StoreError) -> Self {
+        log::error!("credential lookup failed: {e}");
+        Self::Unavailable
+    }
+}
+
+impl Authenticator {
+    /// Finds the credential in a request: `Authorization: Bearer …`, else the API-key header.
+    pub fn presented(&self, req: &HttpRequest) -> Result<String, AuthFailure> {
+        if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+            let text = value
+                .to_str()
+                .map_err(|_| AuthFailure::Malformed("the Authorization header is not ASCII".into()))?;
+            let (scheme, token) = text
+                .split_once(' ')
+                .ok_or_else(|| AuthFailure::Malformed("expected Authorization: Bearer <credential>".into()))?;
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                return Err(AuthFailure::Malformed("only the Bearer scheme is supported".into()));
+            }
+            return Ok(token.trim().to_owned());
+        }
+        if let Some(value) = req.headers().get(self.api_key_header()) {
+            let text = value
+                .to_str()
+                .map_err(|_| AuthFailure::Malformed("the API key header is not ASCII".into()))?;
+            return Ok(text.trim().to_owned());
+        }
+        Err(AuthFailure::Missing)
+    }
+
+    /// Resolves a presented credential to a principal, or says why not.
+    pub fn authenticate(&self, presented: &str) -> Result<Principal, AuthFailure> {
+        if presented.starts_with("eyJ") {
+            return self.authenticate_token(presented);
+        }
+        let raw = RawCredential::parse(presented).map_err(|e: MalformedCredential| AuthFailure::Malformed(e.to_string()))?;
+        match (raw.kind(), self.store.credential_by_digest(&raw.digest())?) {
+            (CredentialKind::SecretKey | CredentialKind::PublishableKey, Some(CredentialRef::ApiKey(id))) => {
+                self.key_principal(&id, &raw.digest())
+            }
+            _ => Err(AuthFailure::Unknown),
+        }
+    }
+
+    fn key_principal(&self, id: &ApiKeyId, digest: &[u8; 32]) -> Result<Principal, AuthFailure> {
+        let key = self.store.api_key(id)?.ok_or(AuthFailure::Revoked)?;
+        if !super::crypto::constant_time_eq(&key.digest, digest) {
+            return Err(AuthFailure::Unknown);
+        }
+        if !key.is_active_at(self.clock.now()) {
+            return Err(AuthFailure::RotatedGraceEnded);
+        }
+        Ok(Principal {
+            account_id: key.account_id,
+            credential_id: key.id.to_string(),
+            expires_at: key.expires_at,
+            kind: PrincipalKind::Environment {
+                key_id: key.id,
+                environment_id: key.environment_id,
+                key_type: key.key_type,
+                operations: key.operations,
+            },
+        })
+    }
+
+    fn authenticate_token(&self, token: &str) -> Result<Principal, AuthFailure> {
+        let claims = self.signer.verify(token, self.clock.now()).map_err(|e| match e {
+            TokenError::Expired => AuthFailure::Expired,
+            other => AuthFailure::Malformed(other.to_string()),
+        })?;
+        let expires_at = Some(Timestamp::from_unix_seconds(claims.exp));
+        match claims.knd {
+            TokenKind::User => {
+                let id = UserId::parse(&claims.sub).map_err(|_| AuthFailure::Malformed("bad subject".into()))?;
+                let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;
+                Ok(Principal {
+                    account_id: user.account_id,
+                    credential_id: claims.par,
+                    expires_at,
+                    kind: PrincipalKind::User { id: user.id, role: user.role },
+                })
+            }
+            _ => Err(AuthFailure::Malformed("this token kind is not accepted here".into())),
+        }
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = AuthFailure;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(auth) = req.app_data::<web::Data<Authenticator>>() else {
+            log::error!("the Authenticator is not registered as app data");
+            return ready(Err(AuthFailure::Unavailable));
+        };
+        ready(auth.presented(req).and_then(|p| auth.authenticate(&p)))
+    }
+}

@@ -1,0 +1,374 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `LATCHKEY_<SECTION>__<KEY>`
+//! environment variables. Unknown keys and values of the wrong type stop startup, naming the key.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Every setting. `config.toml` at the top of the repository documents each one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// HTTP server settings.
+    pub server: ServerConfig,
+    /// Where data lives.
+    pub storage: StorageConfig,
+    /// First-start account and Administrator.
+    pub bootstrap: BootstrapConfig,
+    /// Keys, hashing and token lifetimes.
+    pub security: SecurityConfig,
+    /// Sizes and counts.
+    pub limits: LimitsConfig,
+    /// Development conveniences.
+    pub dev: DevConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// The URL clients use to reach this server; empty means `http://<bind>`.
+    pub public_url: String,
+    /// Worker threads; 0 means one per available core.
+    pub workers: i64,
+    /// The extra header that may carry a secret key.
+    pub api_key_header: String,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_seconds: i64,
+    /// Seconds a client has to send a request's headers before the connection is cut.
+    pub client_request_timeout_seconds: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            workers: 0,
+            api_key_header: "x-api-key".into(),
+            shutdown_timeout_seconds: 10,
+            client_request_timeout_seconds: 10,
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// The data directory.
+    pub data_dir: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: "./data".into(),
+        }
+    }
+}
+
+/// `[bootstrap]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapConfig {
+    /// The first Administrator's email.
+    pub admin_email: String,
+    /// The first Administrator's password; empty means generate one and print it once.
+    pub admin_password: String,
+    /// The account's display name.
+    pub account_name: String,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        Self {
+            admin_email: "admin@example.com".into(),
+            admin_password: String::new(),
+            account_name: "Latchkey".into(),
+        }
+    }
+}
+
+/// `[security]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// The master key as 32 bytes of base64; overrides `master_key_file` when set.
+    pub master_key: String,
+    /// File holding the master key; created with mode 0600 on first start when missing.
+    pub master_key_file: String,
+    /// PBKDF2-HMAC-SHA256 iterations for new password hashes.
+    pub pbkdf2_iterations: i64,
+    /// Password hashes computed at once.
+    pub password_concurrency: i64,
+    /// Lifetime of user, client and publishable-key access tokens, in seconds.
+    pub access_token_ttl_seconds: i64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            master_key: String::new(),
+            master_key_file: "./latchkey.key".into(),
+            pbkdf2_iterations: 600_000,
+            password_concurrency: 2,
+            access_token_ttl_seconds: 86_400,
+        }
+    }
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: i64,
+    /// Largest `pageSize`.
+    pub max_page_size: i64,
+    /// Keys an environment may hold, expiring ones included.
+    pub keys_per_environment: i64,
+    /// Environments an account may hold.
+    pub environments: i64,
+    /// Longest grace a timed rotation may give the old key, in seconds.
+    pub max_rotation_grace_seconds: i64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1_048_576,
+            max_page_size: 100,
+            keys_per_environment: 50,
+            environments: 100,
+            max_rotation_grace_seconds: 30 * 86_400,
+        }
+    }
+}
+
+/// `[dev]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevConfig {
+    /// Allows Administrators to move the server clock forward (`POST /v1/latchkey/clock`).
+    pub clock_control: bool,
+}
+
+/// Why configuration was refused; the message names the key and what is expected.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Defaults, overlaid with the file at `path` (if any) and then `LATCHKEY_…` variables from `env`.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let mut merged = defaults.clone();
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            let file: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{} is not valid TOML: {e}", path.display())))?;
+            overlay_file(&defaults, &mut merged, file)?;
+        }
+        for (name, value) in env {
+            if let Some(rest) = name.strip_prefix("LATCHKEY_") {
+                overlay_env(&defaults, &mut merged, &name, rest, &value)?;
+            }
+        }
+        let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let positive = |key: &str, v: i64| {
+            if v < 1 {
+                Err(ConfigError(format!("{key} must be at least 1, got {v}")))
+            } else {
+                Ok(())
+            }
+        };
+        self.server
+            .bind
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| ConfigError(format!("server.bind must be an address such as 127.0.0.1:8080, got '{}'", self.server.bind)))?;
+        if self.server.workers < 0 {
+            return Err(ConfigError("server.workers must be 0 (one per core) or more".into()));
+        }
+        if self.server.api_key_header.is_empty()
+            || actix_web::http::header::HeaderName::from_bytes(self.server.api_key_header.as_bytes()).is_err()
+        {
+            return Err(ConfigError("server.api_key_header must be a valid HTTP header name".into()));
+        }
+        crate::domain::Email::parse(&self.bootstrap.admin_email)
+            .map_err(|_| ConfigError(format!("bootstrap.admin_email must be an email address, got '{}'", self.bootstrap.admin_email)))?;
+        if !self.bootstrap.admin_password.is_empty() && self.bootstrap.admin_password.chars().count() < 8 {
+            return Err(ConfigError("bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into()));
+        }
+        if self.storage.data_dir.is_empty() {
+            return Err(ConfigError("storage.data_dir must not be empty".into()));
+        }
+        if self.security.master_key.is_empty() && self.security.master_key_file.is_empty() {
+            return Err(ConfigError("set security.master_key or security.master_key_file".into()));
+        }
+        positive("security.pbkdf2_iterations", self.security.pbkdf2_iterations)?;
+        if self.security.pbkdf2_iterations > i64::from(u32::MAX) {
+            return Err(ConfigError("security.pbkdf2_iterations must fit in 32 bits".into()));
+        }
+        positive("security.password_concurrency", self.security.password_concurrency)?;
+        positive("security.access_token_ttl_seconds", self.security.access_token_ttl_seconds)?;
+        positive("server.shutdown_timeout_seconds", self.server.shutdown_timeout_seconds)?;
+        positive("server.client_request_timeout_seconds", self.server.client_request_timeout_seconds)?;
+        positive("limits.max_body_bytes", self.limits.max_body_bytes)?;
+        positive("limits.max_page_size", self.limits.max_page_size)?;
+        positive("limits.keys_per_environment", self.limits.keys_per_environment)?;
+        positive("limits.environments", self.limits.environments)?;
+        if self.limits.max_rotation_grace_seconds < 0 {
+            return Err(ConfigError("limits.max_rotation_grace_seconds must be 0 or more".into()));
+        }
+        Ok(())
+    }
+
+    /// The URL clients reach this server at.
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+fn overlay_file(defaults: &toml::Table, merged: &mut toml::Table, file: toml::Table) -> Result<(), ConfigError> {
+    for (section, value) in file {
+        let Some(toml::Value::Table(default_section)) = defaults.get(&section) else {
+            return Err(unknown(&section, defaults));
+        };
+        let toml::Value::Table(entries) = value else {
+            return Err(ConfigError(format!("[{section}] must be a table")));
+        };
+        for (key, value) in entries {
+            let name = format!("{section}.{key}");
+            let Some(default) = default_section.get(&key) else {
+                return Err(unknown(&name, defaults));
+            };
+            if std::mem::discriminant(default) != std::mem::discriminant(&value) {
+                return Err(ConfigError(format!("{name} must be {}, got {value}", type_name(default))));
+            }
+            set(merged, &section, &key, value);
+        }
+    }
+    Ok(())
+}
+
+fn overlay_env(defaults: &toml::Table, merged: &mut toml::Table, var: &str, rest: &str, raw: &str) -> Result<(), ConfigError> {
+    let Some((section, key)) = rest.split_once("__") else {
+        return Err(ConfigError(format!(
+            "environment variable {var} is not of the form LATCHKEY_<SECTION>__<KEY>"
+        )));
+    };
+    let (section, key) = (section.to_lowercase(), key.to_lowercase());
+    let name = format!("{section}.{key}");
+    let Some(default) = defaults.get(&section).and_then(|s| s.get(&key)) else {
+        return Err(ConfigError(format!("environment variable {var} names unknown key {name}; {}", known(defaults))));
+    };
+    let value = match default {
+        toml::Value::String(_) => toml::Value::String(raw.to_owned()),
+        toml::Value::Integer(_) => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| ConfigError(format!("{var} ({name}) must be an integer, got '{raw}'")))?,
+        toml::Value::Boolean(_) => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
+            "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
+            _ => return Err(ConfigError(format!("{var} ({name}) must be true or false, got '{raw}'"))),
+        },
+        _ => return Err(ConfigError(format!("{name} cannot be set from the environment"))),
+    };
+    set(merged, &section, &key, value);
+    Ok(())
+}
+
+fn set(merged: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
+    if let Some(toml::Value::Table(t)) = merged.get_mut(section) {
+        t.insert(key.to_owned(), value);
+    }
+}
+
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Boolean(_) => "true or false",
+        _ => "a value",
+    }
+}
+
+fn unknown(name: &str, defaults: &toml::Table) -> ConfigError {
+    ConfigError(format!("unknown key {name}; {}", known(defaults)))
+}
+
+fn known(defaults: &toml::Table) -> String {
+    let names: Vec<String> = defaults
+        .iter()
+        .flat_map(|(s, v)| {
+            v.as_table()
+                .into_iter()
+                .flat_map(move |t| t.keys().map(move |k| format!("{s}.{k}")))
+        })
+        .collect();
+    format!("known keys are {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn environment_variables_override_typed_keys() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", "12345678"),
+                ("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000"),
+                ("LATCHKEY_DEV__CLOCK_CONTROL", "true"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.bootstrap.admin_password, "12345678");
+        assert_eq!(c.security.pbkdf2_iterations, 1000);
+        assert!(c.dev.clock_control);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let e = Config::load(None, env(&[("LATCHKEY_SERVER__BINDD", "x")])).unwrap_err();
+        assert!(e.0.contains("server.bindd"), "{e}");
+        let e = Config::load(None, env(&[("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "many")])).unwrap_err();
+        assert!(e.0.contains("security.pbkdf2_iterations") && e.0.contains("integer"), "{e}");
+        let e = Config::load(None, env(&[("LATCHKEY_SERVER__BIND", "nowhere")])).unwrap_err();
+        assert!(e.0.contains("server.bind"), "{e}");
+    }
+
+    #[test]
+    fn files_are_checked_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nbind = 8080\n").unwrap();
+        let e = Config::load(Some(&path), Vec::new()).unwrap_err();
+        assert!(e.0.contains("server.bind must be a string"), "{e}");
+        std::fs::write(&path, "[nope]\nx = 1\n").unwrap();
+        assert!(Config::load(Some(&path), Vec::new()).unwrap_err().0.contains("unknown key nope"));
+        std::fs::write(&path, "[storage]\ndata_dir = \"/tmp/x\"\n").unwrap();
+        assert_eq!(Config::load(Some(&path), Vec::new()).unwrap().storage.data_dir, "/tmp/x");
+    }
+}

@@ -1,0 +1,99 @@
+//! Prefixed identifiers (`us_env_…`, `us_key_…`): one type per resource so they cannot be mixed.
+
+use super::{random, ParseError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Random characters after the prefix: 12 base62 characters, about 71 bits.
+const SUFFIX_LEN: usize = 12;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The wire prefix of this identifier.
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new random identifier.
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, random::base62(SUFFIX_LEN)))
+            }
+
+            /// Accepts the prefix followed by 1 to 40 ASCII letters or digits.
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                let suffix = raw.strip_prefix($prefix).ok_or_else(|| {
+                    ParseError::new($field, format!("'{}' is not an id starting with '{}'", clip(raw), $prefix))
+                })?;
+                if suffix.is_empty() || suffix.len() > 40 || !suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(ParseError::new($field, format!("'{}' is not a valid {} id", clip(raw), $prefix)));
+                }
+                Ok(Self(raw.to_owned()))
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// Shortens untrusted input before it is echoed in an error message.
+fn clip(raw: &str) -> String {
+    raw.chars().take(48).filter(|c| !c.is_control()).collect()
+}
+
+id_type!(
+    /// An account (`us_acc_…`).
+    AccountId, "us_acc_", "accountId");
+id_type!(
+    /// An environment (`us_env_…`).
+    EnvironmentId, "us_env_", "environmentId");
+id_type!(
+    /// An environment API key (`us_key_…`).
+    ApiKeyId, "us_key_", "key");
+id_type!(
+    /// A user (`us_usr_…`).
+    UserId, "us_usr_", "userId");
+id_type!(
+    /// A personal access token (`us_pat_…`).
+    PatId, "us_pat_", "accessTokenId");
+id_type!(
+    /// An audit event (`us_evt_…`).
+    EventId, "us_evt_", "eventId");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_back() {
+        let id = EnvironmentId::generate();
+        assert_eq!(EnvironmentId::parse(id.as_str()).unwrap(), id);
+        assert!(id.as_str().starts_with("us_env_"));
+    }
+
+    #[test]
+    fn wrong_prefix_or_characters_are_refused() {
+        assert!(EnvironmentId::parse("us_key_abc").is_err());
+        assert!(EnvironmentId::parse("us_env_").is_err());
+        assert!(EnvironmentId::parse("us_env_../x").is_err());
+        assert_eq!(ApiKeyId::parse("nope").unwrap_err().field, "key");
+    }
+}

@@ -1,0 +1,53 @@
+use super::ParseError;
+use serde::{Deserialize, Serialize};
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Trims and checks: 1 to the maximum characters, no control characters.
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                let value = raw.trim();
+                if value.is_empty() {
+                    return Err(ParseError::new($field, concat!($field, " must not be empty")));
+                }
+                if value.chars().count() > $max {
+                    return Err(ParseError::new($field, format!("{} is longer than {} characters", $field, $max)));
+                }
+                if value.chars().any(char::is_control) {
+                    return Err(ParseError::new($field, concat!($field, " must not contain control characters")));
+                }
+                Ok(Self(value.to_owned()))
+            }
+
+            /// The name as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+name_type!(
+    /// An environment's display name (1 to 128 characters).
+    EnvironmentName, "name", 128);
+name_type!(
+    /// A person's or token's display name (1 to 256 characters).
+    PersonName, "name", 256);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(EnvironmentName::parse("  dev ").unwrap().as_str(), "dev");
+        assert!(EnvironmentName::parse("   ").is_err());
+        assert!(EnvironmentName::parse(&"x".repeat(129)).is_err());
+        assert!(EnvironmentName::parse("a\u{0}b").is_err());
+    }
+}

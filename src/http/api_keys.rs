@@ -1,0 +1,181 @@
+//! Environment API keys: list, publishable key, create, delete, and timed rotation.
+
+use super::extract::{JsonBody, Query};
+use super::{data, success, ApiError, AppState};
+use crate::auth::credential::RawCredential;
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{ApiKeyId, ApiKeyType, EnvironmentId};
+use crate::store::{ApiKey, CredentialRef, Environment, Event};
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+/// The wire shape of an API key. `rawKey` is present for Administrators, as the hosted service does.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiKeyBody {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_key: Option<String>,
+    #[serde(rename = "type")]
+    key_type: &'static str,
+    environment_id: String,
+    account_id: String,
+    operations: Vec<crate::domain::Operation>,
+    created_at: String,
+    updated_at: String,
+    /// `active`, `expiring` (works until `expiresAt`) or `expired`.
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced_by: Option<String>,
+}
+
+fn key_body(auth: &Authenticator, key: ApiKey) -> ApiKeyBody {
+    let now = auth.clock().now();
+    let state = match key.expires_at {
+        None => "active",
+        Some(at) if now < at => "expiring",
+        Some(_) => "expired",
+    };
+    ApiKeyBody {
+        raw_key: auth.reveal(&key),
+        id: key.id.to_string(),
+        key_type: key.key_type.as_str(),
+        environment_id: key.environment_id.to_string(),
+        account_id: key.account_id.to_string(),
+        operations: key.operations,
+        created_at: key.created_at.to_rfc3339(),
+        updated_at: key.updated_at.to_rfc3339(),
+        state,
+        expires_at: key.expires_at.map(|t| t.to_rfc3339()),
+        replaced_by: key.replaced_by.map(|id| id.to_string()),
+    }
+}
+
+/// Authorizes `action` on the environment named by `environmentId` and loads it.
+fn environment(auth: &Authenticator, p: &Principal, q: &Query, action: Action) -> Result<Environment, ApiError> {
+    let id = EnvironmentId::parse(q.required("environmentId")?)?;
+    authorize(p, action, Resource::environment(&p.account_id, &id))?;
+    auth.store()
+        .environment(&id)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
+}
+
+pub(super) async fn list_api_keys(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &q, Action::ReadApiKeys)?;
+    let now = auth.clock().now();
+    let keys: Vec<ApiKeyBody> = auth
+        .store()
+        .api_keys_of(&env.id)?
+        .into_iter()
+        .filter(|k| k.is_active_at(now))
+        .map(|k| key_body(&auth, k))
+        .collect();
+    Ok(data(keys))
+}
+
+pub(super) async fn get_publishable_key(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &q, Action::ReadPublishableKey)?;
+    let now = auth.clock().now();
+    let key = auth
+        .store()
+        .api_keys_of(&env.id)?
+        .into_iter()
+        .filter(|k| k.key_type == ApiKeyType::Publishable && k.is_active_at(now))
+        .min_by_key(|k| k.expires_at.is_some())
+        .ok_or_else(|| ApiError::NotFound(format!("environment {} has no publishable key", env.id)))?;
+    Ok(data(key_body(&auth, key)))
+}
+
+/// `POST /auth/api-key?environmentId=&type=` (no body): answers a list holding the new key.
+pub(super) async fn create_api_key(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
+    let key_type = ApiKeyType::parse(q.required("type")?)?;
+    let (key, _raw) = auth.new_api_key(&env.account_id, &env.id, key_type);
+    let event = key_event("api-key:created", &p, &key, auth.clock().now());
+    auth.store()
+        .insert_api_key(&key, state.limits.keys_per_environment as usize, &event)
+        .await?;
+    Ok(data([key_body(&auth, key)]))
+}
+
+/// `DELETE /auth/api-key?environmentId=&key=`: `key` is a key id or the raw key.
+pub(super) async fn delete_api_key(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
+    let named = q.required("key")?;
+    let id = if named.starts_with(ApiKeyId::PREFIX) {
+        ApiKeyId::parse(named)?
+    } else {
+        let raw = RawCredential::parse(named).map_err(|e| ApiError::bad_request("key", e.to_string()))?;
+        match auth.store().credential_by_digest(&raw.digest())? {
+            Some(CredentialRef::ApiKey(id)) => id,
+            _ => return Err(ApiError::NotFound("key not found".into())),
+        }
+    };
+    let key = auth
+        .store()
+        .api_key(&id)?
+        .filter(|k| k.environment_id == env.id)
+        .ok_or_else(|| ApiError::NotFound(format!("key {id} not found in environment {}", env.id)))?;
+    let event = key_event("api-key:deleted", &p, &key, auth.clock().now());
+    auth.store().delete_api_key(&key.id, &event).await?;
+    Ok(success())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RotateBody {
+    expires_in_seconds: i64,
+}
+
+/// `POST /v1/latchkey/api-keys/{id}/rotate {"expiresInSeconds": N}`: a replacement now, the old
+/// key valid for N more seconds (0: stops at once).
+pub(super) async fn rotate_api_key(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<RotateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ApiKeyId::parse(&path)?;
+    let old = auth
+        .store()
+        .api_key(&id)?
+        .filter(|k| k.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("key {id} not found")))?;
+    authorize(&p, Action::ManageApiKeys, Resource::environment(&old.account_id, &old.environment_id))?;
+    let grace = body.0.expires_in_seconds;
+    let max = state.limits.max_rotation_grace_seconds;
+    if !(0..=max).contains(&grace) {
+        return Err(ApiError::unprocessable("expiresInSeconds", format!("expiresInSeconds must be between 0 and {max} (limits.max_rotation_grace_seconds)")));
+    }
+    let now = auth.clock().now();
+    if !old.is_active_at(now) {
+        return Err(ApiError::Conflict(format!("key {id} has already expired")));
+    }
+    let (mut replacement, _raw) = auth.new_api_key(&old.account_id, &old.environment_id, old.key_type);
+    replacement.operations = old.operations.clone();
+    let event = key_event("api-key:rotated", &p, &old, now).with_payload(serde_json::json!({
+        "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
+    }));
+    let previous = auth.store().rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, &event).await?;
+    Ok(data(serde_json::json!({
+        "key": key_body(&auth, replacement),
+        "previous": key_body(&auth, previous),
+    })))
+}
+
+fn key_event(topic: &str, p: &Principal, key: &ApiKey, now: crate::domain::Timestamp) -> Event {
+    Event::new(topic, "auth", p.account_id.clone(), now)
+        .in_environment(&key.environment_id)
+        .by(Some(p.actor_id()))
+        .with_payload(serde_json::json!({ "keyId": key.id.as_str(), "type": key.key_type.as_str() }))
+}

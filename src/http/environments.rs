@@ -1,0 +1,233 @@
+//! `/v1/environments`: list, create, get (`current` too), update, delete.
+
+use super::extract::{JsonBody, Query};
+use super::{data, success, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthentication};
+use crate::store::{Environment, Event};
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+/// The wire shape of an environment.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvironmentBody {
+    id: String,
+    account_id: String,
+    name: String,
+    is_prod: bool,
+    guest_authentication: Vec<&'static str>,
+    features: serde_json::Value,
+    metadata: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translations_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespaces: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language_override: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<Environment> for EnvironmentBody {
+    fn from(e: Environment) -> Self {
+        Self {
+            id: e.id.to_string(),
+            account_id: e.account_id.to_string(),
+            name: e.name.as_str().to_owned(),
+            is_prod: e.is_prod,
+            guest_authentication: e.guest_authentication.iter().map(|g| g.as_str()).collect(),
+            features: serde_json::json!({}),
+            metadata: serde_json::from_str(&e.metadata).unwrap_or_else(|_| serde_json::json!({})),
+            translations_path: e.translations_path,
+            namespaces: e.namespaces,
+            language_override: e.language_override,
+            created_at: e.created_at.to_rfc3339(),
+            updated_at: e.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// `EnvironmentConfigCreate` and `EnvironmentConfigUpdate`: every field optional here, required
+/// ones checked by the handler.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EnvironmentConfig {
+    name: Option<String>,
+    is_prod: Option<bool>,
+    guest_authentication: Option<Vec<String>>,
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    translations_path: Option<String>,
+    namespaces: Option<Vec<String>>,
+    language_override: Option<String>,
+}
+
+impl EnvironmentConfig {
+    /// Applies the given fields to `env`, validating each.
+    fn apply(self, env: &mut Environment) -> Result<(), ApiError> {
+        if let Some(name) = self.name {
+            env.name = EnvironmentName::parse(&name)?;
+        }
+        if let Some(is_prod) = self.is_prod {
+            env.is_prod = is_prod;
+        }
+        if let Some(methods) = self.guest_authentication {
+            env.guest_authentication = parse_guest_authentication(&methods)?;
+        }
+        if let Some(metadata) = self.metadata {
+            env.metadata = serde_json::Value::Object(metadata).to_string();
+            if env.metadata.len() > 16 * 1024 {
+                return Err(ApiError::unprocessable("metadata", "metadata is larger than 16 KiB"));
+            }
+        }
+        if let Some(path) = self.translations_path {
+            env.translations_path = Some(bounded("translationsPath", path, 1024)?);
+        }
+        if let Some(namespaces) = self.namespaces {
+            if namespaces.len() > 32 {
+                return Err(ApiError::unprocessable("namespaces", "at most 32 namespaces"));
+            }
+            let checked = namespaces
+                .into_iter()
+                .map(|n| bounded("namespaces", n, 128))
+                .collect::<Result<Vec<_>, _>>()?;
+            env.namespaces = Some(checked);
+        }
+        if let Some(lang) = self.language_override {
+            env.language_override = Some(bounded("languageOverride", lang, 32)?);
+        }
+        Ok(())
+    }
+}
+
+fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::unprocessable(key, format!("{key} is longer than {max} characters")));
+    }
+    Ok(value)
+}
+
+fn parse_guest_authentication(methods: &[String]) -> Result<Vec<GuestAuthentication>, ApiError> {
+    let mut out = Vec::new();
+    for m in methods {
+        let g = GuestAuthentication::parse(m)?;
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a path id (or `current`) to an environment the caller may see.
+fn resolve(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Result<Environment, ApiError> {
+    let id = if raw == "current" {
+        p.environment().cloned().ok_or_else(|| {
+            ApiError::bad_request("environmentId", "'current' needs an environment key or token; name an environment id")
+        })?
+    } else {
+        EnvironmentId::parse(raw)?
+    };
+    authorize(p, action, Resource::environment(&p.account_id, &id))?;
+    auth.store()
+        .environment(&id)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
+}
+
+pub(super) async fn list_environments(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::ListEnvironments, Resource::account(&p.account_id))?;
+    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let visible: Vec<EnvironmentBody> = auth
+        .store()
+        .environments()?
+        .into_iter()
+        .filter(|e| authorize(&p, Action::ReadEnvironment, Resource::environment(&e.account_id, &e.id)).is_ok())
+        .map(EnvironmentBody::from)
+        .collect();
+    let (items, pagination) = page.slice(visible);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+}
+
+pub(super) async fn create_environment(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: JsonBody<EnvironmentConfig>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::CreateEnvironment, Resource::account(&p.account_id))?;
+    let store = auth.store();
+    if store.environments()?.len() >= state.limits.environments as usize {
+        return Err(ApiError::unprocessable("name", format!("an account holds at most {} environments (limits.environments)", state.limits.environments)));
+    }
+    let name = EnvironmentName::parse(body.0.name.as_deref().ok_or_else(|| ApiError::bad_request("name", "name is required"))?)?;
+    let is_prod = body.0.is_prod.ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
+    let now = auth.clock().now();
+    let mut env = Environment {
+        id: EnvironmentId::generate(),
+        account_id: p.account_id.clone(),
+        name,
+        is_prod,
+        guest_authentication: vec![GuestAuthentication::MagicLink, GuestAuthentication::SharedLink],
+        metadata: "{}".into(),
+        translations_path: None,
+        namespaces: None,
+        language_override: None,
+        created_at: now,
+        updated_at: now,
+    };
+    body.0.apply(&mut env)?;
+    let keys = [ApiKeyType::Secret, ApiKeyType::Publishable].map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);
+    let event = Event::new("environment:created", "environment", p.account_id.clone(), now)
+        .in_environment(&env.id)
+        .by(Some(p.actor_id()))
+        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    store.create_environment(&env, &keys, &event).await?;
+    Ok(data(EnvironmentBody::from(env)))
+}
+
+pub(super) async fn get_environment(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let env = resolve(&auth, &p, &path, Action::ReadEnvironment)?;
+    Ok(data(EnvironmentBody::from(env)))
+}
+
+/// Answers with a bare `Environment` (no `data` envelope), as the contract says.
+pub(super) async fn update_environment(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    body: JsonBody<EnvironmentConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let mut env = resolve(&auth, &p, &path, Action::UpdateEnvironment)?;
+    body.0.apply(&mut env)?;
+    env.updated_at = auth.clock().now();
+    let event = Event::new("environment:updated", "environment", p.account_id.clone(), env.updated_at)
+        .in_environment(&env.id)
+        .by(Some(p.actor_id()))
+        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    auth.store().update_environment(&env, &event).await?;
+    Ok(HttpResponse::Ok().json(EnvironmentBody::from(env)))
+}
+
+pub(super) async fn delete_environment(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let env = resolve(&auth, &p, &path, Action::DeleteEnvironment)?;
+    let event = Event::new("environment:deleted", "environment", p.account_id.clone(), auth.clock().now())
+        .in_environment(&env.id)
+        .by(Some(p.actor_id()))
+        .with_payload(serde_json::json!({ "name": env.name.as_str() }));
+    auth.store().delete_environment(&env.id, &event).await?;
+    Ok(success())
+}

@@ -1,0 +1,151 @@
+//! Request extractors that fail with the contract's error body: JSON bodies whose errors name
+//! the field, and query strings with repeated keys.
+
+use super::error::ApiError;
+use actix_web::error::PayloadError;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// A JSON body parsed into `T`; wrong types and missing fields name the field in the 400.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => {
+                    ApiError::PayloadTooLarge("the request body is larger than limits.max_body_bytes".into())
+                }
+                _ => ApiError::bad_request("body", "the request body could not be read"),
+            })?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Parses JSON, turning serde's message into one that names the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("body", "a JSON request body is required"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let text = inner.to_string();
+        let text = text.split(" at line ").next().unwrap_or_default().to_owned();
+        let key = if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+            if path == "." { field.to_owned() } else { format!("{path}.{field}") }
+        } else if path == "." {
+            "body".to_owned()
+        } else {
+            path
+        };
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("the request body is not valid JSON: {text}")
+        } else {
+            format!("{key}: {text}")
+        };
+        ApiError::BadRequest { key: Some(key), message }
+    })?;
+    de.end()
+        .map_err(|_| ApiError::bad_request("body", "the request body has trailing characters after the JSON value"))?;
+    Ok(value)
+}
+
+/// The query string as ordered pairs, so repeated keys (`spaceIds=a&spaceIds=b`) survive.
+pub struct Query(Vec<(String, String)>);
+
+impl FromRequest for Query {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+                .map(Query)
+                .map_err(|_| ApiError::bad_request("query", "the query string is not valid URL encoding")),
+        )
+    }
+}
+
+impl Query {
+    /// A parameter that may appear at most once.
+    pub fn optional(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(ApiError::bad_request(name, format!("query parameter {name} is given more than once")));
+        }
+        Ok(first)
+    }
+
+    /// A parameter that must appear exactly once and not be empty.
+    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+        match self.optional(name)? {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(ApiError::bad_request(name, format!("query parameter {name} is required"))),
+        }
+    }
+
+    /// Every value of a repeatable parameter.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// An optional whole number within `min..=max`.
+    pub fn number(&self, name: &str, min: u64, max: u64) -> Result<Option<u64>, ApiError> {
+        let Some(raw) = self.optional(name)? else {
+            return Ok(None);
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            Ok(_) => Err(ApiError::Unprocessable {
+                key: Some(name.to_owned()),
+                message: format!("{name} must be between {min} and {max}"),
+            }),
+            Err(_) => Err(ApiError::bad_request(name, format!("{name} must be a whole number"))),
+        }
+    }
+
+    /// `pageSize` and `pageNumber` (1-based) with a default size and the configured maximum.
+    pub fn page(&self, default_size: u64, max_size: u64) -> Result<Page, ApiError> {
+        let size = self.number("pageSize", 1, max_size)?.unwrap_or(default_size.min(max_size));
+        let number = self.number("pageNumber", 1, u64::from(u32::MAX))?.unwrap_or(1);
+        Ok(Page { size, number })
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// Items per page.
+    pub size: u64,
+    /// 1-based page number.
+    pub number: u64,
+}
+
+impl Page {
+    /// The items of this page and the contract's `pagination` object.
+    pub fn slice<T>(self, all: Vec<T>) -> (Vec<T>, serde_json::Value) {
+        let total = all.len() as u64;
+        let page_count = total.div_ceil(self.size).max(1);
+        let skip = (self.number - 1).saturating_mul(self.size);
+        let items = all
+            .into_iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.size).unwrap_or(usize::MAX))
+            .collect();
+        let pagination = serde_json::json!({
+            "currentPage": self.number,
+            "pageCount": page_count,
+            "totalCount": total,
+        });
+        (items, pagination)
+    }
+}

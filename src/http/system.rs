@@ -1,0 +1,79 @@
+//! Health, the JWKS, the dev clock and `whoami`.
+
+use super::extract::JsonBody;
+use super::{data, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal, PrincipalKind};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub(super) async fn health() -> HttpResponse {
+    data(serde_json::json!({ "status": "ok" }))
+}
+
+pub(super) async fn jwks(auth: web::Data<Authenticator>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(auth.signer().jwks())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct ClockBody {
+    advance_seconds: i64,
+}
+
+/// `POST /v1/latchkey/clock {"advanceSeconds": N}`: only with `dev.clock_control = true`.
+pub(super) async fn advance_clock(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: JsonBody<ClockBody>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.clock_control {
+        return Err(ApiError::NotFound("clock control is off; set dev.clock_control = true".into()));
+    }
+    authorize(&p, Action::ControlClock, Resource::account(&p.account_id))?;
+    let seconds = body.0.advance_seconds;
+    if !(0..=10 * 365 * 86_400).contains(&seconds) {
+        return Err(ApiError::unprocessable("advanceSeconds", "advanceSeconds must be between 0 and ten years; the clock only moves forward"));
+    }
+    auth.clock().advance(seconds);
+    let now = auth.clock().now();
+    Ok(data(serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": auth.clock().offset_seconds() })))
+}
+
+/// `GET /v1/latchkey/whoami`: what the presented credential is, or why it is refused.
+pub(super) async fn whoami(req: HttpRequest, auth: web::Data<Authenticator>) -> HttpResponse {
+    let outcome = auth.presented(&req).and_then(|c| auth.authenticate(&c));
+    match outcome {
+        Ok(p) => data(describe(&p)),
+        Err(reason) => data(serde_json::json!({
+            "valid": false,
+            "reason": reason.code(),
+            "message": reason.to_string(),
+        })),
+    }
+}
+
+fn describe(p: &Principal) -> serde_json::Value {
+    let mut out = serde_json::json!({
+        "valid": true,
+        "accountId": p.account_id.as_str(),
+        "credentialId": p.credential_id,
+        "expiresAt": p.expires_at.map(|t| t.to_rfc3339()),
+    });
+    let fields = match &p.kind {
+        PrincipalKind::User { id, role } => serde_json::json!({
+            "kind": "user", "id": id.as_str(), "role": role.as_str(),
+        }),
+        PrincipalKind::Environment { key_id, environment_id, key_type, operations } => serde_json::json!({
+            "kind": "environment", "id": key_id.as_str(), "environmentId": environment_id.as_str(),
+            "keyType": key_type.as_str(), "operations": operations,
+        }),
+    };
+    if let (Some(out), serde_json::Value::Object(fields)) = (out.as_object_mut(), fields) {
+        out.extend(fields);
+    }
+    out
+}

@@ -1,0 +1,10 @@
+//! Latchkey: a self-hosted authentication and authorization server with a Flatfile-compatible API.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,406 @@
+//! Builds the application once, for `main` and for every test: opens and checks the store,
+//! bootstraps an empty one, and binds the HTTP server.
+
+use crate::auth::crypto::MasterKey;
+use crate::auth::jwt::TokenSigner;
+use crate::auth::password::PasswordHasher;
+use crate::auth::{AuthSettings, Authenticator};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentId, EnvironmentName, GuestAuthentication, PersonName, Role, UserId};
+use crate::http::{self, AppState};
+use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{web, App, HttpServer};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use std::fmt;
+use std::net::TcpListener;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The known text sealed at first start, to tell a wrong master key at the next start.
+const MASTER_CHECK_TEXT: &[u8] = b"latchkey master key check v1";
+
+/// Why the server would not start. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Configuration refused.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The data directory cannot be opened.
+    #[error("cannot open the data directory {path}: {cause}. Is another latchkey running on it?")]
+    Store { path: String, cause: String },
+    /// The store failed its consistency check.
+    #[error("the store in {path} is inconsistent and will not be served: {cause}. Restore it from a backup (latchkey restore) or move it aside to start empty.")]
+    Corrupt { path: String, cause: String },
+    /// The master key is missing, unreadable or wrong.
+    #[error("master key problem: {0}")]
+    MasterKey(String),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {bind}: {cause}. Choose another server.bind (or LATCHKEY_SERVER__BIND).")]
+    Bind { bind: String, cause: String },
+    /// Anything else during startup.
+    #[error("startup failed: {0}")]
+    Other(String),
+}
+
+/// What the startup banner shows.
+#[derive(Debug, Clone)]
+pub struct Banner {
+    /// Where clients reach the server.
+    pub url: String,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The first Administrator's email.
+    pub admin_email: String,
+    /// The generated password, on the first start only.
+    pub generated_password: Option<String>,
+    /// True on the start that created the store.
+    pub first_start: bool,
+    /// The development environment's raw keys, as (type, raw).
+    pub development_keys: Vec<(&'static str, String)>,
+    /// Whether the dev clock can be moved.
+    pub clock_control: bool,
+}
+
+impl fmt::Display for Banner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Latchkey is listening on {}", self.url)?;
+        writeln!(f, "  data directory: {}", self.data_dir.display())?;
+        writeln!(f, "  API base URL:   {}/v1", self.url)?;
+        writeln!(f, "  Administrator:  {}", self.admin_email)?;
+        if let Some(password) = &self.generated_password {
+            writeln!(f, "  Password:       {password}   (generated; shown only this once)")?;
+        }
+        if self.first_start {
+            writeln!(f, "  created the account and the development and production environments")?;
+        }
+        for (kind, raw) in &self.development_keys {
+            writeln!(f, "  development {kind:<11} key: {raw}")?;
+        }
+        if self.clock_control {
+            writeln!(f, "  WARNING: dev.clock_control is on; Administrators can move the server clock. Never in production.")?;
+        }
+        write!(
+            f,
+            "Next: POST {}/v1/auth with {{\"email\",\"password\"}} for a token, or call the API with a secret key as Bearer.",
+            self.url
+        )
+    }
+}
+
+/// A built server, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+    banner: Banner,
+}
+
+impl Application {
+    /// Opens the store, bootstraps it if empty, and binds the server.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let data_dir = PathBuf::from(&config.storage.data_dir);
+        std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::Store {
+            path: data_dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+        let store = Store::open(&data_dir).map_err(|e| StartupError::Store {
+            path: data_dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+        store.check_consistency().map_err(|e| StartupError::Corrupt {
+            path: data_dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+        let initialised = store.account().map_err(other)?.is_some();
+        let master = load_master_key(&config, initialised)?;
+        let iterations = NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
+            .unwrap_or(NonZeroU32::MIN);
+        let hasher = PasswordHasher::new(iterations, config.security.password_concurrency as usize);
+        let clock = Clock::default();
+
+        let listener = TcpListener::bind(&config.server.bind).map_err(|e| StartupError::Bind {
+            bind: config.server.bind.clone(),
+            cause: e.to_string(),
+        })?;
+        let bound = listener.local_addr().map_err(other)?;
+        let url = config.public_url(bound);
+
+        let (signer, generated_password) = if initialised {
+            (load_signer(&store, &master)?, None)
+        } else {
+            bootstrap(&store, &config, &master, &hasher, &clock).await?
+        };
+        let settings = AuthSettings {
+            api_key_header: config.server.api_key_header.to_ascii_lowercase(),
+            access_token_ttl_seconds: config.security.access_token_ttl_seconds,
+            issuer: url.clone(),
+        };
+        let auth = Authenticator::new(store.clone(), clock, signer, master, settings);
+        let banner = Banner {
+            url,
+            data_dir,
+            admin_email: config.bootstrap.admin_email.clone(),
+            generated_password,
+            first_start: !initialised,
+            development_keys: development_keys(&auth),
+            clock_control: config.dev.clock_control,
+        };
+        let state = AppState {
+            limits: config.limits.clone(),
+            clock_control: config.dev.clock_control,
+            hasher,
+        };
+        let server = serve(listener, &config, auth, state)?;
+        Ok(Self {
+            port: bound.port(),
+            server,
+            store,
+            banner,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// What to print at startup.
+    pub fn banner(&self) -> &Banner {
+        &self.banner
+    }
+
+    /// The store (tests count credential lookups through it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A handle that does not keep the store open.
+    pub fn store_weak(&self) -> WeakStore {
+        self.store.downgrade()
+    }
+
+    /// Stops the server gracefully from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM, Ctrl-C or the handle), then flushes the store.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self { server, store, .. } = self;
+        let result = server.await;
+        store.flush().map_err(std::io::Error::other)?;
+        result
+    }
+}
+
+fn other(e: impl fmt::Display) -> StartupError {
+    StartupError::Other(e.to_string())
+}
+
+fn serve(listener: TcpListener, config: &Config, auth: Authenticator, state: AppState) -> Result<Server, StartupError> {
+    let auth = web::Data::new(auth);
+    let state = web::Data::new(state);
+    let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
+    let workers = match config.server.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n as usize,
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#).custom_request_replace("method", |req| req.method().to_string()))
+            .wrap(security_headers())
+            .app_data(auth.clone())
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(web::PathConfig::default().error_handler(|_, _| http::ApiError::NotFound("not found".into()).into()))
+            .configure(http::routes)
+            .default_service(web::to(http::not_found))
+    })
+    .listen(listener)
+    .map_err(other)?
+    .workers(workers)
+    .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
+    .client_request_timeout(Duration::from_secs(config.server.client_request_timeout_seconds as u64))
+    .run();
+    Ok(server)
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// Reads the master key from config or its file; creates the file (mode 0600) only for an
+/// empty store, since a new key cannot open existing data.
+fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
+    if !config.security.master_key.is_empty() {
+        return decode_master_key(&config.security.master_key, "security.master_key").map(|k| MasterKey::from_bytes(&k));
+    }
+    let path = Path::new(&config.security.master_key_file);
+    match std::fs::read_to_string(path) {
+        Ok(text) => decode_master_key(text.trim(), &path.display().to_string()).map(|k| MasterKey::from_bytes(&k)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !initialised => {
+            let bytes = crate::domain::random::bytes::<32>();
+            write_private_file(path, B64.encode(bytes).as_bytes())
+                .map_err(|e| StartupError::MasterKey(format!("cannot create {}: {e}", path.display())))?;
+            log::info!("created a new master key in {}; back it up beside your backups", path.display());
+            Ok(MasterKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StartupError::MasterKey(format!(
+            "{} does not exist, but the data directory already holds data sealed with a master key. \
+             Point security.master_key_file at the original key file (or set security.master_key).",
+            path.display()
+        ))),
+        Err(e) => Err(StartupError::MasterKey(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn decode_master_key(text: &str, source: &str) -> Result<[u8; 32], StartupError> {
+    B64.decode(text)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| StartupError::MasterKey(format!("{source} must hold 32 bytes encoded as base64 (44 characters)")))
+}
+
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+fn load_signer(store: &Store, master: &MasterKey) -> Result<TokenSigner, StartupError> {
+    let secrets = store
+        .secrets()
+        .map_err(other)?
+        .ok_or_else(|| StartupError::Other("the store has an account but no signing key".into()))?;
+    master.open(b"master_check", &secrets.master_check).map_err(|_| {
+        StartupError::MasterKey(
+            "the master key does not match this data directory; use the key file that was created with it".into(),
+        )
+    })?;
+    let pkcs8 = master
+        .open(b"signing_key", &secrets.sealed_signing_key)
+        .map_err(|_| StartupError::MasterKey("the token signing key does not decrypt".into()))?;
+    TokenSigner::from_pkcs8(&pkcs8).map_err(|e| StartupError::Other(format!("the stored signing key is invalid: {e}")))
+}
+
+/// Creates the account, the first Administrator, and the two default environments with keys.
+async fn bootstrap(
+    store: &Store,
+    config: &Config,
+    master: &MasterKey,
+    hasher: &PasswordHasher,
+    clock: &Clock,
+) -> Result<(TokenSigner, Option<String>), StartupError> {
+    let now = clock.now();
+    let (password, generated) = if config.bootstrap.admin_password.is_empty() {
+        let p = crate::domain::random::base62(20);
+        (p.clone(), Some(p))
+    } else {
+        (config.bootstrap.admin_password.clone(), None)
+    };
+    let hash = hasher.hash(password).await.map_err(other)?;
+    let account = Account {
+        id: AccountId::generate(),
+        name: config.bootstrap.account_name.clone(),
+        metadata: "{}".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let admin = User {
+        id: UserId::generate(),
+        account_id: account.id.clone(),
+        email: Email::parse(&config.bootstrap.admin_email).map_err(other)?,
+        name: PersonName::parse("Administrator").map_err(other)?,
+        role: Role::Administrator,
+        password: Some(hash),
+        created_at: now,
+        updated_at: now,
+    };
+    let pkcs8 = TokenSigner::generate_pkcs8();
+    let signer = TokenSigner::from_pkcs8(&pkcs8).map_err(|e| StartupError::Other(e.to_string()))?;
+    let secrets = Secrets {
+        sealed_signing_key: master.seal(b"signing_key", &pkcs8),
+        master_check: master.seal(b"master_check", MASTER_CHECK_TEXT),
+    };
+    let environments = [("development", false), ("production", true)]
+        .into_iter()
+        .map(|(name, is_prod)| {
+            let env = Environment {
+                id: EnvironmentId::generate(),
+                account_id: account.id.clone(),
+                name: EnvironmentName::parse(name).expect("built-in names are valid"),
+                is_prod,
+                guest_authentication: vec![GuestAuthentication::MagicLink, GuestAuthentication::SharedLink],
+                metadata: "{}".into(),
+                translations_path: None,
+                namespaces: None,
+                language_override: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
+                .map(|t| crate::auth::seal_new_api_key(master, &account.id, &env.id, t, now).0)
+                .to_vec();
+            (env, keys)
+        })
+        .collect();
+    let event = Event::new("account:created", "account", account.id.clone(), now)
+        .by(Some(admin.id.to_string()))
+        .with_payload(serde_json::json!({ "adminEmail": admin.email.as_str() }));
+    let plan = Bootstrap {
+        account,
+        admin,
+        environments,
+        secrets,
+        event,
+    };
+    store.bootstrap(&plan).await.map_err(other)?;
+    Ok((signer, generated))
+}
+
+fn development_keys(auth: &Authenticator) -> Vec<(&'static str, String)> {
+    let store = auth.store();
+    let Ok(envs) = store.environments() else {
+        return Vec::new();
+    };
+    let Some(dev) = envs.into_iter().find(|e| e.name.as_str() == "development") else {
+        return Vec::new();
+    };
+    let now = auth.clock().now();
+    let mut keys: Vec<_> = store
+        .api_keys_of(&dev.id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| k.is_active_at(now))
+        .filter_map(|k| {
+            let label = match k.key_type {
+                ApiKeyType::Secret => "secret",
+                ApiKeyType::Publishable => "publishable",
+            };
+            auth.reveal(&k).map(|raw| (label, raw))
+        })
+        .collect();
+    keys.sort_by_key(|(label, _)| *label != "secret");
+    keys
+}

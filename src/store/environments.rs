@@ -1,0 +1,81 @@
+//! Environments and the removal of everything they own.
+
+use super::codec::{pair_prefix, pair_second};
+use super::{abort, Abort, ApiKey, Environment, Event, Store, StoreError, Tx, TxResult, T};
+use crate::domain::{ApiKeyId, EnvironmentId};
+
+impl Store {
+    /// One environment.
+    pub fn environment(&self, id: &EnvironmentId) -> Result<Option<Environment>, StoreError> {
+        self.get(T::Environments, id.as_str().as_bytes())
+    }
+
+    /// Every environment, oldest first.
+    pub fn environments(&self) -> Result<Vec<Environment>, StoreError> {
+        let mut all = self
+            .scan::<Environment>(T::Environments, b"")
+            .map(|r| r.map(|(_, env)| env))
+            .collect::<Result<Vec<_>, _>>()?;
+        all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(all)
+    }
+
+    /// Creates an environment together with its first keys.
+    pub async fn create_environment(&self, env: &Environment, keys: &[ApiKey], event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            tx.put(T::Environments, env.id.as_str().as_bytes(), env)?;
+            for key in keys {
+                tx.insert_api_key(key)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces an existing environment.
+    pub async fn update_environment(&self, env: &Environment, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx.get_raw(T::Environments, env.id.as_str().as_bytes())?.is_none() {
+                return abort(Abort::NotFound(format!("environment {} not found", env.id)));
+            }
+            tx.put(T::Environments, env.id.as_str().as_bytes(), env)
+        })
+        .await
+    }
+
+    /// Deletes an environment and every key it owns.
+    pub async fn delete_environment(&self, id: &EnvironmentId, event: &Event) -> Result<(), StoreError> {
+        let key_ids = self.api_key_ids_of(id)?;
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.remove(T::Environments, id.as_str().as_bytes())? {
+                return abort(Abort::NotFound(format!("environment {id} not found")));
+            }
+            for key_id in &key_ids {
+                tx.remove_api_key(key_id)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The ids of every key in an environment, expired ones included.
+    pub(super) fn api_key_ids_of(&self, env: &EnvironmentId) -> Result<Vec<ApiKeyId>, StoreError> {
+        self.tree(T::EnvKeys)
+            .scan_prefix(pair_prefix(env.as_str()))
+            .keys()
+            .map(|k| {
+                let k = k?;
+                pair_second(&k)
+                    .and_then(|id| ApiKeyId::parse(id).ok())
+                    .ok_or_else(|| StoreError::Corrupt("env_keys holds a malformed key".into()))
+            })
+            .collect()
+    }
+}
+
+impl Tx<'_> {
+    /// True when the environment exists inside this transaction.
+    pub(super) fn environment_exists(&self, id: &EnvironmentId) -> TxResult<bool> {
+        Ok(self.get_raw(T::Environments, id.as_str().as_bytes())?.is_some())
+    }
+}

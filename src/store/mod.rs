@@ -1,0 +1,253 @@
+//! The only module that names sled. One `Store` owns every tree; writes run in one transaction
+//! and are acknowledged only after a group-commit flush has put them on disk.
+
+mod api_keys;
+mod check;
+mod codec;
+mod environments;
+mod events;
+mod flusher;
+mod meta;
+mod records;
+mod users;
+
+pub use check::ConsistencyError;
+pub use meta::{Bootstrap, Secrets};
+pub use records::*;
+
+use codec::Record;
+use flusher::Flusher;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+/// The layout version of the data directory; a store or backup of another version is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Every tree, in the order of the transaction view. Key and value layouts:
+#[derive(Debug, Clone, Copy)]
+enum T {
+    /// `meta`: ASCII name → value. `format` → u32 BE; `account` → Account;
+    /// `signing_key` → sealed Ed25519 PKCS#8; `master_check` → sealed known text.
+    Meta,
+    /// `environments`: environment id (UTF-8) → Environment.
+    Environments,
+    /// `api_keys`: key id (UTF-8) → ApiKey.
+    ApiKeys,
+    /// `env_keys`: environment id ‖ 0x00 ‖ key id → empty. Lists an environment's keys.
+    EnvKeys,
+    /// `digests`: SHA-256 of a raw bearer credential (32 bytes) → CredentialRef.
+    Digests,
+    /// `users`: user id (UTF-8) → User.
+    Users,
+    /// `user_emails`: lower-cased email (UTF-8) → user id.
+    UserEmails,
+    /// `events`: created-at ms (i64 BE, offset by 2^63) ‖ sequence (u64 BE) → Event.
+    Events,
+    /// `event_ids`: event id (UTF-8) → the 16-byte `events` key.
+    EventIds,
+}
+
+const TREES: [(T, &str); 9] = [
+    (T::Meta, "meta"),
+    (T::Environments, "environments"),
+    (T::ApiKeys, "api_keys"),
+    (T::EnvKeys, "env_keys"),
+    (T::Digests, "digests"),
+    (T::Users, "users"),
+    (T::UserEmails, "user_emails"),
+    (T::Events, "events"),
+    (T::EventIds, "event_ids"),
+];
+
+/// What can go wrong in the store, mapped to statuses by `http`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The disk or sled failed.
+    #[error("storage failure: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored value does not decode.
+    #[error("a stored record is unreadable: {0}")]
+    Corrupt(String),
+    /// A uniqueness rule was broken (an email already used, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// The record to change no longer exists.
+    #[error("{0}")]
+    NotFound(String),
+    /// A count limit was reached.
+    #[error("{0}")]
+    Limit(String),
+    /// The flusher did not confirm durability in time.
+    #[error("the write could not be confirmed durable")]
+    NotDurable,
+}
+
+/// Why a transaction closure gave up; it becomes the matching `StoreError`.
+#[derive(Debug)]
+pub(crate) enum Abort {
+    Conflict(String),
+    NotFound(String),
+    Limit(String),
+    Corrupt(String),
+}
+
+type TxResult<R> = Result<R, ConflictableTransactionError<Abort>>;
+
+/// The handle every layer above shares; cloning is cheap.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    flusher: Flusher,
+    credential_lookups: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.flusher.stop();
+        if let Err(e) = self.db.flush() {
+            log::error!("final flush failed: {e}");
+        }
+    }
+}
+
+/// A handle that does not keep the store open; tests use it to wait for a clean close.
+pub struct WeakStore(Weak<Inner>);
+
+impl WeakStore {
+    /// True while any strong handle is alive.
+    pub fn is_open(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. Fails when another process holds it.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new().path(dir).open()?;
+        let trees = TREES
+            .iter()
+            .map(|(_, name)| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let flusher = Flusher::start(db.clone());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                trees,
+                flusher,
+                credential_lookups: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// A handle that does not keep the store open.
+    pub fn downgrade(&self) -> WeakStore {
+        WeakStore(Arc::downgrade(&self.inner))
+    }
+
+    /// How many credential digests have been looked up since open (tests prove malformed
+    /// credentials are refused before any lookup).
+    pub fn credential_lookups(&self) -> u64 {
+        self.inner.credential_lookups.load(Ordering::Relaxed)
+    }
+
+    /// Blocks until everything written so far is on disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    fn tree(&self, t: T) -> &sled::Tree {
+        &self.inner.trees[t as usize]
+    }
+
+    fn get<R: Record>(&self, t: T, key: &[u8]) -> Result<Option<R>, StoreError> {
+        match self.tree(t).get(key)? {
+            Some(bytes) => R::decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn scan<R: Record>(&self, t: T, prefix: &[u8]) -> impl Iterator<Item = Result<(sled::IVec, R), StoreError>> {
+        self.tree(t).scan_prefix(prefix).map(|item| {
+            let (k, v) = item?;
+            Ok((k, R::decode(&v)?))
+        })
+    }
+
+    /// Runs `f` and records `events` as one atomic transaction over every tree, then waits
+    /// until it is durable.
+    async fn write<R>(&self, events: &[Event], f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        let seqs = events
+            .iter()
+            .map(|_| self.inner.db.generate_id())
+            .collect::<Result<Vec<u64>, _>>()?;
+        let result = self.inner.trees.as_slice().transaction(|views| {
+            let tx = Tx { views };
+            let value = f(&tx)?;
+            for (event, &seq) in events.iter().zip(&seqs) {
+                tx.record_event(event, seq)?;
+            }
+            Ok(value)
+        });
+        let value = match result {
+            Ok(value) => value,
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(Abort::Conflict(m))) => return Err(StoreError::Conflict(m)),
+            Err(TransactionError::Abort(Abort::NotFound(m))) => return Err(StoreError::NotFound(m)),
+            Err(TransactionError::Abort(Abort::Limit(m))) => return Err(StoreError::Limit(m)),
+            Err(TransactionError::Abort(Abort::Corrupt(m))) => return Err(StoreError::Corrupt(m)),
+        };
+        self.inner.flusher.wait_durable().await?;
+        Ok(value)
+    }
+}
+
+/// The view of every tree inside one transaction, with typed helpers.
+struct Tx<'a> {
+    views: &'a Vec<TransactionalTree>,
+}
+
+impl Tx<'_> {
+    fn view(&self, t: T) -> &TransactionalTree {
+        &self.views[t as usize]
+    }
+
+    fn get<R: Record>(&self, t: T, key: &[u8]) -> TxResult<Option<R>> {
+        match self.view(t).get(key)? {
+            Some(bytes) => R::decode(&bytes)
+                .map(Some)
+                .map_err(|e| ConflictableTransactionError::Abort(Abort::Corrupt(e.to_string()))),
+            None => Ok(None),
+        }
+    }
+
+    fn put<R: Record>(&self, t: T, key: &[u8], value: &R) -> TxResult<()> {
+        self.view(t).insert(key, value.encode())?;
+        Ok(())
+    }
+
+    fn put_raw(&self, t: T, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.view(t).insert(key, value)?;
+        Ok(())
+    }
+
+    fn get_raw(&self, t: T, key: &[u8]) -> TxResult<Option<sled::IVec>> {
+        Ok(self.view(t).get(key)?)
+    }
+
+    fn remove(&self, t: T, key: &[u8]) -> TxResult<bool> {
+        Ok(self.view(t).remove(key)?.is_some())
+    }
+}
+
+fn abort<R>(a: Abort) -> TxResult<R> {
+    Err(ConflictableTransactionError::Abort(a))
+}

@@ -1,0 +1,204 @@
+//! The records the store takes and returns. They are stored as versioned bincode and are never
+//! serialized straight to a client.
+
+use super::codec::Record;
+use crate::domain::*;
+use serde::{Deserialize, Serialize};
+
+/// The one account a Latchkey server holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// `us_acc_…`.
+    pub id: AccountId,
+    /// Display name.
+    pub name: String,
+    /// Free-form JSON object, as text.
+    pub metadata: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for Account {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "account";
+}
+
+/// An isolated environment (for example `development` or `production`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// `us_env_…`.
+    pub id: EnvironmentId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// Display name.
+    pub name: EnvironmentName,
+    /// Production or not.
+    pub is_prod: bool,
+    /// Allowed guest sign-in methods.
+    pub guest_authentication: Vec<GuestAuthentication>,
+    /// Free-form JSON object, as text.
+    pub metadata: String,
+    /// Optional translations path.
+    pub translations_path: Option<String>,
+    /// Optional namespaces.
+    pub namespaces: Option<Vec<String>>,
+    /// Optional language override.
+    pub language_override: Option<String>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for Environment {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "environment";
+}
+
+/// An environment API key. The raw key is kept only sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// `us_key_…`.
+    pub id: ApiKeyId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// The environment the key reaches.
+    pub environment_id: EnvironmentId,
+    /// Secret or publishable.
+    pub key_type: ApiKeyType,
+    /// SHA-256 of the raw key (the `digests` index key).
+    pub digest: [u8; 32],
+    /// The raw key sealed with AES-256-GCM under the master key, bound to the key id.
+    pub sealed_raw: Vec<u8>,
+    /// Allow-list for publishable keys (empty for secret keys).
+    pub operations: Vec<Operation>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+    /// After a timed rotation: the instant the key stops working.
+    pub expires_at: Option<Timestamp>,
+    /// After a rotation: the key that replaced this one.
+    pub replaced_by: Option<ApiKeyId>,
+}
+
+impl Record for ApiKey {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "api key";
+}
+
+impl ApiKey {
+    /// True when the key works at `now`.
+    pub fn is_active_at(&self, now: Timestamp) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
+}
+
+/// A team member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// `us_usr_…`.
+    pub id: UserId,
+    /// Owning account.
+    pub account_id: AccountId,
+    /// Unique, lower-cased.
+    pub email: Email,
+    /// Display name.
+    pub name: PersonName,
+    /// Administrator or Member.
+    pub role: Role,
+    /// None until the user sets a password.
+    pub password: Option<PasswordHash>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for User {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "user";
+}
+
+/// What a credential digest points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CredentialRef {
+    /// An environment API key.
+    ApiKey(ApiKeyId),
+}
+
+impl Record for CredentialRef {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "credential reference";
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// `us_evt_…`.
+    pub id: EventId,
+    /// For example `environment:created` or `api-key:rotated`.
+    pub topic: String,
+    /// For example `environment` or `auth`.
+    pub domain: String,
+    /// Account.
+    pub account_id: AccountId,
+    /// Environment, when the event belongs to one.
+    pub environment_id: Option<EnvironmentId>,
+    /// Space, when the event belongs to one.
+    pub space_id: Option<String>,
+    /// Who did it: a user, key, PAT or guest id (never a raw credential).
+    pub actor_id: Option<String>,
+    /// What changed, as JSON text; never secret material.
+    pub payload: String,
+    /// When.
+    pub created_at: Timestamp,
+    /// When it was acknowledged.
+    pub acknowledged_at: Option<Timestamp>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
+}
+
+impl Record for Event {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "event";
+}
+
+impl Event {
+    /// A new event at `now` with a fresh id and no acknowledgement.
+    pub fn new(topic: &str, domain: &str, account_id: AccountId, now: Timestamp) -> Self {
+        Self {
+            id: EventId::generate(),
+            topic: topic.to_owned(),
+            domain: domain.to_owned(),
+            account_id,
+            environment_id: None,
+            space_id: None,
+            actor_id: None,
+            payload: "{}".to_owned(),
+            created_at: now,
+            acknowledged_at: None,
+            acknowledged_by: None,
+        }
+    }
+
+    /// Sets the environment.
+    pub fn in_environment(mut self, id: &EnvironmentId) -> Self {
+        self.environment_id = Some(id.clone());
+        self
+    }
+
+    /// Sets the actor.
+    pub fn by(mut self, actor: Option<String>) -> Self {
+        self.actor_id = actor;
+        self
+    }
+
+    /// Sets the payload.
+    pub fn with_payload(mut self, payload: serde_json::Value) -> Self {
+        self.payload = payload.to_string();
+        self
+    }
+}
