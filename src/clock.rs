@@ -20,7 +20,8 @@ impl Clock {
 
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
-        self.offset_ms.fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
     }
 
     /// The total offset from wall time, in seconds.

@@ -162,8 +162,12 @@ pub struct ConfigError(pub String);
 
 impl Config {
     /// Defaults, overlaid with the file at `path` (if any) and then `LATCHKEY_…` variables from `env`.
-    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
-        let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let defaults =
+            toml::Table::try_from(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
         let mut merged = defaults.clone();
         if let Some(path) = path {
             let text = std::fs::read_to_string(path)
@@ -178,7 +182,9 @@ impl Config {
                 overlay_env(&defaults, &mut merged, &name, rest, &value)?;
             }
         }
-        let config: Config = merged.try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        let config: Config = merged
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -194,40 +200,82 @@ impl Config {
         self.server
             .bind
             .parse::<std::net::SocketAddr>()
-            .map_err(|_| ConfigError(format!("server.bind must be an address such as 127.0.0.1:8080, got '{}'", self.server.bind)))?;
+            .map_err(|_| {
+                ConfigError(format!(
+                    "server.bind must be an address such as 127.0.0.1:8080, got '{}'",
+                    self.server.bind
+                ))
+            })?;
         if self.server.workers < 0 {
-            return Err(ConfigError("server.workers must be 0 (one per core) or more".into()));
+            return Err(ConfigError(
+                "server.workers must be 0 (one per core) or more".into(),
+            ));
         }
         if self.server.api_key_header.is_empty()
-            || actix_web::http::header::HeaderName::from_bytes(self.server.api_key_header.as_bytes()).is_err()
+            || actix_web::http::header::HeaderName::from_bytes(
+                self.server.api_key_header.as_bytes(),
+            )
+            .is_err()
         {
-            return Err(ConfigError("server.api_key_header must be a valid HTTP header name".into()));
+            return Err(ConfigError(
+                "server.api_key_header must be a valid HTTP header name".into(),
+            ));
         }
-        crate::domain::Email::parse(&self.bootstrap.admin_email)
-            .map_err(|_| ConfigError(format!("bootstrap.admin_email must be an email address, got '{}'", self.bootstrap.admin_email)))?;
-        if !self.bootstrap.admin_password.is_empty() && self.bootstrap.admin_password.chars().count() < 8 {
+        crate::domain::Email::parse(&self.bootstrap.admin_email).map_err(|_| {
+            ConfigError(format!(
+                "bootstrap.admin_email must be an email address, got '{}'",
+                self.bootstrap.admin_email
+            ))
+        })?;
+        if !self.bootstrap.admin_password.is_empty()
+            && self.bootstrap.admin_password.chars().count() < 8
+        {
             return Err(ConfigError("bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into()));
         }
         if self.storage.data_dir.is_empty() {
             return Err(ConfigError("storage.data_dir must not be empty".into()));
         }
         if self.security.master_key.is_empty() && self.security.master_key_file.is_empty() {
-            return Err(ConfigError("set security.master_key or security.master_key_file".into()));
+            return Err(ConfigError(
+                "set security.master_key or security.master_key_file".into(),
+            ));
         }
-        positive("security.pbkdf2_iterations", self.security.pbkdf2_iterations)?;
+        positive(
+            "security.pbkdf2_iterations",
+            self.security.pbkdf2_iterations,
+        )?;
         if self.security.pbkdf2_iterations > i64::from(u32::MAX) {
-            return Err(ConfigError("security.pbkdf2_iterations must fit in 32 bits".into()));
+            return Err(ConfigError(
+                "security.pbkdf2_iterations must fit in 32 bits".into(),
+            ));
         }
-        positive("security.password_concurrency", self.security.password_concurrency)?;
-        positive("security.access_token_ttl_seconds", self.security.access_token_ttl_seconds)?;
-        positive("server.shutdown_timeout_seconds", self.server.shutdown_timeout_seconds)?;
-        positive("server.client_request_timeout_seconds", self.server.client_request_timeout_seconds)?;
+        positive(
+            "security.password_concurrency",
+            self.security.password_concurrency,
+        )?;
+        positive(
+            "security.access_token_ttl_seconds",
+            self.security.access_token_ttl_seconds,
+        )?;
+        positive(
+            "server.shutdown_timeout_seconds",
+            self.server.shutdown_timeout_seconds,
+        )?;
+        positive(
+            "server.client_request_timeout_seconds",
+            self.server.client_request_timeout_seconds,
+        )?;
         positive("limits.max_body_bytes", self.limits.max_body_bytes)?;
         positive("limits.max_page_size", self.limits.max_page_size)?;
-        positive("limits.keys_per_environment", self.limits.keys_per_environment)?;
+        positive(
+            "limits.keys_per_environment",
+            self.limits.keys_per_environment,
+        )?;
         positive("limits.environments", self.limits.environments)?;
         if self.limits.max_rotation_grace_seconds < 0 {
-            return Err(ConfigError("limits.max_rotation_grace_seconds must be 0 or more".into()));
+            return Err(ConfigError(
+                "limits.max_rotation_grace_seconds must be 0 or more".into(),
+            ));
         }
         Ok(())
     }
@@ -242,7 +290,11 @@ impl Config {
     }
 }
 
-fn overlay_file(defaults: &toml::Table, merged: &mut toml::Table, file: toml::Table) -> Result<(), ConfigError> {
+fn overlay_file(
+    defaults: &toml::Table,
+    merged: &mut toml::Table,
+    file: toml::Table,
+) -> Result<(), ConfigError> {
     for (section, value) in file {
         let Some(toml::Value::Table(default_section)) = defaults.get(&section) else {
             return Err(unknown(&section, defaults));
@@ -256,7 +308,10 @@ fn overlay_file(defaults: &toml::Table, merged: &mut toml::Table, file: toml::Ta
                 return Err(unknown(&name, defaults));
             };
             if std::mem::discriminant(default) != std::mem::discriminant(&value) {
-                return Err(ConfigError(format!("{name} must be {}, got {value}", type_name(default))));
+                return Err(ConfigError(format!(
+                    "{name} must be {}, got {value}",
+                    type_name(default)
+                )));
             }
             set(merged, &section, &key, value);
         }
@@ -264,7 +319,13 @@ fn overlay_file(defaults: &toml::Table, merged: &mut toml::Table, file: toml::Ta
     Ok(())
 }
 
-fn overlay_env(defaults: &toml::Table, merged: &mut toml::Table, var: &str, rest: &str, raw: &str) -> Result<(), ConfigError> {
+fn overlay_env(
+    defaults: &toml::Table,
+    merged: &mut toml::Table,
+    var: &str,
+    rest: &str,
+    raw: &str,
+) -> Result<(), ConfigError> {
     let Some((section, key)) = rest.split_once("__") else {
         return Err(ConfigError(format!(
             "environment variable {var} is not of the form LATCHKEY_<SECTION>__<KEY>"
@@ -273,7 +334,10 @@ fn overlay_env(defaults: &toml::Table, merged: &mut toml::Table, var: &str, rest
     let (section, key) = (section.to_lowercase(), key.to_lowercase());
     let name = format!("{section}.{key}");
     let Some(default) = defaults.get(&section).and_then(|s| s.get(&key)) else {
-        return Err(ConfigError(format!("environment variable {var} names unknown key {name}; {}", known(defaults))));
+        return Err(ConfigError(format!(
+            "environment variable {var} names unknown key {name}; {}",
+            known(defaults)
+        )));
     };
     let value = match default {
         toml::Value::String(_) => toml::Value::String(raw.to_owned()),
@@ -285,9 +349,17 @@ fn overlay_env(defaults: &toml::Table, merged: &mut toml::Table, var: &str, rest
         toml::Value::Boolean(_) => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
             "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
-            _ => return Err(ConfigError(format!("{var} ({name}) must be true or false, got '{raw}'"))),
+            _ => {
+                return Err(ConfigError(format!(
+                    "{var} ({name}) must be true or false, got '{raw}'"
+                )))
+            }
         },
-        _ => return Err(ConfigError(format!("{name} cannot be set from the environment"))),
+        _ => {
+            return Err(ConfigError(format!(
+                "{name} cannot be set from the environment"
+            )))
+        }
     };
     set(merged, &section, &key, value);
     Ok(())
@@ -329,7 +401,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -353,8 +428,15 @@ mod tests {
     fn unknown_keys_and_bad_values_name_the_key() {
         let e = Config::load(None, env(&[("LATCHKEY_SERVER__BINDD", "x")])).unwrap_err();
         assert!(e.0.contains("server.bindd"), "{e}");
-        let e = Config::load(None, env(&[("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "many")])).unwrap_err();
-        assert!(e.0.contains("security.pbkdf2_iterations") && e.0.contains("integer"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "many")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("security.pbkdf2_iterations") && e.0.contains("integer"),
+            "{e}"
+        );
         let e = Config::load(None, env(&[("LATCHKEY_SERVER__BIND", "nowhere")])).unwrap_err();
         assert!(e.0.contains("server.bind"), "{e}");
     }
@@ -367,8 +449,17 @@ mod tests {
         let e = Config::load(Some(&path), Vec::new()).unwrap_err();
         assert!(e.0.contains("server.bind must be a string"), "{e}");
         std::fs::write(&path, "[nope]\nx = 1\n").unwrap();
-        assert!(Config::load(Some(&path), Vec::new()).unwrap_err().0.contains("unknown key nope"));
+        assert!(Config::load(Some(&path), Vec::new())
+            .unwrap_err()
+            .0
+            .contains("unknown key nope"));
         std::fs::write(&path, "[storage]\ndata_dir = \"/tmp/x\"\n").unwrap();
-        assert_eq!(Config::load(Some(&path), Vec::new()).unwrap().storage.data_dir, "/tmp/x");
+        assert_eq!(
+            Config::load(Some(&path), Vec::new())
+                .unwrap()
+                .storage
+                .data_dir,
+            "/tmp/x"
+        );
     }
 }

@@ -10,7 +10,10 @@ overridden with LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_server=warn")).init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
     let config_path = match parse_args(std::env::args().skip(1)) {
         Ok(Some(path)) => path,
         Ok(None) => {
@@ -22,7 +25,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let config = match Config::load(config_path.as_deref(), env) {
         Ok(config) => config,
         Err(e) => {
@@ -56,7 +60,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Option<Pa
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
-            "--config" | "-c" => config = Some(PathBuf::from(args.next().ok_or("--config needs a path")?)),
+            "--config" | "-c" => {
+                config = Some(PathBuf::from(args.next().ok_or("--config needs a path")?))
+            }
             other => return Err(format!("unknown argument '{other}'")),
         }
     }

@@ -7,7 +7,10 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentId, EnvironmentName, GuestAuthentication, PersonName, Role, UserId};
+use crate::domain::{
+    AccountId, ApiKeyType, Email, EnvironmentId, EnvironmentName, GuestAuthentication, PersonName,
+    Role, UserId,
+};
 use crate::http::{self, AppState};
 use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
 use actix_web::dev::{Server, ServerHandle};
@@ -40,7 +43,9 @@ pub enum StartupError {
     #[error("master key problem: {0}")]
     MasterKey(String),
     /// The listening socket could not be bound.
-    #[error("cannot listen on {bind}: {cause}. Choose another server.bind (or LATCHKEY_SERVER__BIND).")]
+    #[error(
+        "cannot listen on {bind}: {cause}. Choose another server.bind (or LATCHKEY_SERVER__BIND)."
+    )]
     Bind { bind: String, cause: String },
     /// Anything else during startup.
     #[error("startup failed: {0}")]
@@ -73,10 +78,16 @@ impl fmt::Display for Banner {
         writeln!(f, "  API base URL:   {}/v1", self.url)?;
         writeln!(f, "  Administrator:  {}", self.admin_email)?;
         if let Some(password) = &self.generated_password {
-            writeln!(f, "  Password:       {password}   (generated; shown only this once)")?;
+            writeln!(
+                f,
+                "  Password:       {password}   (generated; shown only this once)"
+            )?;
         }
         if self.first_start {
-            writeln!(f, "  created the account and the development and production environments")?;
+            writeln!(
+                f,
+                "  created the account and the development and production environments"
+            )?;
         }
         for (kind, raw) in &self.development_keys {
             writeln!(f, "  development {kind:<11} key: {raw}")?;
@@ -112,14 +123,17 @@ impl Application {
             path: data_dir.display().to_string(),
             cause: e.to_string(),
         })?;
-        store.check_consistency().map_err(|e| StartupError::Corrupt {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
+        store
+            .check_consistency()
+            .map_err(|e| StartupError::Corrupt {
+                path: data_dir.display().to_string(),
+                cause: e.to_string(),
+            })?;
         let initialised = store.account().map_err(other)?.is_some();
         let master = load_master_key(&config, initialised)?;
-        let iterations = NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
-            .unwrap_or(NonZeroU32::MIN);
+        let iterations =
+            NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
+                .unwrap_or(NonZeroU32::MIN);
         let hasher = PasswordHasher::new(iterations, config.security.password_concurrency as usize);
         let clock = Clock::default();
 
@@ -202,7 +216,12 @@ fn other(e: impl fmt::Display) -> StartupError {
     StartupError::Other(e.to_string())
 }
 
-fn serve(listener: TcpListener, config: &Config, auth: Authenticator, state: AppState) -> Result<Server, StartupError> {
+fn serve(
+    listener: TcpListener,
+    config: &Config,
+    auth: Authenticator,
+    state: AppState,
+) -> Result<Server, StartupError> {
     let auth = web::Data::new(auth);
     let state = web::Data::new(state);
     let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
@@ -212,12 +231,18 @@ fn serve(listener: TcpListener, config: &Config, auth: Authenticator, state: App
     };
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#).custom_request_replace("method", |req| req.method().to_string()))
+            .wrap(
+                Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+                    .custom_request_replace("method", |req| req.method().to_string()),
+            )
             .wrap(security_headers())
             .app_data(auth.clone())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
-            .app_data(web::PathConfig::default().error_handler(|_, _| http::ApiError::NotFound("not found".into()).into()))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, _| http::ApiError::NotFound("not found".into()).into()),
+            )
             .configure(http::routes)
             .default_service(web::to(http::not_found))
     })
@@ -225,7 +250,9 @@ fn serve(listener: TcpListener, config: &Config, auth: Authenticator, state: App
     .map_err(other)?
     .workers(workers)
     .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
-    .client_request_timeout(Duration::from_secs(config.server.client_request_timeout_seconds as u64))
+    .client_request_timeout(Duration::from_secs(
+        config.server.client_request_timeout_seconds as u64,
+    ))
     .run();
     Ok(server)
 }
@@ -235,7 +262,10 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
         .add(("Cache-Control", "no-store"))
 }
 
@@ -243,7 +273,8 @@ fn security_headers() -> DefaultHeaders {
 /// empty store, since a new key cannot open existing data.
 fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
     if !config.security.master_key.is_empty() {
-        return decode_master_key(&config.security.master_key, "security.master_key").map(|k| MasterKey::from_bytes(&k));
+        return decode_master_key(&config.security.master_key, "security.master_key")
+            .map(|k| MasterKey::from_bytes(&k));
     }
     let path = Path::new(&config.security.master_key_file);
     match std::fs::read_to_string(path) {
@@ -268,7 +299,11 @@ fn decode_master_key(text: &str, source: &str) -> Result<[u8; 32], StartupError>
     B64.decode(text)
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-        .ok_or_else(|| StartupError::MasterKey(format!("{source} must hold 32 bytes encoded as base64 (44 characters)")))
+        .ok_or_else(|| {
+            StartupError::MasterKey(format!(
+                "{source} must hold 32 bytes encoded as base64 (44 characters)"
+            ))
+        })
 }
 
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
@@ -301,7 +336,8 @@ fn load_signer(store: &Store, master: &MasterKey) -> Result<TokenSigner, Startup
     let pkcs8 = master
         .open(b"signing_key", &secrets.sealed_signing_key)
         .map_err(|_| StartupError::MasterKey("the token signing key does not decrypt".into()))?;
-    TokenSigner::from_pkcs8(&pkcs8).map_err(|e| StartupError::Other(format!("the stored signing key is invalid: {e}")))
+    TokenSigner::from_pkcs8(&pkcs8)
+        .map_err(|e| StartupError::Other(format!("the stored signing key is invalid: {e}")))
 }
 
 /// Creates the account, the first Administrator, and the two default environments with keys.
@@ -351,7 +387,10 @@ async fn bootstrap(
                 account_id: account.id.clone(),
                 name: EnvironmentName::parse(name).expect("built-in names are valid"),
                 is_prod,
-                guest_authentication: vec![GuestAuthentication::MagicLink, GuestAuthentication::SharedLink],
+                guest_authentication: vec![
+                    GuestAuthentication::MagicLink,
+                    GuestAuthentication::SharedLink,
+                ],
                 metadata: "{}".into(),
                 translations_path: None,
                 namespaces: None,

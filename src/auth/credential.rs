@@ -52,7 +52,9 @@ pub struct RawCredential {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MalformedCredential {
     /// The prefix is not one Latchkey issues.
-    #[error("the credential does not start with a known prefix (sk_, pk_, pat_ or an access token)")]
+    #[error(
+        "the credential does not start with a known prefix (sk_, pk_, pat_ or an access token)"
+    )]
     UnknownPrefix,
     /// Wrong length or characters outside base62.
     #[error("the credential has the wrong length or characters")]
@@ -77,7 +79,8 @@ impl RawCredential {
             .find(|k| raw.starts_with(k.prefix()))
             .ok_or(MalformedCredential::UnknownPrefix)?;
         let rest = &raw[kind.prefix().len()..];
-        if rest.len() != BODY_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if rest.len() != BODY_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
             return Err(MalformedCredential::BadShape);
         }
         let (body, sum) = raw.split_at(raw.len() - CHECKSUM_LEN);
@@ -154,16 +157,28 @@ mod tests {
             let i = kind.prefix().len() + 3;
             typo[i] = if typo[i] == b'a' { b'b' } else { b'a' };
             let typo = String::from_utf8(typo).unwrap();
-            assert_eq!(RawCredential::parse(&typo), Err(MalformedCredential::BadChecksum));
+            assert_eq!(
+                RawCredential::parse(&typo),
+                Err(MalformedCredential::BadChecksum)
+            );
         }
     }
 
     #[test]
     fn wrong_prefix_and_shape_are_refused() {
-        assert_eq!(RawCredential::parse("xx_abc"), Err(MalformedCredential::UnknownPrefix));
-        assert_eq!(RawCredential::parse("sk_short"), Err(MalformedCredential::BadShape));
+        assert_eq!(
+            RawCredential::parse("xx_abc"),
+            Err(MalformedCredential::UnknownPrefix)
+        );
+        assert_eq!(
+            RawCredential::parse("sk_short"),
+            Err(MalformedCredential::BadShape)
+        );
         let long = format!("sk_{}", "a".repeat(37));
-        assert_eq!(RawCredential::parse(&long), Err(MalformedCredential::BadShape));
+        assert_eq!(
+            RawCredential::parse(&long),
+            Err(MalformedCredential::BadShape)
+        );
     }
 
     #[test]

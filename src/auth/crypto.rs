@@ -31,7 +31,8 @@ pub struct OpenError;
 impl MasterKey {
     /// A key from 32 raw bytes.
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        let unbound = UnboundKey::new(&aead::AES_256_GCM, bytes).expect("AES-256 takes 32-byte keys");
+        let unbound =
+            UnboundKey::new(&aead::AES_256_GCM, bytes).expect("AES-256 takes 32-byte keys");
         Self {
             key: LessSafeKey::new(unbound),
         }
@@ -43,7 +44,11 @@ impl MasterKey {
         let nonce_bytes = crate::domain::random::bytes::<NONCE_LEN>();
         let mut buf = plain.to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(context), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce_bytes),
+                Aad::from(context),
+                &mut buf,
+            )
             .expect("AES-GCM sealing of a small buffer cannot fail");
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&buf);
@@ -58,7 +63,10 @@ impl MasterKey {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| OpenError)?;
         let mut buf = body.to_vec();
-        let plain = self.key.open_in_place(nonce, Aad::from(context), &mut buf).map_err(|_| OpenError)?;
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(context), &mut buf)
+            .map_err(|_| OpenError)?;
         Ok(plain.to_vec())
     }
 }
@@ -73,7 +81,9 @@ mod tests {
         let sealed = key.seal(b"us_key_1", b"sk_secret");
         assert_eq!(key.open(b"us_key_1", &sealed).unwrap(), b"sk_secret");
         assert!(key.open(b"us_key_2", &sealed).is_err());
-        assert!(MasterKey::from_bytes(&[8; 32]).open(b"us_key_1", &sealed).is_err());
+        assert!(MasterKey::from_bytes(&[8; 32])
+            .open(b"us_key_1", &sealed)
+            .is_err());
         assert!(!sealed.windows(9).any(|w| w == b"sk_secret"));
     }
 

@@ -79,7 +79,10 @@ impl TokenSigner {
     /// A new PKCS#8 document holding a fresh key pair, for first start.
     pub fn generate_pkcs8() -> Vec<u8> {
         let rng = ring::rand::SystemRandom::new();
-        Ed25519KeyPair::generate_pkcs8(&rng).expect("Ed25519 key generation").as_ref().to_vec()
+        Ed25519KeyPair::generate_pkcs8(&rng)
+            .expect("Ed25519 key generation")
+            .as_ref()
+            .to_vec()
     }
 
     /// Loads a key pair from PKCS#8.
@@ -123,7 +126,9 @@ impl TokenSigner {
             return Err(TokenError::Malformed);
         }
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
         let header: Header = decode_json(h)?;
@@ -133,7 +138,9 @@ impl TokenSigner {
         let sig = B64.decode(s).map_err(|_| TokenError::Malformed)?;
         let public = UnparsedPublicKey::new(&signature::ED25519, self.pair.public_key().as_ref());
         let signing_input = &token[..h.len() + 1 + p.len()];
-        public.verify(signing_input.as_bytes(), &sig).map_err(|_| TokenError::BadSignature)?;
+        public
+            .verify(signing_input.as_bytes(), &sig)
+            .map_err(|_| TokenError::BadSignature)?;
         decode_json(p)
     }
 
@@ -180,8 +187,16 @@ mod tests {
     fn signed_tokens_verify_until_they_expire() {
         let signer = TokenSigner::from_pkcs8(&TokenSigner::generate_pkcs8()).unwrap();
         let token = signer.sign(&claims(100));
-        assert_eq!(signer.verify(&token, Timestamp::from_unix_seconds(99)).unwrap(), claims(100));
-        assert_eq!(signer.verify(&token, Timestamp::from_unix_seconds(100)), Err(TokenError::Expired));
+        assert_eq!(
+            signer
+                .verify(&token, Timestamp::from_unix_seconds(99))
+                .unwrap(),
+            claims(100)
+        );
+        assert_eq!(
+            signer.verify(&token, Timestamp::from_unix_seconds(100)),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
@@ -191,10 +206,20 @@ mod tests {
         let token = signer.sign(&claims(100));
         let now = Timestamp(0);
         let (hp, _) = token.rsplit_once('.').unwrap();
-        assert_eq!(signer.verify(&format!("{hp}."), now), Err(TokenError::BadSignature));
-        let none = format!("{}.{}.", B64.encode(br#"{"alg":"none","kid":"x"}"#), B64.encode(b"{}"));
+        assert_eq!(
+            signer.verify(&format!("{hp}."), now),
+            Err(TokenError::BadSignature)
+        );
+        let none = format!(
+            "{}.{}.",
+            B64.encode(br#"{"alg":"none","kid":"x"}"#),
+            B64.encode(b"{}")
+        );
         assert_eq!(signer.verify(&none, now), Err(TokenError::Malformed));
-        assert_eq!(signer.verify(&other.sign(&claims(100)), now), Err(TokenError::Malformed));
+        assert_eq!(
+            signer.verify(&other.sign(&claims(100)), now),
+            Err(TokenError::Malformed)
+        );
         let mut forged = claims(100);
         forged.sub = "us_usr_2".into();
         let forged_payload = B64.encode(serde_json::to_vec(&forged).unwrap());

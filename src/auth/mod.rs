@@ -52,7 +52,13 @@ pub struct IssuedToken {
 
 impl Authenticator {
     /// Builds the authenticator.
-    pub fn new(store: Store, clock: Clock, signer: TokenSigner, master: MasterKey, settings: AuthSettings) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        signer: TokenSigner,
+        master: MasterKey,
+        settings: AuthSettings,
+    ) -> Self {
         Self {
             store,
             clock,
@@ -83,13 +89,27 @@ impl Authenticator {
     }
 
     /// A new API key record for `environment`, and its raw value (shown once to the caller).
-    pub fn new_api_key(&self, account: &AccountId, environment: &EnvironmentId, key_type: ApiKeyType) -> (ApiKey, RawCredential) {
-        seal_new_api_key(&self.master, account, environment, key_type, self.clock.now())
+    pub fn new_api_key(
+        &self,
+        account: &AccountId,
+        environment: &EnvironmentId,
+        key_type: ApiKeyType,
+    ) -> (ApiKey, RawCredential) {
+        seal_new_api_key(
+            &self.master,
+            account,
+            environment,
+            key_type,
+            self.clock.now(),
+        )
     }
 
     /// The raw value of a stored key, for an Administrator's reveal; `None` if it does not open.
     pub fn reveal(&self, key: &ApiKey) -> Option<String> {
-        let plain = self.master.open(key.id.as_str().as_bytes(), &key.sealed_raw).ok()?;
+        let plain = self
+            .master
+            .open(key.id.as_str().as_bytes(), &key.sealed_raw)
+            .ok()?;
         String::from_utf8(plain).ok()
     }
 

@@ -33,26 +33,46 @@ impl PasswordHasher {
     /// Hashes `password` with a fresh salt.
     pub async fn hash(&self, password: String) -> Result<PasswordHash, HasherUnavailable> {
         let iterations = self.iterations;
-        self.run(move || derive(iterations, crate::domain::random::bytes(), &password)).await
+        self.run(move || derive(iterations, crate::domain::random::bytes(), &password))
+            .await
     }
 
     /// True when `password` matches `stored`; with `None` it spends the same time and says false.
-    pub async fn verify(&self, password: String, stored: Option<PasswordHash>) -> Result<bool, HasherUnavailable> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<PasswordHash>,
+    ) -> Result<bool, HasherUnavailable> {
         let known = stored.is_some();
         let target = stored.unwrap_or_else(|| (*self.decoy).clone());
         let ok = self.run(move || verify(&target, &password)).await?;
         Ok(ok && known)
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HasherUnavailable> {
-        let _permit = self.permits.acquire().await.map_err(|_| HasherUnavailable)?;
-        actix_web::web::block(work).await.map_err(|_| HasherUnavailable)
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HasherUnavailable> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| HasherUnavailable)?;
+        actix_web::web::block(work)
+            .await
+            .map_err(|_| HasherUnavailable)
     }
 }
 
 fn derive(iterations: NonZeroU32, salt: [u8; 16], password: &str) -> PasswordHash {
     let mut hash = [0u8; 32];
-    ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations, &salt, password.as_bytes(), &mut hash);
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        iterations,
+        &salt,
+        password.as_bytes(),
+        &mut hash,
+    );
     PasswordHash {
         iterations: iterations.get(),
         salt,

@@ -69,7 +69,10 @@ pub struct Resource<'a> {
 impl<'a> Resource<'a> {
     /// The account itself.
     pub fn account(account: &'a AccountId) -> Self {
-        Self { account, environment: None }
+        Self {
+            account,
+            environment: None,
+        }
     }
 
     /// Something inside an environment (or the environment).
@@ -96,10 +99,18 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
         return Err(not_found(resource));
     }
     match &principal.kind {
-        PrincipalKind::User { role: Role::Administrator, .. } => Ok(()),
-        PrincipalKind::User { role: Role::Member, .. } => {
+        PrincipalKind::User {
+            role: Role::Administrator,
+            ..
+        } => Ok(()),
+        PrincipalKind::User {
+            role: Role::Member, ..
+        } => {
             if action.needs_administrator() {
-                Err(Denial::Forbidden(format!("{} requires the Administrator role", describe(action))))
+                Err(Denial::Forbidden(format!(
+                    "{} requires the Administrator role",
+                    describe(action)
+                )))
             } else {
                 Ok(())
             }
@@ -115,7 +126,10 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             }
             if *key_type == ApiKeyType::Publishable {
                 let (method, path) = action.operation();
-                if !operations.iter().any(|o| o.method.eq_ignore_ascii_case(method) && o.path == path) {
+                if !operations
+                    .iter()
+                    .any(|o| o.method.eq_ignore_ascii_case(method) && o.path == path)
+                {
                     return Err(Denial::Forbidden(format!(
                         "a publishable key may only call its operations; {method} {path} ({}) is not one of them",
                         describe(action)

@@ -3,7 +3,9 @@
 use super::credential::{CredentialKind, MalformedCredential, RawCredential};
 use super::jwt::{TokenError, TokenKind};
 use super::Authenticator;
-use crate::domain::{AccountId, ApiKeyId, ApiKeyType, EnvironmentId, Operation, Role, Timestamp, UserId};
+use crate::domain::{
+    AccountId, ApiKeyId, ApiKeyType, EnvironmentId, Operation, Role, Timestamp, UserId,
+};
 use crate::store::{CredentialRef, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
@@ -114,14 +116,16 @@ impl Authenticator {
     /// Finds the credential in a request: `Authorization: Bearer …`, else the API-key header.
     pub fn presented(&self, req: &HttpRequest) -> Result<String, AuthFailure> {
         if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
-            let text = value
-                .to_str()
-                .map_err(|_| AuthFailure::Malformed("the Authorization header is not ASCII".into()))?;
-            let (scheme, token) = text
-                .split_once(' ')
-                .ok_or_else(|| AuthFailure::Malformed("expected Authorization: Bearer <credential>".into()))?;
+            let text = value.to_str().map_err(|_| {
+                AuthFailure::Malformed("the Authorization header is not ASCII".into())
+            })?;
+            let (scheme, token) = text.split_once(' ').ok_or_else(|| {
+                AuthFailure::Malformed("expected Authorization: Bearer <credential>".into())
+            })?;
             if !scheme.eq_ignore_ascii_case("bearer") {
-                return Err(AuthFailure::Malformed("only the Bearer scheme is supported".into()));
+                return Err(AuthFailure::Malformed(
+                    "only the Bearer scheme is supported".into(),
+                ));
             }
             return Ok(token.trim().to_owned());
         }
@@ -139,11 +143,13 @@ impl Authenticator {
         if presented.starts_with("eyJ") {
             return self.authenticate_token(presented);
         }
-        let raw = RawCredential::parse(presented).map_err(|e: MalformedCredential| AuthFailure::Malformed(e.to_string()))?;
+        let raw = RawCredential::parse(presented)
+            .map_err(|e: MalformedCredential| AuthFailure::Malformed(e.to_string()))?;
         match (raw.kind(), self.store.credential_by_digest(&raw.digest())?) {
-            (CredentialKind::SecretKey | CredentialKind::PublishableKey, Some(CredentialRef::ApiKey(id))) => {
-                self.key_principal(&id, &raw.digest())
-            }
+            (
+                CredentialKind::SecretKey | CredentialKind::PublishableKey,
+                Some(CredentialRef::ApiKey(id)),
+            ) => self.key_principal(&id, &raw.digest()),
             _ => Err(AuthFailure::Unknown),
         }
     }
@@ -170,23 +176,32 @@ impl Authenticator {
     }
 
     fn authenticate_token(&self, token: &str) -> Result<Principal, AuthFailure> {
-        let claims = self.signer.verify(token, self.clock.now()).map_err(|e| match e {
-            TokenError::Expired => AuthFailure::Expired,
-            other => AuthFailure::Malformed(other.to_string()),
-        })?;
+        let claims = self
+            .signer
+            .verify(token, self.clock.now())
+            .map_err(|e| match e {
+                TokenError::Expired => AuthFailure::Expired,
+                other => AuthFailure::Malformed(other.to_string()),
+            })?;
         let expires_at = Some(Timestamp::from_unix_seconds(claims.exp));
         match claims.knd {
             TokenKind::User => {
-                let id = UserId::parse(&claims.sub).map_err(|_| AuthFailure::Malformed("bad subject".into()))?;
+                let id = UserId::parse(&claims.sub)
+                    .map_err(|_| AuthFailure::Malformed("bad subject".into()))?;
                 let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;
                 Ok(Principal {
                     account_id: user.account_id,
                     credential_id: claims.par,
                     expires_at,
-                    kind: PrincipalKind::User { id: user.id, role: user.role },
+                    kind: PrincipalKind::User {
+                        id: user.id,
+                        role: user.role,
+                    },
                 })
             }
-            _ => Err(AuthFailure::Malformed("this token kind is not accepted here".into())),
+            _ => Err(AuthFailure::Malformed(
+                "this token kind is not accepted here".into(),
+            )),
         }
     }
 }

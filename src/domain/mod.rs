@@ -127,6 +127,10 @@ pub struct PasswordHash {
 
 impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PasswordHash(pbkdf2-sha256, {} iterations)", self.iterations)
+        write!(
+            f,
+            "PasswordHash(pbkdf2-sha256, {} iterations)",
+            self.iterations
+        )
     }
 }

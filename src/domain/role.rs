@@ -16,7 +16,10 @@ impl Role {
         match raw.to_ascii_lowercase().as_str() {
             "administrator" | "admin" => Ok(Self::Administrator),
             "member" | "user" => Ok(Self::Member),
-            _ => Err(ParseError::new("role", format!("unknown role '{raw}', expected Administrator or Member"))),
+            _ => Err(ParseError::new(
+                "role",
+                format!("unknown role '{raw}', expected Administrator or Member"),
+            )),
         }
     }
 

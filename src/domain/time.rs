@@ -42,7 +42,9 @@ impl Timestamp {
     /// Parses RFC 3339 text (any offset) into UTC milliseconds.
     pub fn parse_rfc3339(raw: &str) -> Option<Self> {
         let at = OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()?;
-        i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok().map(Self)
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Self)
     }
 }
 
@@ -55,6 +57,9 @@ mod tests {
         let t = Timestamp(1_698_685_185_735);
         assert_eq!(t.to_rfc3339(), "2023-10-30T16:59:45.735Z");
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
-        assert_eq!(Timestamp::parse_rfc3339("2017-07-21T17:32:28Z"), Some(Timestamp(1_500_658_348_000)));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2017-07-21T17:32:28Z"),
+            Some(Timestamp(1_500_658_348_000))
+        );
     }
 }

@@ -55,7 +55,12 @@ fn key_body(auth: &Authenticator, key: ApiKey) -> ApiKeyBody {
 }
 
 /// Authorizes `action` on the environment named by `environmentId` and loads it.
-fn environment(auth: &Authenticator, p: &Principal, q: &Query, action: Action) -> Result<Environment, ApiError> {
+fn environment(
+    auth: &Authenticator,
+    p: &Principal,
+    q: &Query,
+    action: Action,
+) -> Result<Environment, ApiError> {
     let id = EnvironmentId::parse(q.required("environmentId")?)?;
     authorize(p, action, Resource::environment(&p.account_id, &id))?;
     auth.store()
@@ -64,7 +69,11 @@ fn environment(auth: &Authenticator, p: &Principal, q: &Query, action: Action) -
         .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
 }
 
-pub(super) async fn list_api_keys(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list_api_keys(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
     let env = environment(&auth, &p, &q, Action::ReadApiKeys)?;
     let now = auth.clock().now();
     let keys: Vec<ApiKeyBody> = auth
@@ -77,7 +86,11 @@ pub(super) async fn list_api_keys(p: Principal, auth: web::Data<Authenticator>, 
     Ok(data(keys))
 }
 
-pub(super) async fn get_publishable_key(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get_publishable_key(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
     let env = environment(&auth, &p, &q, Action::ReadPublishableKey)?;
     let now = auth.clock().now();
     let key = auth
@@ -86,7 +99,9 @@ pub(super) async fn get_publishable_key(p: Principal, auth: web::Data<Authentica
         .into_iter()
         .filter(|k| k.key_type == ApiKeyType::Publishable && k.is_active_at(now))
         .min_by_key(|k| k.expires_at.is_some())
-        .ok_or_else(|| ApiError::NotFound(format!("environment {} has no publishable key", env.id)))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("environment {} has no publishable key", env.id))
+        })?;
     Ok(data(key_body(&auth, key)))
 }
 
@@ -108,13 +123,18 @@ pub(super) async fn create_api_key(
 }
 
 /// `DELETE /auth/api-key?environmentId=&key=`: `key` is a key id or the raw key.
-pub(super) async fn delete_api_key(p: Principal, auth: web::Data<Authenticator>, q: Query) -> Result<HttpResponse, ApiError> {
+pub(super) async fn delete_api_key(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
     let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
     let named = q.required("key")?;
     let id = if named.starts_with(ApiKeyId::PREFIX) {
         ApiKeyId::parse(named)?
     } else {
-        let raw = RawCredential::parse(named).map_err(|e| ApiError::bad_request("key", e.to_string()))?;
+        let raw =
+            RawCredential::parse(named).map_err(|e| ApiError::bad_request("key", e.to_string()))?;
         match auth.store().credential_by_digest(&raw.digest())? {
             Some(CredentialRef::ApiKey(id)) => id,
             _ => return Err(ApiError::NotFound("key not found".into())),
@@ -124,7 +144,9 @@ pub(super) async fn delete_api_key(p: Principal, auth: web::Data<Authenticator>,
         .store()
         .api_key(&id)?
         .filter(|k| k.environment_id == env.id)
-        .ok_or_else(|| ApiError::NotFound(format!("key {id} not found in environment {}", env.id)))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("key {id} not found in environment {}", env.id))
+        })?;
     let event = key_event("api-key:deleted", &p, &key, auth.clock().now());
     auth.store().delete_api_key(&key.id, &event).await?;
     Ok(success())
@@ -151,22 +173,35 @@ pub(super) async fn rotate_api_key(
         .api_key(&id)?
         .filter(|k| k.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("key {id} not found")))?;
-    authorize(&p, Action::ManageApiKeys, Resource::environment(&old.account_id, &old.environment_id))?;
+    authorize(
+        &p,
+        Action::ManageApiKeys,
+        Resource::environment(&old.account_id, &old.environment_id),
+    )?;
     let grace = body.0.expires_in_seconds;
     let max = state.limits.max_rotation_grace_seconds;
     if !(0..=max).contains(&grace) {
-        return Err(ApiError::unprocessable("expiresInSeconds", format!("expiresInSeconds must be between 0 and {max} (limits.max_rotation_grace_seconds)")));
+        return Err(ApiError::unprocessable(
+            "expiresInSeconds",
+            format!(
+                "expiresInSeconds must be between 0 and {max} (limits.max_rotation_grace_seconds)"
+            ),
+        ));
     }
     let now = auth.clock().now();
     if !old.is_active_at(now) {
         return Err(ApiError::Conflict(format!("key {id} has already expired")));
     }
-    let (mut replacement, _raw) = auth.new_api_key(&old.account_id, &old.environment_id, old.key_type);
+    let (mut replacement, _raw) =
+        auth.new_api_key(&old.account_id, &old.environment_id, old.key_type);
     replacement.operations = old.operations.clone();
     let event = key_event("api-key:rotated", &p, &old, now).with_payload(serde_json::json!({
         "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
     }));
-    let previous = auth.store().rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, &event).await?;
+    let previous = auth
+        .store()
+        .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, &event)
+        .await?;
     Ok(data(serde_json::json!({
         "key": key_body(&auth, replacement),
         "previous": key_body(&auth, previous),
@@ -177,5 +212,7 @@ fn key_event(topic: &str, p: &Principal, key: &ApiKey, now: crate::domain::Times
     Event::new(topic, "auth", p.account_id.clone(), now)
         .in_environment(&key.environment_id)
         .by(Some(p.actor_id()))
-        .with_payload(serde_json::json!({ "keyId": key.id.as_str(), "type": key.key_type.as_str() }))
+        .with_payload(
+            serde_json::json!({ "keyId": key.id.as_str(), "type": key.key_type.as_str() }),
+        )
 }

@@ -78,7 +78,10 @@ impl EnvironmentConfig {
         if let Some(metadata) = self.metadata {
             env.metadata = serde_json::Value::Object(metadata).to_string();
             if env.metadata.len() > 16 * 1024 {
-                return Err(ApiError::unprocessable("metadata", "metadata is larger than 16 KiB"));
+                return Err(ApiError::unprocessable(
+                    "metadata",
+                    "metadata is larger than 16 KiB",
+                ));
             }
         }
         if let Some(path) = self.translations_path {
@@ -86,7 +89,10 @@ impl EnvironmentConfig {
         }
         if let Some(namespaces) = self.namespaces {
             if namespaces.len() > 32 {
-                return Err(ApiError::unprocessable("namespaces", "at most 32 namespaces"));
+                return Err(ApiError::unprocessable(
+                    "namespaces",
+                    "at most 32 namespaces",
+                ));
             }
             let checked = namespaces
                 .into_iter()
@@ -103,7 +109,10 @@ impl EnvironmentConfig {
 
 fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
     if value.chars().count() > max {
-        return Err(ApiError::unprocessable(key, format!("{key} is longer than {max} characters")));
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} is longer than {max} characters"),
+        ));
     }
     Ok(value)
 }
@@ -120,10 +129,18 @@ fn parse_guest_authentication(methods: &[String]) -> Result<Vec<GuestAuthenticat
 }
 
 /// Resolves a path id (or `current`) to an environment the caller may see.
-fn resolve(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Result<Environment, ApiError> {
+fn resolve(
+    auth: &Authenticator,
+    p: &Principal,
+    raw: &str,
+    action: Action,
+) -> Result<Environment, ApiError> {
     let id = if raw == "current" {
         p.environment().cloned().ok_or_else(|| {
-            ApiError::bad_request("environmentId", "'current' needs an environment key or token; name an environment id")
+            ApiError::bad_request(
+                "environmentId",
+                "'current' needs an environment key or token; name an environment id",
+            )
         })?
     } else {
         EnvironmentId::parse(raw)?
@@ -141,13 +158,24 @@ pub(super) async fn list_environments(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&p, Action::ListEnvironments, Resource::account(&p.account_id))?;
+    authorize(
+        &p,
+        Action::ListEnvironments,
+        Resource::account(&p.account_id),
+    )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
     let visible: Vec<EnvironmentBody> = auth
         .store()
         .environments()?
         .into_iter()
-        .filter(|e| authorize(&p, Action::ReadEnvironment, Resource::environment(&e.account_id, &e.id)).is_ok())
+        .filter(|e| {
+            authorize(
+                &p,
+                Action::ReadEnvironment,
+                Resource::environment(&e.account_id, &e.id),
+            )
+            .is_ok()
+        })
         .map(EnvironmentBody::from)
         .collect();
     let (items, pagination) = page.slice(visible);
@@ -160,20 +188,41 @@ pub(super) async fn create_environment(
     state: web::Data<AppState>,
     body: JsonBody<EnvironmentConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&p, Action::CreateEnvironment, Resource::account(&p.account_id))?;
+    authorize(
+        &p,
+        Action::CreateEnvironment,
+        Resource::account(&p.account_id),
+    )?;
     let store = auth.store();
     if store.environments()?.len() >= state.limits.environments as usize {
-        return Err(ApiError::unprocessable("name", format!("an account holds at most {} environments (limits.environments)", state.limits.environments)));
+        return Err(ApiError::unprocessable(
+            "name",
+            format!(
+                "an account holds at most {} environments (limits.environments)",
+                state.limits.environments
+            ),
+        ));
     }
-    let name = EnvironmentName::parse(body.0.name.as_deref().ok_or_else(|| ApiError::bad_request("name", "name is required"))?)?;
-    let is_prod = body.0.is_prod.ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
+    let name = EnvironmentName::parse(
+        body.0
+            .name
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_request("name", "name is required"))?,
+    )?;
+    let is_prod = body
+        .0
+        .is_prod
+        .ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
     let now = auth.clock().now();
     let mut env = Environment {
         id: EnvironmentId::generate(),
         account_id: p.account_id.clone(),
         name,
         is_prod,
-        guest_authentication: vec![GuestAuthentication::MagicLink, GuestAuthentication::SharedLink],
+        guest_authentication: vec![
+            GuestAuthentication::MagicLink,
+            GuestAuthentication::SharedLink,
+        ],
         metadata: "{}".into(),
         translations_path: None,
         namespaces: None,
@@ -182,11 +231,17 @@ pub(super) async fn create_environment(
         updated_at: now,
     };
     body.0.apply(&mut env)?;
-    let keys = [ApiKeyType::Secret, ApiKeyType::Publishable].map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);
-    let event = Event::new("environment:created", "environment", p.account_id.clone(), now)
-        .in_environment(&env.id)
-        .by(Some(p.actor_id()))
-        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
+        .map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);
+    let event = Event::new(
+        "environment:created",
+        "environment",
+        p.account_id.clone(),
+        now,
+    )
+    .in_environment(&env.id)
+    .by(Some(p.actor_id()))
+    .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
     store.create_environment(&env, &keys, &event).await?;
     Ok(data(EnvironmentBody::from(env)))
 }
@@ -210,10 +265,15 @@ pub(super) async fn update_environment(
     let mut env = resolve(&auth, &p, &path, Action::UpdateEnvironment)?;
     body.0.apply(&mut env)?;
     env.updated_at = auth.clock().now();
-    let event = Event::new("environment:updated", "environment", p.account_id.clone(), env.updated_at)
-        .in_environment(&env.id)
-        .by(Some(p.actor_id()))
-        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    let event = Event::new(
+        "environment:updated",
+        "environment",
+        p.account_id.clone(),
+        env.updated_at,
+    )
+    .in_environment(&env.id)
+    .by(Some(p.actor_id()))
+    .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
     auth.store().update_environment(&env, &event).await?;
     Ok(HttpResponse::Ok().json(EnvironmentBody::from(env)))
 }
@@ -224,10 +284,15 @@ pub(super) async fn delete_environment(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let env = resolve(&auth, &p, &path, Action::DeleteEnvironment)?;
-    let event = Event::new("environment:deleted", "environment", p.account_id.clone(), auth.clock().now())
-        .in_environment(&env.id)
-        .by(Some(p.actor_id()))
-        .with_payload(serde_json::json!({ "name": env.name.as_str() }));
+    let event = Event::new(
+        "environment:deleted",
+        "environment",
+        p.account_id.clone(),
+        auth.clock().now(),
+    )
+    .in_environment(&env.id)
+    .by(Some(p.actor_id()))
+    .with_payload(serde_json::json!({ "name": env.name.as_str() }));
     auth.store().delete_environment(&env.id, &event).await?;
     Ok(success())
 }

@@ -13,7 +13,10 @@ use serde::Serialize;
 pub enum ApiError {
     /// 400: the input is malformed; `key` names the field.
     #[error("{message}")]
-    BadRequest { key: Option<String>, message: String },
+    BadRequest {
+        key: Option<String>,
+        message: String,
+    },
     /// 401: no usable credential.
     #[error("{0}")]
     Unauthorized(AuthFailure),
@@ -37,7 +40,10 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// 422: well-formed but refused (a limit reached, a value out of range).
     #[error("{message}")]
-    Unprocessable { key: Option<String>, message: String },
+    Unprocessable {
+        key: Option<String>,
+        message: String,
+    },
     /// 500: logged in full; the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -86,7 +92,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(AuthFailure::Unavailable) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthorized(AuthFailure::Unavailable) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::Unauthorized(_) | Self::LoginFailed(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -107,7 +115,10 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let body = ErrorBody {
-            errors: [ErrorItem { key: self.key(), message }],
+            errors: [ErrorItem {
+                key: self.key(),
+                message,
+            }],
         };
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unauthorized(_)) {
@@ -153,7 +164,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(m) => Self::Conflict(m),
             StoreError::NotFound(m) => Self::NotFound(m),
-            StoreError::Limit(m) => Self::Unprocessable { key: None, message: m },
+            StoreError::Limit(m) => Self::Unprocessable {
+                key: None,
+                message: m,
+            },
             other => Self::Internal(other.to_string()),
         }
     }

@@ -17,12 +17,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => {
-                    ApiError::PayloadTooLarge("the request body is larger than limits.max_body_bytes".into())
-                }
-                _ => ApiError::bad_request("body", "the request body could not be read"),
-            })?;
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(
+                        "the request body is larger than limits.max_body_bytes".into(),
+                    ),
+                    _ => ApiError::bad_request("body", "the request body could not be read"),
+                })?;
             parse_json(&bytes).map(JsonBody)
         })
     }
@@ -31,16 +33,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// Parses JSON, turning serde's message into one that names the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("body", "a JSON request body is required"));
+        return Err(ApiError::bad_request(
+            "body",
+            "a JSON request body is required",
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let text = inner.to_string();
-        let text = text.split(" at line ").next().unwrap_or_default().to_owned();
-        let key = if let Some(field) = text.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
-            if path == "." { field.to_owned() } else { format!("{path}.{field}") }
+        let text = text
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let key = if let Some(field) = text
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            if path == "." {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            }
         } else if path == "." {
             "body".to_owned()
         } else {
@@ -51,10 +67,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             format!("{key}: {text}")
         };
-        ApiError::BadRequest { key: Some(key), message }
+        ApiError::BadRequest {
+            key: Some(key),
+            message,
+        }
     })?;
-    de.end()
-        .map_err(|_| ApiError::bad_request("body", "the request body has trailing characters after the JSON value"))?;
+    de.end().map_err(|_| {
+        ApiError::bad_request(
+            "body",
+            "the request body has trailing characters after the JSON value",
+        )
+    })?;
     Ok(value)
 }
 
@@ -69,7 +92,9 @@ impl FromRequest for Query {
         std::future::ready(
             serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
                 .map(Query)
-                .map_err(|_| ApiError::bad_request("query", "the query string is not valid URL encoding")),
+                .map_err(|_| {
+                    ApiError::bad_request("query", "the query string is not valid URL encoding")
+                }),
         )
     }
 }
@@ -77,10 +102,17 @@ impl FromRequest for Query {
 impl Query {
     /// A parameter that may appear at most once.
     pub fn optional(&self, name: &str) -> Result<Option<&str>, ApiError> {
-        let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let mut values = self
+            .0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err(ApiError::bad_request(name, format!("query parameter {name} is given more than once")));
+            return Err(ApiError::bad_request(
+                name,
+                format!("query parameter {name} is given more than once"),
+            ));
         }
         Ok(first)
     }
@@ -89,13 +121,11 @@ impl Query {
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
         match self.optional(name)? {
             Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(ApiError::bad_request(name, format!("query parameter {name} is required"))),
+            _ => Err(ApiError::bad_request(
+                name,
+                format!("query parameter {name} is required"),
+            )),
         }
-    }
-
-    /// Every value of a repeatable parameter.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
     /// An optional whole number within `min..=max`.
@@ -109,14 +139,21 @@ impl Query {
                 key: Some(name.to_owned()),
                 message: format!("{name} must be between {min} and {max}"),
             }),
-            Err(_) => Err(ApiError::bad_request(name, format!("{name} must be a whole number"))),
+            Err(_) => Err(ApiError::bad_request(
+                name,
+                format!("{name} must be a whole number"),
+            )),
         }
     }
 
     /// `pageSize` and `pageNumber` (1-based) with a default size and the configured maximum.
     pub fn page(&self, default_size: u64, max_size: u64) -> Result<Page, ApiError> {
-        let size = self.number("pageSize", 1, max_size)?.unwrap_or(default_size.min(max_size));
-        let number = self.number("pageNumber", 1, u64::from(u32::MAX))?.unwrap_or(1);
+        let size = self
+            .number("pageSize", 1, max_size)?
+            .unwrap_or(default_size.min(max_size));
+        let number = self
+            .number("pageNumber", 1, u64::from(u32::MAX))?
+            .unwrap_or(1);
         Ok(Page { size, number })
     }
 }

@@ -45,17 +45,39 @@ pub(super) async fn create_access_token(
         Some("userCredentials") => {}
         None if body.email.is_some() || body.password.is_some() => {}
         Some("apiCredentials") | None if body.client_id.is_some() => {
-            return Err(ApiError::bad_request("type", "apiCredentials logins are not available yet"))
+            return Err(ApiError::bad_request(
+                "type",
+                "apiCredentials logins are not available yet",
+            ))
         }
         Some(other) => {
-            return Err(ApiError::bad_request("type", format!("unknown credentials type '{other}', expected userCredentials or apiCredentials")))
+            return Err(ApiError::bad_request(
+                "type",
+                format!(
+                "unknown credentials type '{other}', expected userCredentials or apiCredentials"
+            ),
+            ))
         }
-        None => return Err(ApiError::bad_request("email", "send {email, password} or {clientId, secret}")),
+        None => {
+            return Err(ApiError::bad_request(
+                "email",
+                "send {email, password} or {clientId, secret}",
+            ))
+        }
     }
-    let email = Email::parse(body.email.as_deref().ok_or_else(|| ApiError::bad_request("email", "email is required"))?)?;
-    let password = body.password.ok_or_else(|| ApiError::bad_request("password", "password is required"))?;
+    let email = Email::parse(
+        body.email
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_request("email", "email is required"))?,
+    )?;
+    let password = body
+        .password
+        .ok_or_else(|| ApiError::bad_request("password", "password is required"))?;
     if password.len() > 1024 {
-        return Err(ApiError::unprocessable("password", "password is longer than 1024 bytes"));
+        return Err(ApiError::unprocessable(
+            "password",
+            "password is longer than 1024 bytes",
+        ));
     }
     let user = auth.store().user_by_email(&email)?;
     let matches = state
@@ -67,7 +89,9 @@ pub(super) async fn create_access_token(
         Some(user) if matches => user,
         other => {
             record_login(&auth, &req, "auth:login-failed", other.as_ref(), &email).await?;
-            return Err(ApiError::LoginFailed("the email or password is wrong".into()));
+            return Err(ApiError::LoginFailed(
+                "the email or password is wrong".into(),
+            ));
         }
     };
     record_login(&auth, &req, "auth:login-succeeded", Some(&user), &email).await?;

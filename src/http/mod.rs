@@ -30,13 +30,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/.well-known/jwks.json").route(web::get().to(system::jwks)))
         .service(
             web::scope("/v1")
+                .service(resource("/auth").route(web::post().to(login::create_access_token)))
                 .service(
-                    resource("/auth")
+                    resource("/auth/access-token")
                         .route(web::post().to(login::create_access_token)),
                 )
-                .service(resource("/auth/access-token").route(web::post().to(login::create_access_token)))
                 .service(resource("/auth/api-keys").route(web::get().to(api_keys::list_api_keys)))
-                .service(resource("/auth/publishable-key").route(web::get().to(api_keys::get_publishable_key)))
+                .service(
+                    resource("/auth/publishable-key")
+                        .route(web::get().to(api_keys::get_publishable_key)),
+                )
                 .service(
                     resource("/auth/api-key")
                         .route(web::post().to(api_keys::create_api_key))
@@ -53,7 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::patch().to(environments::update_environment))
                         .route(web::delete().to(environments::delete_environment)),
                 )
-                .service(resource("/latchkey/api-keys/{keyId}/rotate").route(web::post().to(api_keys::rotate_api_key)))
+                .service(
+                    resource("/latchkey/api-keys/{keyId}/rotate")
+                        .route(web::post().to(api_keys::rotate_api_key)),
+                )
                 .service(resource("/latchkey/clock").route(web::post().to(system::advance_clock)))
                 .service(resource("/latchkey/whoami").route(web::get().to(system::whoami))),
         );
@@ -64,7 +70,8 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path())).error_response()
+    ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
+        .error_response()
 }
 
 /// The answer for a path no route matches.

@@ -31,16 +31,23 @@ pub(super) async fn advance_clock(
     body: JsonBody<ClockBody>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.clock_control {
-        return Err(ApiError::NotFound("clock control is off; set dev.clock_control = true".into()));
+        return Err(ApiError::NotFound(
+            "clock control is off; set dev.clock_control = true".into(),
+        ));
     }
     authorize(&p, Action::ControlClock, Resource::account(&p.account_id))?;
     let seconds = body.0.advance_seconds;
     if !(0..=10 * 365 * 86_400).contains(&seconds) {
-        return Err(ApiError::unprocessable("advanceSeconds", "advanceSeconds must be between 0 and ten years; the clock only moves forward"));
+        return Err(ApiError::unprocessable(
+            "advanceSeconds",
+            "advanceSeconds must be between 0 and ten years; the clock only moves forward",
+        ));
     }
     auth.clock().advance(seconds);
     let now = auth.clock().now();
-    Ok(data(serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": auth.clock().offset_seconds() })))
+    Ok(data(
+        serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": auth.clock().offset_seconds() }),
+    ))
 }
 
 /// `GET /v1/latchkey/whoami`: what the presented credential is, or why it is refused.
@@ -67,7 +74,12 @@ fn describe(p: &Principal) -> serde_json::Value {
         PrincipalKind::User { id, role } => serde_json::json!({
             "kind": "user", "id": id.as_str(), "role": role.as_str(),
         }),
-        PrincipalKind::Environment { key_id, environment_id, key_type, operations } => serde_json::json!({
+        PrincipalKind::Environment {
+            key_id,
+            environment_id,
+            key_type,
+            operations,
+        } => serde_json::json!({
             "kind": "environment", "id": key_id.as_str(), "environmentId": environment_id.as_str(),
             "keyType": key_type.as_str(), "operations": operations,
         }),

@@ -12,8 +12,13 @@ impl Store {
     }
 
     /// What a credential digest points at (counted, so tests can prove when no lookup happened).
-    pub fn credential_by_digest(&self, digest: &[u8; 32]) -> Result<Option<CredentialRef>, StoreError> {
-        self.inner.credential_lookups.fetch_add(1, Ordering::Relaxed);
+    pub fn credential_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<CredentialRef>, StoreError> {
+        self.inner
+            .credential_lookups
+            .fetch_add(1, Ordering::Relaxed);
         self.get(T::Digests, digest)
     }
 
@@ -30,7 +35,12 @@ impl Store {
     }
 
     /// Adds a key to an existing environment, refusing past `max_per_environment`.
-    pub async fn insert_api_key(&self, key: &ApiKey, max_per_environment: usize, event: &Event) -> Result<(), StoreError> {
+    pub async fn insert_api_key(
+        &self,
+        key: &ApiKey,
+        max_per_environment: usize,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let count = self.api_key_ids_of(&key.environment_id)?.len();
         if count >= max_per_environment {
             return Err(StoreError::Limit(format!(
@@ -39,7 +49,10 @@ impl Store {
         }
         self.write(std::slice::from_ref(event), |tx| {
             if !tx.environment_exists(&key.environment_id)? {
-                return abort(Abort::NotFound(format!("environment {} not found", key.environment_id)));
+                return abort(Abort::NotFound(format!(
+                    "environment {} not found",
+                    key.environment_id
+                )));
             }
             tx.insert_api_key(key)
         })
@@ -70,7 +83,9 @@ impl Store {
                 return abort(Abort::NotFound(format!("key {old} not found")));
             };
             if current.replaced_by.is_some() {
-                return abort(Abort::Conflict(format!("key {old} has already been rotated")));
+                return abort(Abort::Conflict(format!(
+                    "key {old} has already been rotated"
+                )));
             }
             current.expires_at = Some(expires_at);
             current.replaced_by = Some(replacement.id.clone());
@@ -87,8 +102,16 @@ impl Tx<'_> {
     /// Writes a key with its environment and digest index entries.
     pub(super) fn insert_api_key(&self, key: &ApiKey) -> TxResult<()> {
         self.put(T::ApiKeys, key.id.as_str().as_bytes(), key)?;
-        self.put_raw(T::EnvKeys, &pair(key.environment_id.as_str(), key.id.as_str()), &[])?;
-        self.put(T::Digests, &key.digest, &CredentialRef::ApiKey(key.id.clone()))
+        self.put_raw(
+            T::EnvKeys,
+            &pair(key.environment_id.as_str(), key.id.as_str()),
+            &[],
+        )?;
+        self.put(
+            T::Digests,
+            &key.digest,
+            &CredentialRef::ApiKey(key.id.clone()),
+        )
     }
 
     /// Removes a key and its index entries; false when it did not exist.

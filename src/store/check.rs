@@ -1,7 +1,9 @@
 //! The startup consistency check: every index entry points at a record that points back.
 
 use super::codec::{pair, pair_second, Record};
-use super::{ApiKey, CredentialRef, Environment, Event, Store, StoreError, User, FORMAT_VERSION, T};
+use super::{
+    ApiKey, CredentialRef, Environment, Event, Store, StoreError, User, FORMAT_VERSION, T,
+};
 
 /// The store is not safe to serve; `0` says what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -37,18 +39,37 @@ impl Store {
             let key = ApiKey::decode(&value)?;
             let name = String::from_utf8_lossy(&id);
             if key.id.as_str().as_bytes() != id.as_ref() {
-                return Err(bad(format!("api key stored under {name} has id {}", key.id)));
+                return Err(bad(format!(
+                    "api key stored under {name} has id {}",
+                    key.id
+                )));
             }
-            if self.get::<Environment>(T::Environments, key.environment_id.as_str().as_bytes())?.is_none() {
-                return Err(bad(format!("api key {name} belongs to missing environment {}", key.environment_id)));
+            if self
+                .get::<Environment>(T::Environments, key.environment_id.as_str().as_bytes())?
+                .is_none()
+            {
+                return Err(bad(format!(
+                    "api key {name} belongs to missing environment {}",
+                    key.environment_id
+                )));
             }
             let env_entry = pair(key.environment_id.as_str(), key.id.as_str());
-            if !self.tree(T::EnvKeys).contains_key(env_entry).map_err(StoreError::from)? {
-                return Err(bad(format!("api key {name} is missing from the env_keys index")));
+            if !self
+                .tree(T::EnvKeys)
+                .contains_key(env_entry)
+                .map_err(StoreError::from)?
+            {
+                return Err(bad(format!(
+                    "api key {name} is missing from the env_keys index"
+                )));
             }
             match self.get::<CredentialRef>(T::Digests, &key.digest)? {
                 Some(CredentialRef::ApiKey(found)) if found == key.id => {}
-                _ => return Err(bad(format!("api key {name} is missing from the digests index"))),
+                _ => {
+                    return Err(bad(format!(
+                        "api key {name} is missing from the digests index"
+                    )))
+                }
             }
         }
         for item in self.tree(T::Digests).iter() {
@@ -56,7 +77,11 @@ impl Store {
             match CredentialRef::decode(&value)? {
                 CredentialRef::ApiKey(id) => match self.api_key(&id)? {
                     Some(key) if key.digest.as_slice() == digest.as_ref() => {}
-                    _ => return Err(bad(format!("the digests index points at missing api key {id}"))),
+                    _ => {
+                        return Err(bad(format!(
+                            "the digests index points at missing api key {id}"
+                        )))
+                    }
                 },
             }
         }
@@ -71,7 +96,9 @@ impl Store {
                 Err(_) => false,
             };
             if !ok {
-                return Err(bad(format!("the env_keys index points at missing api key {id}")));
+                return Err(bad(format!(
+                    "the env_keys index points at missing api key {id}"
+                )));
             }
         }
         Ok(())
@@ -81,16 +108,28 @@ impl Store {
         for item in self.tree(T::Users).iter() {
             let (_, value) = item.map_err(StoreError::from)?;
             let user = User::decode(&value)?;
-            let indexed = self.tree(T::UserEmails).get(user.email.as_str()).map_err(StoreError::from)?;
+            let indexed = self
+                .tree(T::UserEmails)
+                .get(user.email.as_str())
+                .map_err(StoreError::from)?;
             if indexed.as_deref() != Some(user.id.as_str().as_bytes()) {
-                return Err(bad(format!("user {} is missing from the email index", user.id)));
+                return Err(bad(format!(
+                    "user {} is missing from the email index",
+                    user.id
+                )));
             }
         }
         for item in self.tree(T::UserEmails).iter() {
             let (email, id) = item.map_err(StoreError::from)?;
-            if !self.tree(T::Users).contains_key(&id).map_err(StoreError::from)? {
+            if !self
+                .tree(T::Users)
+                .contains_key(&id)
+                .map_err(StoreError::from)?
+            {
                 let email = String::from_utf8_lossy(&email);
-                return Err(bad(format!("the email index entry {email} points at a missing user")));
+                return Err(bad(format!(
+                    "the email index entry {email} points at a missing user"
+                )));
             }
         }
         Ok(())
@@ -98,13 +137,20 @@ impl Store {
 
     fn check_events(&self) -> Result<(), ConsistencyError> {
         if self.tree(T::Events).len() != self.tree(T::EventIds).len() {
-            return Err(bad("the event id index and the event log differ in size".into()));
+            return Err(bad(
+                "the event id index and the event log differ in size".into()
+            ));
         }
         for item in self.tree(T::EventIds).iter() {
             let (id, key) = item.map_err(StoreError::from)?;
             match self.get::<Event>(T::Events, &key)? {
                 Some(event) if event.id.as_str().as_bytes() == id.as_ref() => {}
-                _ => return Err(bad(format!("event {} is missing from the log", String::from_utf8_lossy(&id)))),
+                _ => {
+                    return Err(bad(format!(
+                        "event {} is missing from the log",
+                        String::from_utf8_lossy(&id)
+                    )))
+                }
             }
         }
         Ok(())

@@ -19,10 +19,17 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
 
     fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
         match bytes.split_first() {
-            Some((&v, body)) if v == Self::VERSION => bincode::deserialize(body)
-                .map_err(|e| StoreError::Corrupt(format!("{} record does not decode: {e}", Self::NAME))),
-            Some((v, _)) => Err(StoreError::Corrupt(format!("{} record has unknown version {v}", Self::NAME))),
-            None => Err(StoreError::Corrupt(format!("{} record is empty", Self::NAME))),
+            Some((&v, body)) if v == Self::VERSION => bincode::deserialize(body).map_err(|e| {
+                StoreError::Corrupt(format!("{} record does not decode: {e}", Self::NAME))
+            }),
+            Some((v, _)) => Err(StoreError::Corrupt(format!(
+                "{} record has unknown version {v}",
+                Self::NAME
+            ))),
+            None => Err(StoreError::Corrupt(format!(
+                "{} record is empty",
+                Self::NAME
+            ))),
         }
     }
 }
@@ -57,12 +64,6 @@ pub(crate) fn event_key(created_ms: i64, seq: u64) -> [u8; 16] {
     key
 }
 
-/// The milliseconds part of an `events` key.
-pub(crate) fn event_key_ms(key: &[u8]) -> Option<i64> {
-    let bytes: [u8; 8] = key.get(..8)?.try_into().ok()?;
-    Some((u64::from_be_bytes(bytes) ^ (1 << 63)) as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,8 +83,6 @@ mod tests {
         let c = event_key(1_700_000_000_000, 0);
         let d = event_key(1_700_000_000_000, 1);
         assert!(a < b && b < c && c < d);
-        assert_eq!(event_key_ms(&c), Some(1_700_000_000_000));
-        assert_eq!(event_key_ms(&a), Some(-5));
     }
 
     #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
@@ -99,13 +98,19 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_refuse_other_versions() {
-        let s = Sample { a: 7, b: "x".into() };
+        let s = Sample {
+            a: 7,
+            b: "x".into(),
+        };
         let bytes = s.encode();
         assert_eq!(bytes[0], 3);
         assert_eq!(Sample::decode(&bytes).unwrap(), s);
         let mut other = bytes.clone();
         other[0] = 4;
-        assert!(matches!(Sample::decode(&other), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            Sample::decode(&other),
+            Err(StoreError::Corrupt(_))
+        ));
         assert!(Sample::decode(&[]).is_err());
     }
 }

@@ -21,7 +21,12 @@ impl Store {
     }
 
     /// Creates an environment together with its first keys.
-    pub async fn create_environment(&self, env: &Environment, keys: &[ApiKey], event: &Event) -> Result<(), StoreError> {
+    pub async fn create_environment(
+        &self,
+        env: &Environment,
+        keys: &[ApiKey],
+        event: &Event,
+    ) -> Result<(), StoreError> {
         self.write(std::slice::from_ref(event), |tx| {
             tx.put(T::Environments, env.id.as_str().as_bytes(), env)?;
             for key in keys {
@@ -33,9 +38,16 @@ impl Store {
     }
 
     /// Replaces an existing environment.
-    pub async fn update_environment(&self, env: &Environment, event: &Event) -> Result<(), StoreError> {
+    pub async fn update_environment(
+        &self,
+        env: &Environment,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         self.write(std::slice::from_ref(event), |tx| {
-            if tx.get_raw(T::Environments, env.id.as_str().as_bytes())?.is_none() {
+            if tx
+                .get_raw(T::Environments, env.id.as_str().as_bytes())?
+                .is_none()
+            {
                 return abort(Abort::NotFound(format!("environment {} not found", env.id)));
             }
             tx.put(T::Environments, env.id.as_str().as_bytes(), env)
@@ -44,7 +56,11 @@ impl Store {
     }
 
     /// Deletes an environment and every key it owns.
-    pub async fn delete_environment(&self, id: &EnvironmentId, event: &Event) -> Result<(), StoreError> {
+    pub async fn delete_environment(
+        &self,
+        id: &EnvironmentId,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let key_ids = self.api_key_ids_of(id)?;
         self.write(std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Environments, id.as_str().as_bytes())? {
@@ -76,6 +92,8 @@ impl Store {
 impl Tx<'_> {
     /// True when the environment exists inside this transaction.
     pub(super) fn environment_exists(&self, id: &EnvironmentId) -> TxResult<bool> {
-        Ok(self.get_raw(T::Environments, id.as_str().as_bytes())?.is_some())
+        Ok(self
+            .get_raw(T::Environments, id.as_str().as_bytes())?
+            .is_some())
     }
 }

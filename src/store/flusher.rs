@@ -57,7 +57,8 @@ impl Flusher {
             state.requested
         };
         self.shared.wake.notify_one();
-        let waited = tokio::time::timeout(DURABLE_TIMEOUT, rx.wait_for(|&done| done >= ticket)).await;
+        let waited =
+            tokio::time::timeout(DURABLE_TIMEOUT, rx.wait_for(|&done| done >= ticket)).await;
         match waited {
             Ok(Ok(_)) => Ok(()),
             _ => Err(StoreError::NotDurable),
@@ -66,7 +67,11 @@ impl Flusher {
 
     /// Flushes what is pending and ends the thread.
     pub(super) fn stop(&self) {
-        self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stop = true;
         self.shared.wake.notify_one();
         if let Some(handle) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = handle.join();

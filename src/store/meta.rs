@@ -1,6 +1,8 @@
 //! First start and the server's own secrets (signing key, master-key check).
 
-use super::{abort, Abort, Account, ApiKey, Environment, Event, Store, StoreError, User, FORMAT_VERSION, T};
+use super::{
+    abort, Abort, Account, ApiKey, Environment, Event, Store, StoreError, User, FORMAT_VERSION, T,
+};
 
 const FORMAT: &[u8] = b"format";
 const ACCOUNT: &[u8] = b"account";
@@ -44,7 +46,9 @@ impl Store {
                 master_check: c.to_vec(),
             })),
             (None, None) => Ok(None),
-            _ => Err(StoreError::Corrupt("only one of the server secrets is stored".into())),
+            _ => Err(StoreError::Corrupt(
+                "only one of the server secrets is stored".into(),
+            )),
         }
     }
 
@@ -86,6 +90,9 @@ impl Store {
 
     /// Replaces the account record.
     pub async fn update_account(&self, account: &Account, event: &Event) -> Result<(), StoreError> {
-        self.write(std::slice::from_ref(event), |tx| tx.put(T::Meta, ACCOUNT, account)).await
+        self.write(std::slice::from_ref(event), |tx| {
+            tx.put(T::Meta, ACCOUNT, account)
+        })
+        .await
     }
 }

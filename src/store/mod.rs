@@ -90,7 +90,6 @@ pub enum StoreError {
 pub(crate) enum Abort {
     Conflict(String),
     NotFound(String),
-    Limit(String),
     Corrupt(String),
 }
 
@@ -175,7 +174,11 @@ impl Store {
         }
     }
 
-    fn scan<R: Record>(&self, t: T, prefix: &[u8]) -> impl Iterator<Item = Result<(sled::IVec, R), StoreError>> {
+    fn scan<R: Record>(
+        &self,
+        t: T,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<(sled::IVec, R), StoreError>> {
         self.tree(t).scan_prefix(prefix).map(|item| {
             let (k, v) = item?;
             Ok((k, R::decode(&v)?))
@@ -184,7 +187,11 @@ impl Store {
 
     /// Runs `f` and records `events` as one atomic transaction over every tree, then waits
     /// until it is durable.
-    async fn write<R>(&self, events: &[Event], f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+    async fn write<R>(
+        &self,
+        events: &[Event],
+        f: impl Fn(&Tx) -> TxResult<R>,
+    ) -> Result<R, StoreError> {
         let seqs = events
             .iter()
             .map(|_| self.inner.db.generate_id())
@@ -200,9 +207,12 @@ impl Store {
         let value = match result {
             Ok(value) => value,
             Err(TransactionError::Storage(e)) => return Err(e.into()),
-            Err(TransactionError::Abort(Abort::Conflict(m))) => return Err(StoreError::Conflict(m)),
-            Err(TransactionError::Abort(Abort::NotFound(m))) => return Err(StoreError::NotFound(m)),
-            Err(TransactionError::Abort(Abort::Limit(m))) => return Err(StoreError::Limit(m)),
+            Err(TransactionError::Abort(Abort::Conflict(m))) => {
+                return Err(StoreError::Conflict(m))
+            }
+            Err(TransactionError::Abort(Abort::NotFound(m))) => {
+                return Err(StoreError::NotFound(m))
+            }
             Err(TransactionError::Abort(Abort::Corrupt(m))) => return Err(StoreError::Corrupt(m)),
         };
         self.inner.flusher.wait_durable().await?;

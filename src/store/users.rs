@@ -16,7 +16,9 @@ impl Store {
                 let id = std::str::from_utf8(&id)
                     .ok()
                     .and_then(|s| UserId::parse(s).ok())
-                    .ok_or_else(|| StoreError::Corrupt("user_emails holds a malformed id".into()))?;
+                    .ok_or_else(|| {
+                        StoreError::Corrupt("user_emails holds a malformed id".into())
+                    })?;
                 self.user(&id)
             }
             None => Ok(None),
@@ -38,6 +40,10 @@ impl Tx<'_> {
     /// Writes a user and its email index entry.
     pub(super) fn insert_user(&self, user: &User) -> TxResult<()> {
         self.put(T::Users, user.id.as_str().as_bytes(), user)?;
-        self.put_raw(T::UserEmails, user.email.as_str().as_bytes(), user.id.as_str().as_bytes())
+        self.put_raw(
+            T::UserEmails,
+            user.email.as_str().as_bytes(),
+            user.id.as_str().as_bytes(),
+        )
     }
 }
