@@ -101,10 +101,22 @@ pub struct SecurityConfig {
     pub master_key_file: String,
     /// PBKDF2-HMAC-SHA256 iterations for new password hashes.
     pub pbkdf2_iterations: i64,
-    /// Password hashes computed at once.
+    /// Password hashes computed at once; 0 means half the cores (at least 1).
     pub password_concurrency: i64,
     /// Lifetime of user, client and publishable-key access tokens, in seconds.
     pub access_token_ttl_seconds: i64,
+    /// Lifetime of single-use links (invitations, magic links), in seconds.
+    pub link_ttl_seconds: i64,
+    /// Failed logins per account within the account window before refusing with 429.
+    pub login_failures_per_account: i64,
+    /// The per-account window, in seconds.
+    pub login_account_window_seconds: i64,
+    /// Failed logins per client address within the address window before refusing with 429.
+    pub login_failures_per_address: i64,
+    /// The per-address window, in seconds.
+    pub login_address_window_seconds: i64,
+    /// Delay after the first failure, in milliseconds; doubles per failure, capped at 2 s.
+    pub login_delay_ms: i64,
 }
 
 impl Default for SecurityConfig {
@@ -113,8 +125,14 @@ impl Default for SecurityConfig {
             master_key: String::new(),
             master_key_file: "./latchkey.key".into(),
             pbkdf2_iterations: 600_000,
-            password_concurrency: 2,
+            password_concurrency: 0,
             access_token_ttl_seconds: 86_400,
+            link_ttl_seconds: 86_400,
+            login_failures_per_account: 100,
+            login_account_window_seconds: 3600,
+            login_failures_per_address: 10,
+            login_address_window_seconds: 600,
+            login_delay_ms: 100,
         }
     }
 }
@@ -133,6 +151,10 @@ pub struct LimitsConfig {
     pub environments: i64,
     /// Longest grace a timed rotation may give the old key, in seconds.
     pub max_rotation_grace_seconds: i64,
+    /// Personal access tokens (and, separately, client-credential pairs) per user.
+    pub pats_per_user: i64,
+    /// Users an account may hold.
+    pub users: i64,
 }
 
 impl Default for LimitsConfig {
@@ -143,6 +165,8 @@ impl Default for LimitsConfig {
             keys_per_environment: 50,
             environments: 100,
             max_rotation_grace_seconds: 30 * 86_400,
+            pats_per_user: 50,
+            users: 10_000,
         }
     }
 }
@@ -190,33 +214,79 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let positive = |key: &str, v: i64| {
-            if v < 1 {
-                Err(ConfigError(format!("{key} must be at least 1, got {v}")))
-            } else {
-                Ok(())
+        let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
+        let at_least: [(&str, i64, i64); 19] = [
+            ("server.workers", srv.workers, 0),
+            (
+                "server.shutdown_timeout_seconds",
+                srv.shutdown_timeout_seconds,
+                1,
+            ),
+            (
+                "server.client_request_timeout_seconds",
+                srv.client_request_timeout_seconds,
+                1,
+            ),
+            ("security.pbkdf2_iterations", sec.pbkdf2_iterations, 1),
+            ("security.password_concurrency", sec.password_concurrency, 0),
+            (
+                "security.access_token_ttl_seconds",
+                sec.access_token_ttl_seconds,
+                1,
+            ),
+            ("security.link_ttl_seconds", sec.link_ttl_seconds, 1),
+            (
+                "security.login_failures_per_account",
+                sec.login_failures_per_account,
+                1,
+            ),
+            (
+                "security.login_account_window_seconds",
+                sec.login_account_window_seconds,
+                1,
+            ),
+            (
+                "security.login_failures_per_address",
+                sec.login_failures_per_address,
+                1,
+            ),
+            (
+                "security.login_address_window_seconds",
+                sec.login_address_window_seconds,
+                1,
+            ),
+            ("security.login_delay_ms", sec.login_delay_ms, 0),
+            ("limits.max_body_bytes", lim.max_body_bytes, 1),
+            ("limits.max_page_size", lim.max_page_size, 1),
+            ("limits.keys_per_environment", lim.keys_per_environment, 1),
+            ("limits.environments", lim.environments, 1),
+            (
+                "limits.max_rotation_grace_seconds",
+                lim.max_rotation_grace_seconds,
+                0,
+            ),
+            ("limits.pats_per_user", lim.pats_per_user, 1),
+            ("limits.users", lim.users, 1),
+        ];
+        for (key, value, min) in at_least {
+            if value < min {
+                return Err(ConfigError(format!(
+                    "{key} must be at least {min}, got {value}"
+                )));
             }
-        };
-        self.server
-            .bind
-            .parse::<std::net::SocketAddr>()
-            .map_err(|_| {
-                ConfigError(format!(
-                    "server.bind must be an address such as 127.0.0.1:8080, got '{}'",
-                    self.server.bind
-                ))
-            })?;
-        if self.server.workers < 0 {
+        }
+        if sec.pbkdf2_iterations > i64::from(u32::MAX) {
             return Err(ConfigError(
-                "server.workers must be 0 (one per core) or more".into(),
+                "security.pbkdf2_iterations must fit in 32 bits".into(),
             ));
         }
-        if self.server.api_key_header.is_empty()
-            || actix_web::http::header::HeaderName::from_bytes(
-                self.server.api_key_header.as_bytes(),
-            )
-            .is_err()
-        {
+        srv.bind.parse::<std::net::SocketAddr>().map_err(|_| {
+            ConfigError(format!(
+                "server.bind must be an address such as 127.0.0.1:8080, got '{}'",
+                srv.bind
+            ))
+        })?;
+        if actix_web::http::header::HeaderName::from_bytes(srv.api_key_header.as_bytes()).is_err() {
             return Err(ConfigError(
                 "server.api_key_header must be a valid HTTP header name".into(),
             ));
@@ -230,51 +300,16 @@ impl Config {
         if !self.bootstrap.admin_password.is_empty()
             && self.bootstrap.admin_password.chars().count() < 8
         {
-            return Err(ConfigError("bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into()));
+            return Err(ConfigError(
+                "bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into(),
+            ));
         }
         if self.storage.data_dir.is_empty() {
             return Err(ConfigError("storage.data_dir must not be empty".into()));
         }
-        if self.security.master_key.is_empty() && self.security.master_key_file.is_empty() {
+        if sec.master_key.is_empty() && sec.master_key_file.is_empty() {
             return Err(ConfigError(
                 "set security.master_key or security.master_key_file".into(),
-            ));
-        }
-        positive(
-            "security.pbkdf2_iterations",
-            self.security.pbkdf2_iterations,
-        )?;
-        if self.security.pbkdf2_iterations > i64::from(u32::MAX) {
-            return Err(ConfigError(
-                "security.pbkdf2_iterations must fit in 32 bits".into(),
-            ));
-        }
-        positive(
-            "security.password_concurrency",
-            self.security.password_concurrency,
-        )?;
-        positive(
-            "security.access_token_ttl_seconds",
-            self.security.access_token_ttl_seconds,
-        )?;
-        positive(
-            "server.shutdown_timeout_seconds",
-            self.server.shutdown_timeout_seconds,
-        )?;
-        positive(
-            "server.client_request_timeout_seconds",
-            self.server.client_request_timeout_seconds,
-        )?;
-        positive("limits.max_body_bytes", self.limits.max_body_bytes)?;
-        positive("limits.max_page_size", self.limits.max_page_size)?;
-        positive(
-            "limits.keys_per_environment",
-            self.limits.keys_per_environment,
-        )?;
-        positive("limits.environments", self.limits.environments)?;
-        if self.limits.max_rotation_grace_seconds < 0 {
-            return Err(ConfigError(
-                "limits.max_rotation_grace_seconds must be 0 or more".into(),
             ));
         }
         Ok(())

@@ -41,6 +41,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = app.stop_on_signals() {
+        eprintln!("latchkey: cannot watch for SIGTERM/SIGINT: {e}");
+        return ExitCode::FAILURE;
+    }
     println!("{}", app.banner());
     match app.run_until_stopped().await {
         Ok(()) => {

@@ -4,6 +4,7 @@
 use crate::auth::crypto::MasterKey;
 use crate::auth::jwt::TokenSigner;
 use crate::auth::password::PasswordHasher;
+use crate::auth::throttle::{Throttle, ThrottleSettings};
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -109,6 +110,9 @@ pub struct Application {
     server: Server,
     store: Store,
     banner: Banner,
+    auth: Authenticator,
+    stop_background: tokio::sync::watch::Sender<bool>,
+    background: actix_web::rt::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -134,7 +138,11 @@ impl Application {
         let iterations =
             NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
                 .unwrap_or(NonZeroU32::MIN);
-        let hasher = PasswordHasher::new(iterations, config.security.password_concurrency as usize);
+        let concurrency = match config.security.password_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n as usize,
+        };
+        let hasher = PasswordHasher::new(iterations, concurrency);
         let clock = Clock::default();
 
         let listener = TcpListener::bind(&config.server.bind).map_err(|e| StartupError::Bind {
@@ -164,17 +172,39 @@ impl Application {
             development_keys: development_keys(&auth),
             clock_control: config.dev.clock_control,
         };
+        let throttle = Throttle::new(
+            ThrottleSettings {
+                max_per_account: config.security.login_failures_per_account as usize,
+                account_window: config.security.login_account_window_seconds,
+                max_per_address: config.security.login_failures_per_address as usize,
+                address_window: config.security.login_address_window_seconds,
+                base_delay_ms: config.security.login_delay_ms as u64,
+            },
+            auth.clock().clone(),
+        );
         let state = AppState {
             limits: config.limits.clone(),
             clock_control: config.dev.clock_control,
+            link_ttl_seconds: config.security.link_ttl_seconds,
+            public_url: banner.url.clone(),
             hasher,
+            throttle,
         };
-        let server = serve(listener, &config, auth, state)?;
+        let server = serve(listener, &config, auth.clone(), state)?;
+        let (stop_background, stopped) = tokio::sync::watch::channel(false);
+        let background = actix_web::rt::spawn(flush_pat_uses_every(
+            auth.clone(),
+            Duration::from_secs(5),
+            stopped,
+        ));
         Ok(Self {
             port: bound.port(),
             server,
             store,
             banner,
+            auth,
+            stop_background,
+            background,
         })
     }
 
@@ -203,12 +233,60 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGTERM, Ctrl-C or the handle), then flushes the store.
+    /// Registers SIGTERM and SIGINT (Ctrl-C) now, so a signal that arrives at any moment after
+    /// this call stops the server gracefully.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            log::info!("stopping: no new connections; finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        Ok(())
+    }
+
+    /// Serves until stopped (a signal after `stop_on_signals`, or the handle), then flushes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, store, .. } = self;
+        let Self {
+            server,
+            store,
+            auth,
+            stop_background,
+            background,
+            ..
+        } = self;
         let result = server.await;
+        let _ = stop_background.send(true);
+        let _ = background.await;
+        if let Err(e) = auth.flush_pat_uses().await {
+            log::error!("could not record personal access token use: {e}");
+        }
+        drop(auth);
         store.flush().map_err(std::io::Error::other)?;
         result
+    }
+}
+
+/// Writes PAT last-use times in batches, so a request never waits on that write.
+async fn flush_pat_uses_every(
+    auth: Authenticator,
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = actix_web::rt::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = auth.flush_pat_uses().await {
+            log::error!("could not record personal access token use: {e}");
+        }
     }
 }
 
@@ -249,6 +327,7 @@ fn serve(
     .listen(listener)
     .map_err(other)?
     .workers(workers)
+    .disable_signals()
     .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
     .client_request_timeout(Duration::from_secs(
         config.server.client_request_timeout_seconds as u64,
@@ -370,6 +449,9 @@ async fn bootstrap(
         name: PersonName::parse("Administrator").map_err(other)?,
         role: Role::Administrator,
         password: Some(hash),
+        role_assignment: crate::domain::ActorRoleId::generate(),
+        metadata: "{}".into(),
+        dashboard: None,
         created_at: now,
         updated_at: now,
     };
@@ -381,7 +463,10 @@ async fn bootstrap(
     };
     let environments = [("development", false), ("production", true)]
         .into_iter()
-        .map(|(name, is_prod)| {
+        .enumerate()
+        .map(|(i, (name, is_prod))| {
+            // One millisecond apart, so listings show development first.
+            let now = crate::domain::Timestamp(now.0 + i as i64);
             let env = Environment {
                 id: EnvironmentId::generate(),
                 account_id: account.id.clone(),

@@ -20,6 +20,8 @@ pub enum CredentialKind {
     PersonalAccessToken,
     /// `cs_…`: the secret half of a client-credentials pair.
     ClientSecret,
+    /// `lt_…`: a single-use link token (invitations, magic links).
+    LinkToken,
 }
 
 impl CredentialKind {
@@ -30,14 +32,16 @@ impl CredentialKind {
             Self::PublishableKey => "pk_",
             Self::PersonalAccessToken => "pat_",
             Self::ClientSecret => "cs_",
+            Self::LinkToken => "lt_",
         }
     }
 
-    const ALL: [CredentialKind; 4] = [
+    const ALL: [CredentialKind; 5] = [
         Self::SecretKey,
         Self::PublishableKey,
         Self::PersonalAccessToken,
         Self::ClientSecret,
+        Self::LinkToken,
     ];
 }
 

@@ -6,17 +6,23 @@ pub mod jwt;
 pub mod password;
 pub mod policy;
 mod principal;
+pub mod throttle;
 
-pub use principal::{AuthFailure, Principal, PrincipalKind};
+pub use principal::{AuthFailure, Principal, PrincipalKind, Via};
 
 use crate::clock::Clock;
-use crate::domain::{AccountId, ApiKeyId, ApiKeyType, EnvironmentId, Operation, Timestamp};
-use crate::store::User;
+use crate::domain::{
+    AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, PersonName,
+    Timestamp,
+};
 use crate::store::{ApiKey, Store};
+use crate::store::{Client, Pat, User};
 use credential::{CredentialKind, RawCredential};
 use crypto::MasterKey;
 use jwt::{Claims, TokenKind, TokenSigner};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// Settings the authenticator needs from configuration.
 #[derive(Debug, Clone)]
@@ -37,6 +43,27 @@ pub struct Authenticator {
     signer: Arc<TokenSigner>,
     master: Arc<MasterKey>,
     settings: Arc<AuthSettings>,
+    /// PAT last-use times not yet written; flushed in batches.
+    pat_uses: Arc<Mutex<HashMap<PatId, Timestamp>>>,
+}
+
+/// What to put in a new access token.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSpec<'a> {
+    /// What the token is minted from.
+    pub kind: TokenKind,
+    /// The `sub` claim.
+    pub subject: &'a str,
+    /// The account.
+    pub account: &'a AccountId,
+    /// The environment, for environment-bound tokens.
+    pub environment: Option<&'a EnvironmentId>,
+    /// The parent credential id; the token dies with it.
+    pub parent: &'a str,
+    /// The role at issue time.
+    pub role: Option<&'a str>,
+    /// Lifetime in seconds; `None` for the configured default.
+    pub ttl: Option<i64>,
 }
 
 /// A freshly signed access token.
@@ -65,6 +92,7 @@ impl Authenticator {
             signer: Arc::new(signer),
             master: Arc::new(master),
             settings: Arc::new(settings),
+            pat_uses: Arc::default(),
         }
     }
 
@@ -113,18 +141,18 @@ impl Authenticator {
         String::from_utf8(plain).ok()
     }
 
-    /// Signs a 24-hour (configurable) token for a user who just proved a password.
-    pub fn issue_user_token(&self, user: &User) -> IssuedToken {
+    /// Signs an access token as `spec` describes.
+    pub fn issue_token(&self, spec: TokenSpec) -> IssuedToken {
         let now = self.clock.now();
-        let ttl = self.settings.access_token_ttl_seconds;
+        let ttl = spec.ttl.unwrap_or(self.settings.access_token_ttl_seconds);
         let claims = Claims {
             iss: self.settings.issuer.clone(),
-            sub: user.id.to_string(),
-            acc: user.account_id.to_string(),
-            env: None,
-            knd: TokenKind::User,
-            par: user.id.to_string(),
-            role: Some(user.role.as_str().to_owned()),
+            sub: spec.subject.to_owned(),
+            acc: spec.account.to_string(),
+            env: spec.environment.map(|e| e.to_string()),
+            knd: spec.kind,
+            par: spec.parent.to_owned(),
+            role: spec.role.map(str::to_owned),
             iat: now.unix_seconds(),
             exp: now.unix_seconds() + ttl,
             jti: crate::domain::random::base62(16),
@@ -134,6 +162,125 @@ impl Authenticator {
             expires_at: Timestamp::from_unix_seconds(claims.exp),
             ttl_seconds: ttl,
         }
+    }
+
+    /// A token for a user who just proved a password (`via_client`: or client credentials).
+    pub fn issue_user_token(&self, user: &User, parent: &str, kind: TokenKind) -> IssuedToken {
+        self.issue_token(TokenSpec {
+            kind,
+            subject: user.id.as_str(),
+            account: &user.account_id,
+            environment: None,
+            parent,
+            role: Some(user.role.as_str()),
+            ttl: None,
+        })
+    }
+
+    /// Exchanges a valid access token for a fresh one with the same subject and parent, after
+    /// checking that the parent still exists. Guest tokens are not refreshable.
+    pub fn refresh(&self, token: &str) -> Result<(IssuedToken, Principal), AuthFailure> {
+        let (principal, claims) = self.authenticate_token(token)?;
+        let role = match &principal.kind {
+            PrincipalKind::User { role, .. } => Some(role.as_str()),
+            PrincipalKind::Environment { .. } => None,
+        };
+        let env = claims
+            .env
+            .as_deref()
+            .and_then(|e| EnvironmentId::parse(e).ok());
+        let issued = self.issue_token(TokenSpec {
+            kind: claims.knd,
+            subject: &claims.sub,
+            account: &principal.account_id,
+            environment: env.as_ref(),
+            parent: &claims.par,
+            role,
+            ttl: None,
+        });
+        Ok((issued, principal))
+    }
+
+    /// A new PAT record for `user` and its raw value (shown once).
+    pub fn new_pat(&self, user: &User, name: PersonName) -> (Pat, RawCredential) {
+        let raw = RawCredential::generate(CredentialKind::PersonalAccessToken);
+        let pat = Pat {
+            id: PatId::generate(),
+            user_id: user.id.clone(),
+            account_id: user.account_id.clone(),
+            name,
+            digest: raw.digest(),
+            created_at: self.clock.now(),
+            last_used_at: None,
+        };
+        (pat, raw)
+    }
+
+    /// A new client-credentials pair for `user` and its raw secret (shown once).
+    pub fn new_client(&self, user: &User, tenant_id: String) -> (Client, RawCredential) {
+        let raw = RawCredential::generate(CredentialKind::ClientSecret);
+        let client = Client {
+            id: ClientId::generate(),
+            user_id: user.id.clone(),
+            account_id: user.account_id.clone(),
+            tenant_id,
+            secret_digest: raw.digest(),
+            created_at: self.clock.now(),
+        };
+        (client, raw)
+    }
+
+    /// Checks a client secret against a stored pair in constant time.
+    pub fn client_secret_matches(&self, client: &Client, secret: &str) -> bool {
+        let digest = crypto::sha256(secret.as_bytes());
+        crypto::constant_time_eq(&client.secret_digest, &digest)
+    }
+
+    /// A new single-use link token: its raw value (for the mail) and the digest to store.
+    pub fn new_link_token(&self) -> RawCredential {
+        RawCredential::generate(CredentialKind::LinkToken)
+    }
+
+    /// Seals a mail body under the master key.
+    pub fn seal_mail(&self, body: &str) -> Vec<u8> {
+        self.master.seal(b"mail", body.as_bytes())
+    }
+
+    /// Opens a sealed mail body.
+    pub fn open_mail(&self, sealed: &[u8]) -> Option<String> {
+        String::from_utf8(self.master.open(b"mail", sealed).ok()?).ok()
+    }
+
+    /// Remembers that a PAT was used now; written later in a batch.
+    fn note_pat_use(&self, id: &PatId) {
+        let now = self.clock.now();
+        self.pat_uses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), now);
+    }
+
+    /// The last use of a PAT not yet written to the store.
+    pub fn pending_pat_use(&self, id: &PatId) -> Option<Timestamp> {
+        self.pat_uses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .copied()
+    }
+
+    /// Writes the collected PAT last-use times in one transaction.
+    pub async fn flush_pat_uses(&self) -> Result<(), crate::store::StoreError> {
+        let batch: Vec<(PatId, Timestamp)> = self
+            .pat_uses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store.touch_pats(&batch).await
     }
 }
 

@@ -1,10 +1,11 @@
 //! Every request resolves once, here, to a `Principal` or a refusal with a reason code.
 
 use super::credential::{CredentialKind, MalformedCredential, RawCredential};
-use super::jwt::{TokenError, TokenKind};
+use super::jwt::{Claims, TokenError, TokenKind};
 use super::Authenticator;
 use crate::domain::{
-    AccountId, ApiKeyId, ApiKeyType, EnvironmentId, Operation, Role, Timestamp, UserId,
+    AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, Role, Timestamp,
+    UserId,
 };
 use crate::store::{CredentialRef, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
@@ -21,6 +22,36 @@ pub struct Principal {
     pub credential_id: String,
     /// When the presented credential stops working, if it does.
     pub expires_at: Option<Timestamp>,
+    /// How the caller authenticated.
+    pub via: Via,
+}
+
+/// The credential a principal was resolved from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// An access token from a password login.
+    LoginToken,
+    /// A personal access token.
+    PersonalAccessToken,
+    /// An access token from client credentials.
+    ClientToken,
+    /// An environment API key.
+    ApiKey,
+    /// An access token from a publishable key.
+    KeyToken,
+}
+
+impl Via {
+    /// The name `whoami` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoginToken => "login-token",
+            Self::PersonalAccessToken => "personal-access-token",
+            Self::ClientToken => "client-credentials-token",
+            Self::ApiKey => "api-key",
+            Self::KeyToken => "publishable-key-token",
+        }
+    }
 }
 
 /// The kinds of caller.
@@ -141,31 +172,52 @@ impl Authenticator {
     /// Resolves a presented credential to a principal, or says why not.
     pub fn authenticate(&self, presented: &str) -> Result<Principal, AuthFailure> {
         if presented.starts_with("eyJ") {
-            return self.authenticate_token(presented);
+            return self.authenticate_token(presented).map(|(p, _)| p);
         }
         let raw = RawCredential::parse(presented)
             .map_err(|e: MalformedCredential| AuthFailure::Malformed(e.to_string()))?;
-        match (raw.kind(), self.store.credential_by_digest(&raw.digest())?) {
-            (
-                CredentialKind::SecretKey | CredentialKind::PublishableKey,
-                Some(CredentialRef::ApiKey(id)),
-            ) => self.key_principal(&id, &raw.digest()),
-            _ => Err(AuthFailure::Unknown),
+        if matches!(
+            raw.kind(),
+            CredentialKind::ClientSecret | CredentialKind::LinkToken
+        ) {
+            return Err(AuthFailure::Malformed(
+                "client secrets and link tokens are exchanged for tokens, not used as Bearer credentials".into(),
+            ));
+        }
+        let digest = raw.digest();
+        match self.store.credential_by_digest(&digest)? {
+            Some(CredentialRef::ApiKey(id)) => {
+                self.key_principal(&id, Some(&digest), Via::ApiKey, None)
+            }
+            Some(CredentialRef::Pat(id)) => self.pat_principal(&id, &digest),
+            Some(CredentialRef::Revoked(_)) => Err(AuthFailure::Revoked),
+            None => Err(AuthFailure::Unknown),
         }
     }
 
-    fn key_principal(&self, id: &ApiKeyId, digest: &[u8; 32]) -> Result<Principal, AuthFailure> {
+    fn key_principal(
+        &self,
+        id: &ApiKeyId,
+        digest: Option<&[u8; 32]>,
+        via: Via,
+        token_exp: Option<Timestamp>,
+    ) -> Result<Principal, AuthFailure> {
         let key = self.store.api_key(id)?.ok_or(AuthFailure::Revoked)?;
-        if !super::crypto::constant_time_eq(&key.digest, digest) {
+        if digest.is_some_and(|d| !super::crypto::constant_time_eq(&key.digest, d)) {
             return Err(AuthFailure::Unknown);
         }
         if !key.is_active_at(self.clock.now()) {
             return Err(AuthFailure::RotatedGraceEnded);
         }
+        let expires_at = match (key.expires_at, token_exp) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         Ok(Principal {
             account_id: key.account_id,
             credential_id: key.id.to_string(),
-            expires_at: key.expires_at,
+            expires_at,
+            via,
             kind: PrincipalKind::Environment {
                 key_id: key.id,
                 environment_id: key.environment_id,
@@ -175,7 +227,27 @@ impl Authenticator {
         })
     }
 
-    fn authenticate_token(&self, token: &str) -> Result<Principal, AuthFailure> {
+    fn pat_principal(&self, id: &PatId, digest: &[u8; 32]) -> Result<Principal, AuthFailure> {
+        let pat = self.store.pat(id)?.ok_or(AuthFailure::Revoked)?;
+        if !super::crypto::constant_time_eq(&pat.digest, digest) {
+            return Err(AuthFailure::Unknown);
+        }
+        let user = self.store.user(&pat.user_id)?.ok_or(AuthFailure::Revoked)?;
+        self.note_pat_use(&pat.id);
+        Ok(Principal {
+            account_id: user.account_id,
+            credential_id: pat.id.to_string(),
+            expires_at: None,
+            via: Via::PersonalAccessToken,
+            kind: PrincipalKind::User {
+                id: user.id,
+                role: user.role,
+            },
+        })
+    }
+
+    /// Verifies an access token and its parent credential; returns the principal and claims.
+    pub fn authenticate_token(&self, token: &str) -> Result<(Principal, Claims), AuthFailure> {
         let claims = self
             .signer
             .verify(token, self.clock.now())
@@ -183,26 +255,44 @@ impl Authenticator {
                 TokenError::Expired => AuthFailure::Expired,
                 other => AuthFailure::Malformed(other.to_string()),
             })?;
-        let expires_at = Some(Timestamp::from_unix_seconds(claims.exp));
-        match claims.knd {
-            TokenKind::User => {
-                let id = UserId::parse(&claims.sub)
-                    .map_err(|_| AuthFailure::Malformed("bad subject".into()))?;
+        let exp = Timestamp::from_unix_seconds(claims.exp);
+        let bad = |what: &str| AuthFailure::Malformed(format!("the token's {what} is not valid"));
+        let principal = match claims.knd {
+            TokenKind::User | TokenKind::Client => {
+                let id = UserId::parse(&claims.sub).map_err(|_| bad("subject"))?;
+                let via = if claims.knd == TokenKind::Client {
+                    let client_id = ClientId::parse(&claims.par).map_err(|_| bad("parent"))?;
+                    let client = self.store.client(&client_id)?.ok_or(AuthFailure::Revoked)?;
+                    if client.user_id != id {
+                        return Err(bad("parent"));
+                    }
+                    Via::ClientToken
+                } else {
+                    Via::LoginToken
+                };
                 let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;
-                Ok(Principal {
+                Principal {
                     account_id: user.account_id,
-                    credential_id: claims.par,
-                    expires_at,
+                    credential_id: claims.par.clone(),
+                    expires_at: Some(exp),
+                    via,
                     kind: PrincipalKind::User {
                         id: user.id,
                         role: user.role,
                     },
-                })
+                }
             }
-            _ => Err(AuthFailure::Malformed(
-                "this token kind is not accepted here".into(),
-            )),
-        }
+            TokenKind::Publishable => {
+                let id = ApiKeyId::parse(&claims.par).map_err(|_| bad("parent"))?;
+                self.key_principal(&id, None, Via::KeyToken, Some(exp))?
+            }
+            TokenKind::Guest => {
+                return Err(AuthFailure::Malformed(
+                    "guest tokens are not accepted yet".into(),
+                ))
+            }
+        };
+        Ok((principal, claims))
     }
 }
 

@@ -77,6 +77,15 @@ id_type!(
 id_type!(
     /// An audit event (`us_evt_…`).
     EventId, "us_evt_", "eventId");
+id_type!(
+    /// A client-credentials pair (`us_cli_…`).
+    ClientId, "us_cli_", "clientId");
+id_type!(
+    /// A role (`us_rol_…`).
+    RoleId, "us_rol_", "roleId");
+id_type!(
+    /// A role assignment (`us_acr_…`).
+    ActorRoleId, "us_acr_", "actorRoleId");
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ mod time;
 pub use email::Email;
 pub use ids::*;
 pub use names::{EnvironmentName, PersonName};
-pub use role::Role;
+pub use role::{Role, GUEST_ROLE_ID};
 pub use time::Timestamp;
 
 /// Why a raw value was refused; `field` names the offending input for the error body.

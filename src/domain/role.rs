@@ -31,3 +31,24 @@ impl Role {
         }
     }
 }
+
+impl Role {
+    /// The fixed role id the API shows (`us_rol_admin`, `us_rol_member`).
+    pub fn id(self) -> super::RoleId {
+        let raw = match self {
+            Self::Administrator => "us_rol_admin",
+            Self::Member => "us_rol_member",
+        };
+        super::RoleId::parse(raw).expect("built-in role ids are valid")
+    }
+
+    /// The role a role id names; `None` for unknown ids and the guest role.
+    pub fn from_id(id: &super::RoleId) -> Option<Self> {
+        [Self::Administrator, Self::Member]
+            .into_iter()
+            .find(|r| r.id() == *id)
+    }
+}
+
+/// The guest role's fixed id; guests are separate principals, not users.
+pub const GUEST_ROLE_ID: &str = "us_rol_guest";

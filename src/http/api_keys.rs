@@ -198,9 +198,10 @@ pub(super) async fn rotate_api_key(
     let event = key_event("api-key:rotated", &p, &old, now).with_payload(serde_json::json!({
         "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
     }));
+    let max = state.limits.keys_per_environment as usize;
     let previous = auth
         .store()
-        .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, &event)
+        .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, max, &event)
         .await?;
     Ok(data(serde_json::json!({
         "key": key_body(&auth, replacement),

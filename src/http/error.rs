@@ -38,6 +38,9 @@ pub enum ApiError {
     /// 413: the body is larger than the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 429: too many failed logins; retry after the given seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// 422: well-formed but refused (a limit reached, a value out of range).
     #[error("{message}")]
     Unprocessable {
@@ -71,6 +74,7 @@ impl ApiError {
             Self::BadRequest { key, .. } | Self::Unprocessable { key, .. } => key.as_deref(),
             Self::Unauthorized(reason) => Some(reason.code()),
             Self::LoginFailed(_) => Some("invalid-credentials"),
+            Self::TooManyRequests { .. } => Some("throttled"),
             _ => None,
         }
     }
@@ -101,6 +105,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -123,6 +128,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response.insert_header(("Retry-After", retry_after.to_string()));
         }
         response.json(body)
     }

@@ -1,16 +1,18 @@
-//! `POST /v1/auth`: exchange credentials for an access token (the contract's `AccessToken`,
-//! served without a `data` envelope).
+//! `POST /v1/auth`: exchange a password, client credentials or a publishable key for an access
+//! token, and `POST /v1/auth/refresh-token`. Both answer the contract's bare `AccessToken`.
 
 use super::extract::JsonBody;
 use super::{ApiError, AppState};
-use crate::auth::{Authenticator, IssuedToken};
-use crate::domain::Email;
+use crate::auth::jwt::TokenKind;
+use crate::auth::throttle::Attempt;
+use crate::auth::{AuthFailure, Authenticator, IssuedToken, Principal, PrincipalKind, TokenSpec};
+use crate::domain::{AccountId, ApiKeyType, ClientId, Email};
 use crate::store::{Event, User};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-/// `Credentials`: `{type:"userCredentials", email, password}` or `{type:"apiCredentials",
-/// clientId, secret}`; `type` may be left out and is then inferred from the fields.
+/// `Credentials`: `{type:"userCredentials", email, password}`, `{type:"apiCredentials",
+/// clientId, secret}`, or Latchkey's `{publishableKey}`; `type` may be left out.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct CredentialsBody {
@@ -19,6 +21,53 @@ pub(super) struct CredentialsBody {
     email: Option<String>,
     password: Option<String>,
     client_id: Option<String>,
+    secret: Option<String>,
+    publishable_key: Option<String>,
+}
+
+enum Credentials {
+    Password { email: Email, password: String },
+    Client { id: ClientId, secret: String },
+    PublishableKey(String),
+}
+
+impl CredentialsBody {
+    fn parse(self) -> Result<Credentials, ApiError> {
+        let required = |v: Option<String>, key: &str| {
+            v.ok_or_else(|| ApiError::bad_request(key, format!("{key} is required")))
+        };
+        let kind = match self.kind.as_deref() {
+            Some(kind) => kind,
+            None if self.publishable_key.is_some() => "publishableKey",
+            None if self.client_id.is_some() => "apiCredentials",
+            None if self.email.is_some() => "userCredentials",
+            None => {
+                return Err(ApiError::bad_request(
+                    "type",
+                    "send {email, password}, {clientId, secret} or {publishableKey}",
+                ))
+            }
+        };
+        match kind {
+            "userCredentials" => {
+                let email = Email::parse(&required(self.email, "email")?)?;
+                let password = required(self.password, "password")?;
+                if password.len() > 1024 {
+                    return Err(ApiError::unprocessable("password", "password is longer than 1024 bytes"));
+                }
+                Ok(Credentials::Password { email, password })
+            }
+            "apiCredentials" => Ok(Credentials::Client {
+                id: ClientId::parse(&required(self.client_id, "clientId")?)?,
+                secret: required(self.secret, "secret")?,
+            }),
+            "publishableKey" => Ok(Credentials::PublishableKey(required(self.publishable_key, "publishableKey")?)),
+            other => Err(ApiError::bad_request(
+                "type",
+                format!("unknown credentials type '{other}', expected userCredentials or apiCredentials"),
+            )),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -32,6 +81,25 @@ struct AccessTokenBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
     account_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment_id: Option<String>,
+}
+
+fn token_body(
+    issued: IssuedToken,
+    account: &AccountId,
+    user: Option<&User>,
+    environment: Option<String>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(AccessTokenBody {
+        access_token: issued.token,
+        expires_in: issued.ttl_seconds.to_string(),
+        expires: issued.expires_at.to_rfc3339(),
+        email: user.map(|u| u.email.to_string()),
+        user_id: user.map(|u| u.id.to_string()),
+        account_id: account.to_string(),
+        environment_id: environment,
+    })
 }
 
 pub(super) async fn create_access_token(
@@ -40,45 +108,23 @@ pub(super) async fn create_access_token(
     state: web::Data<AppState>,
     body: JsonBody<CredentialsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    match body.kind.as_deref() {
-        Some("userCredentials") => {}
-        None if body.email.is_some() || body.password.is_some() => {}
-        Some("apiCredentials") | None if body.client_id.is_some() => {
-            return Err(ApiError::bad_request(
-                "type",
-                "apiCredentials logins are not available yet",
-            ))
+    match body.0.parse()? {
+        Credentials::Password { email, password } => {
+            password_login(&req, &auth, &state, email, password).await
         }
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "type",
-                format!(
-                "unknown credentials type '{other}', expected userCredentials or apiCredentials"
-            ),
-            ))
-        }
-        None => {
-            return Err(ApiError::bad_request(
-                "email",
-                "send {email, password} or {clientId, secret}",
-            ))
-        }
+        Credentials::Client { id, secret } => client_login(&req, &auth, &state, id, secret).await,
+        Credentials::PublishableKey(raw) => key_token(&req, &auth, &raw).await,
     }
-    let email = Email::parse(
-        body.email
-            .as_deref()
-            .ok_or_else(|| ApiError::bad_request("email", "email is required"))?,
-    )?;
-    let password = body
-        .password
-        .ok_or_else(|| ApiError::bad_request("password", "password is required"))?;
-    if password.len() > 1024 {
-        return Err(ApiError::unprocessable(
-            "password",
-            "password is longer than 1024 bytes",
-        ));
-    }
+}
+
+async fn password_login(
+    req: &HttpRequest,
+    auth: &Authenticator,
+    state: &AppState,
+    email: Email,
+    password: String,
+) -> Result<HttpResponse, ApiError> {
+    let attempt = begin(req, auth, state, email.as_str()).await?;
     let user = auth.store().user_by_email(&email)?;
     let matches = state
         .hasher
@@ -88,35 +134,180 @@ pub(super) async fn create_access_token(
     let user = match user {
         Some(user) if matches => user,
         other => {
-            record_login(&auth, &req, "auth:login-failed", other.as_ref(), &email).await?;
+            let payload = serde_json::json!({ "email": email.as_str() });
+            record(
+                auth,
+                req,
+                "auth:login-failed",
+                other.map(|u| u.id.to_string()),
+                payload,
+            )
+            .await?;
             return Err(ApiError::LoginFailed(
                 "the email or password is wrong".into(),
             ));
         }
     };
-    record_login(&auth, &req, "auth:login-succeeded", Some(&user), &email).await?;
-    let issued = auth.issue_user_token(&user);
-    Ok(HttpResponse::Ok().json(token_body(issued, &user)))
+    state.throttle.succeeded(attempt);
+    record(
+        auth,
+        req,
+        "auth:login-succeeded",
+        Some(user.id.to_string()),
+        serde_json::json!({ "email": email.as_str() }),
+    )
+    .await?;
+    let issued = auth.issue_user_token(&user, user.id.as_str(), TokenKind::User);
+    Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
 
-fn token_body(issued: IssuedToken, user: &User) -> AccessTokenBody {
-    AccessTokenBody {
-        access_token: issued.token,
-        expires_in: issued.ttl_seconds.to_string(),
-        expires: issued.expires_at.to_rfc3339(),
-        email: Some(user.email.to_string()),
-        user_id: Some(user.id.to_string()),
-        account_id: user.account_id.to_string(),
+async fn client_login(
+    req: &HttpRequest,
+    auth: &Authenticator,
+    state: &AppState,
+    id: ClientId,
+    secret: String,
+) -> Result<HttpResponse, ApiError> {
+    let attempt = begin(req, auth, state, id.as_str()).await?;
+    let client = auth.store().client(&id)?;
+    let matched = client.filter(|c| auth.client_secret_matches(c, &secret));
+    let user = match &matched {
+        Some(client) => auth.store().user(&client.user_id)?,
+        None => None,
+    };
+    let (Some(client), Some(user)) = (matched, user) else {
+        record(
+            auth,
+            req,
+            "auth:login-failed",
+            None,
+            serde_json::json!({ "clientId": id.as_str() }),
+        )
+        .await?;
+        return Err(ApiError::LoginFailed(
+            "the client id or secret is wrong".into(),
+        ));
+    };
+    state.throttle.succeeded(attempt);
+    record(
+        auth,
+        req,
+        "auth:login-succeeded",
+        Some(user.id.to_string()),
+        serde_json::json!({ "clientId": client.id.as_str() }),
+    )
+    .await?;
+    let issued = auth.issue_user_token(&user, client.id.as_str(), TokenKind::Client);
+    Ok(token_body(issued, &user.account_id, Some(&user), None))
+}
+
+/// A publishable key becomes a 24-hour token with the key's limits; the token dies with the key.
+async fn key_token(
+    req: &HttpRequest,
+    auth: &Authenticator,
+    raw: &str,
+) -> Result<HttpResponse, ApiError> {
+    if !raw.starts_with("pk_") {
+        return Err(ApiError::bad_request(
+            "publishableKey",
+            "only publishable keys (pk_…) are exchanged for tokens",
+        ));
+    }
+    let principal: Principal = auth.authenticate(raw)?;
+    let PrincipalKind::Environment {
+        key_id,
+        environment_id,
+        key_type: ApiKeyType::Publishable,
+        ..
+    } = &principal.kind
+    else {
+        return Err(AuthFailure::Unknown.into());
+    };
+    let issued = auth.issue_token(TokenSpec {
+        kind: TokenKind::Publishable,
+        subject: key_id.as_str(),
+        account: &principal.account_id,
+        environment: Some(environment_id),
+        parent: key_id.as_str(),
+        role: None,
+        ttl: None,
+    });
+    let event = Event::new("auth:token-issued", "auth", principal.account_id.clone(), auth.clock().now())
+        .in_environment(environment_id)
+        .by(Some(key_id.to_string()))
+        .with_payload(serde_json::json!({ "from": "publishable-key", "keyId": key_id.as_str(), "clientAddress": address(req) }));
+    auth.store().record_events(&[event]).await?;
+    Ok(token_body(
+        issued,
+        &principal.account_id,
+        None,
+        Some(environment_id.to_string()),
+    ))
+}
+
+/// `POST /auth/refresh-token` with a bare JSON string: the refresh credential is a still-valid
+/// access token; the new token has the same subject and parent, which must still exist.
+pub(super) async fn refresh_token(
+    auth: web::Data<Authenticator>,
+    body: JsonBody<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (issued, principal) = auth.refresh(body.0.trim())?;
+    let (user, environment) = match &principal.kind {
+        PrincipalKind::User { id, .. } => (auth.store().user(id)?, None),
+        PrincipalKind::Environment { environment_id, .. } => {
+            (None, Some(environment_id.to_string()))
+        }
+    };
+    Ok(token_body(
+        issued,
+        &principal.account_id,
+        user.as_ref(),
+        environment,
+    ))
+}
+
+/// Applies the throttle: refuses with 429 (recorded) or waits the growing delay.
+async fn begin(
+    req: &HttpRequest,
+    auth: &Authenticator,
+    state: &AppState,
+    account: &str,
+) -> Result<Attempt, ApiError> {
+    match state
+        .throttle
+        .begin(account, req.peer_addr().map(|a| a.ip()))
+    {
+        Ok(attempt) => {
+            if !attempt.delay.is_zero() {
+                actix_web::rt::time::sleep(attempt.delay).await;
+            }
+            Ok(attempt)
+        }
+        Err(refusal) => {
+            let payload = serde_json::json!({ "account": account, "scope": refusal.scope });
+            record(auth, req, "auth:login-throttled", None, payload).await?;
+            Err(ApiError::TooManyRequests {
+                message: format!(
+                    "too many failed logins for this {}; try again later",
+                    refusal.scope
+                ),
+                retry_after: refusal.retry_after,
+            })
+        }
     }
 }
 
-/// Records a login decision with the client's address and user agent.
-async fn record_login(
+fn address(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// Records an authentication decision with the client's address and user agent.
+async fn record(
     auth: &Authenticator,
     req: &HttpRequest,
     topic: &str,
-    user: Option<&User>,
-    email: &Email,
+    actor: Option<String>,
+    mut payload: serde_json::Value,
 ) -> Result<(), ApiError> {
     let Some(account) = auth.store().account()? else {
         return Ok(());
@@ -126,13 +317,13 @@ async fn record_login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect::<String>());
+    if let Some(map) = payload.as_object_mut() {
+        map.insert("clientAddress".into(), address(req).into());
+        map.insert("userAgent".into(), agent.into());
+    }
     let event = Event::new(topic, "auth", account.id, auth.clock().now())
-        .by(user.map(|u| u.id.to_string()))
-        .with_payload(serde_json::json!({
-            "email": email.as_str(),
-            "clientAddress": req.peer_addr().map(|a| a.ip().to_string()),
-            "userAgent": agent,
-        }));
+        .by(actor)
+        .with_payload(payload);
     auth.store().record_events(&[event]).await?;
     Ok(())
 }

@@ -1,11 +1,15 @@
 //! Routes and handlers, one file per resource. Wire types live here; sled does not.
 
+mod account;
 mod api_keys;
+mod clients;
 mod environments;
 pub mod error;
 mod extract;
 mod login;
+mod pats;
 mod system;
+mod users;
 
 pub use error::ApiError;
 
@@ -20,49 +24,97 @@ pub struct AppState {
     pub limits: LimitsConfig,
     /// Whether the dev clock may be moved.
     pub clock_control: bool,
+    /// Lifetime of single-use links, in seconds.
+    pub link_ttl_seconds: i64,
+    /// The URL links in mails point at.
+    pub public_url: String,
     /// Password hashing, off the workers.
     pub hasher: PasswordHasher,
+    /// Failed-login throttling.
+    pub throttle: crate::auth::throttle::Throttle,
 }
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health").route(web::get().to(system::health)))
         .service(resource("/.well-known/jwks.json").route(web::get().to(system::jwks)))
+        .service(web::scope("/v1").configure(v1_routes));
+}
+
+fn v1_routes(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, patch, post};
+    cfg.service(resource("/auth").route(post().to(login::create_access_token)))
+        .service(resource("/auth/access-token").route(post().to(login::create_access_token)))
+        .service(resource("/auth/refresh-token").route(post().to(login::refresh_token)))
+        .service(resource("/auth/api-keys").route(get().to(api_keys::list_api_keys)))
+        .service(resource("/auth/publishable-key").route(get().to(api_keys::get_publishable_key)))
         .service(
-            web::scope("/v1")
-                .service(resource("/auth").route(web::post().to(login::create_access_token)))
-                .service(
-                    resource("/auth/access-token")
-                        .route(web::post().to(login::create_access_token)),
-                )
-                .service(resource("/auth/api-keys").route(web::get().to(api_keys::list_api_keys)))
-                .service(
-                    resource("/auth/publishable-key")
-                        .route(web::get().to(api_keys::get_publishable_key)),
-                )
-                .service(
-                    resource("/auth/api-key")
-                        .route(web::post().to(api_keys::create_api_key))
-                        .route(web::delete().to(api_keys::delete_api_key)),
-                )
-                .service(
-                    resource("/environments")
-                        .route(web::get().to(environments::list_environments))
-                        .route(web::post().to(environments::create_environment)),
-                )
-                .service(
-                    resource("/environments/{environmentId}")
-                        .route(web::get().to(environments::get_environment))
-                        .route(web::patch().to(environments::update_environment))
-                        .route(web::delete().to(environments::delete_environment)),
-                )
-                .service(
-                    resource("/latchkey/api-keys/{keyId}/rotate")
-                        .route(web::post().to(api_keys::rotate_api_key)),
-                )
-                .service(resource("/latchkey/clock").route(web::post().to(system::advance_clock)))
-                .service(resource("/latchkey/whoami").route(web::get().to(system::whoami))),
-        );
+            resource("/auth/api-key")
+                .route(post().to(api_keys::create_api_key))
+                .route(delete().to(api_keys::delete_api_key)),
+        )
+        .service(
+            resource("/auth/personal-access-tokens")
+                .route(get().to(pats::list_pats))
+                .route(post().to(pats::create_pat)),
+        )
+        .service(resource("/auth/personal-access-tokens/{id}").route(delete().to(pats::delete_pat)))
+        .service(
+            resource("/environments")
+                .route(get().to(environments::list_environments))
+                .route(post().to(environments::create_environment)),
+        )
+        .service(
+            resource("/environments/subscription-token").route(get().to(system::no_event_stream)),
+        )
+        .service(resource("/subscription").route(get().to(system::no_event_stream)))
+        .service(
+            resource("/environments/{environmentId}")
+                .route(get().to(environments::get_environment))
+                .route(patch().to(environments::update_environment))
+                .route(delete().to(environments::delete_environment)),
+        )
+        .service(resource("/users").route(get().to(users::list_users)))
+        .service(resource("/users/invite").route(post().to(users::invite_user)))
+        .service(
+            resource("/users/{userId}")
+                .route(get().to(users::get_user))
+                .route(patch().to(users::update_user))
+                .route(delete().to(users::delete_user)),
+        )
+        .service(resource("/users/{userId}/resend-invite").route(post().to(users::resend_invite)))
+        .service(
+            resource("/users/{userId}/roles")
+                .route(get().to(users::list_user_roles))
+                .route(post().to(users::assign_user_role)),
+        )
+        .service(
+            resource("/users/{userId}/roles/{actorRoleId}")
+                .route(delete().to(users::delete_user_role)),
+        )
+        .service(
+            resource("/users/{userId}/api-token")
+                .route(get().to(clients::list_clients))
+                .route(post().to(clients::create_client)),
+        )
+        .service(
+            resource("/users/{userId}/api-token/{clientId}")
+                .route(delete().to(clients::delete_client)),
+        )
+        .service(resource("/roles").route(get().to(account::list_roles)))
+        .service(
+            resource("/accounts/current")
+                .route(get().to(account::get_account))
+                .route(patch().to(account::update_account)),
+        )
+        .service(
+            resource("/latchkey/api-keys/{keyId}/rotate")
+                .route(post().to(api_keys::rotate_api_key)),
+        )
+        .service(resource("/latchkey/clock").route(post().to(system::advance_clock)))
+        .service(resource("/latchkey/whoami").route(get().to(system::whoami)))
+        .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
+        .service(resource("/latchkey/password").route(post().to(account::set_password)));
 }
 
 fn resource(path: &str) -> actix_web::Resource {
@@ -87,4 +139,19 @@ pub fn data<T: Serialize>(value: T) -> HttpResponse {
 /// `200 {"data":{"success":true}}`.
 pub fn success() -> HttpResponse {
     data(serde_json::json!({ "success": true }))
+}
+
+/// An audit event for a change `p` makes now.
+pub fn audit(
+    auth: &crate::auth::Authenticator,
+    p: &crate::auth::Principal,
+    topic: &str,
+    domain: &str,
+) -> crate::store::Event {
+    let event = crate::store::Event::new(topic, domain, p.account_id.clone(), auth.clock().now())
+        .by(Some(p.actor_id()));
+    match p.environment() {
+        Some(env) => event.in_environment(env),
+        None => event,
+    }
 }

@@ -68,6 +68,7 @@ fn describe(p: &Principal) -> serde_json::Value {
         "valid": true,
         "accountId": p.account_id.as_str(),
         "credentialId": p.credential_id,
+        "via": p.via.as_str(),
         "expiresAt": p.expires_at.map(|t| t.to_rfc3339()),
     });
     let fields = match &p.kind {
@@ -88,4 +89,11 @@ fn describe(p: &Principal) -> serde_json::Value {
         out.extend(fields);
     }
     out
+}
+
+/// `GET /environments/subscription-token` and `GET /subscription`: Latchkey has no event bus.
+pub(super) async fn no_event_stream(_p: Principal) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(
+        "event subscriptions are not available in Latchkey; poll GET /v1/events instead".into(),
+    ))
 }

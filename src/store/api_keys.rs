@@ -41,12 +41,13 @@ impl Store {
         max_per_environment: usize,
         event: &Event,
     ) -> Result<(), StoreError> {
-        let count = self.api_key_ids_of(&key.environment_id)?.len();
-        if count >= max_per_environment {
-            return Err(StoreError::Limit(format!(
-                "an environment holds at most {max_per_environment} keys (limits.keys_per_environment)"
-            )));
-        }
+        let _guard = self.structure_lock().await;
+        self.ensure_key_room(
+            &key.environment_id,
+            None,
+            key.created_at,
+            max_per_environment,
+        )?;
         self.write(std::slice::from_ref(event), |tx| {
             if !tx.environment_exists(&key.environment_id)? {
                 return abort(Abort::NotFound(format!(
@@ -57,6 +58,27 @@ impl Store {
             tx.insert_api_key(key)
         })
         .await
+    }
+
+    /// Refuses when the environment already has `max` working keys (besides `leaving`).
+    fn ensure_key_room(
+        &self,
+        env: &EnvironmentId,
+        leaving: Option<&ApiKeyId>,
+        now: Timestamp,
+        max: usize,
+    ) -> Result<(), StoreError> {
+        let active = self
+            .api_keys_of(env)?
+            .iter()
+            .filter(|k| k.is_active_at(now) && Some(&k.id) != leaving)
+            .count();
+        if active >= max {
+            return Err(StoreError::Limit(format!(
+                "an environment holds at most {max} working keys (limits.keys_per_environment); delete one first"
+            )));
+        }
+        Ok(())
     }
 
     /// Deletes a key; its digest stops resolving at once.
@@ -76,8 +98,18 @@ impl Store {
         old: &ApiKeyId,
         expires_at: Timestamp,
         replacement: &ApiKey,
+        max_per_environment: usize,
         event: &Event,
     ) -> Result<ApiKey, StoreError> {
+        let _guard = self.structure_lock().await;
+        let now = replacement.created_at;
+        let leaving = (expires_at <= now).then_some(old);
+        self.ensure_key_room(
+            &replacement.environment_id,
+            leaving,
+            now,
+            max_per_environment,
+        )?;
         self.write(std::slice::from_ref(event), |tx| {
             let Some(mut current) = tx.get::<ApiKey>(T::ApiKeys, old.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("key {old} not found")));
@@ -121,7 +153,11 @@ impl Tx<'_> {
         };
         self.remove(T::ApiKeys, id.as_str().as_bytes())?;
         self.remove(T::EnvKeys, &pair(key.environment_id.as_str(), id.as_str()))?;
-        self.remove(T::Digests, &key.digest)?;
+        self.put(
+            T::Digests,
+            &key.digest,
+            &CredentialRef::Revoked(key.updated_at.max(key.created_at)),
+        )?;
         Ok(true)
     }
 }

@@ -2,7 +2,8 @@
 
 use super::codec::{pair, pair_second, Record};
 use super::{
-    ApiKey, CredentialRef, Environment, Event, Store, StoreError, User, FORMAT_VERSION, T,
+    ApiKey, Client, CredentialRef, Environment, Event, Pat, Store, StoreError, User,
+    FORMAT_VERSION, T,
 };
 
 /// The store is not safe to serve; `0` says what is wrong.
@@ -29,6 +30,7 @@ impl Store {
         }
         self.check_api_keys()?;
         self.check_users()?;
+        self.check_user_credentials()?;
         self.check_events()?;
         Ok(())
     }
@@ -83,6 +85,15 @@ impl Store {
                         )))
                     }
                 },
+                CredentialRef::Pat(id) => match self.pat(&id)? {
+                    Some(pat) if pat.digest.as_slice() == digest.as_ref() => {}
+                    _ => {
+                        return Err(bad(format!(
+                            "the digests index points at missing token {id}"
+                        )))
+                    }
+                },
+                CredentialRef::Revoked(_) => {}
             }
         }
         for item in self.tree(T::EnvKeys).iter().keys() {
@@ -131,6 +142,65 @@ impl Store {
                     "the email index entry {email} points at a missing user"
                 )));
             }
+        }
+        Ok(())
+    }
+
+    fn check_user_credentials(&self) -> Result<(), ConsistencyError> {
+        for item in self.tree(T::Pats).iter() {
+            let (_, value) = item.map_err(StoreError::from)?;
+            let pat = Pat::decode(&value)?;
+            if self.user(&pat.user_id)?.is_none() {
+                return Err(bad(format!(
+                    "token {} belongs to missing user {}",
+                    pat.id, pat.user_id
+                )));
+            }
+            if self.get::<CredentialRef>(T::Digests, &pat.digest)?
+                != Some(CredentialRef::Pat(pat.id.clone()))
+            {
+                return Err(bad(format!(
+                    "token {} is missing from the digests index",
+                    pat.id
+                )));
+            }
+            if !self
+                .tree(T::UserPats)
+                .contains_key(pair(pat.user_id.as_str(), pat.id.as_str()))
+                .map_err(StoreError::from)?
+            {
+                return Err(bad(format!(
+                    "token {} is missing from the user_pats index",
+                    pat.id
+                )));
+            }
+        }
+        for item in self.tree(T::Clients).iter() {
+            let (_, value) = item.map_err(StoreError::from)?;
+            let client = Client::decode(&value)?;
+            if self.user(&client.user_id)?.is_none() {
+                return Err(bad(format!(
+                    "client {} belongs to missing user {}",
+                    client.id, client.user_id
+                )));
+            }
+            if !self
+                .tree(T::UserClients)
+                .contains_key(pair(client.user_id.as_str(), client.id.as_str()))
+                .map_err(StoreError::from)?
+            {
+                return Err(bad(format!(
+                    "client {} is missing from the user_clients index",
+                    client.id
+                )));
+            }
+        }
+        if self.tree(T::UserPats).len() != self.tree(T::Pats).len()
+            || self.tree(T::UserClients).len() != self.tree(T::Clients).len()
+        {
+            return Err(bad(
+                "a user credential index holds entries without records".into()
+            ));
         }
         Ok(())
     }

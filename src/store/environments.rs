@@ -61,6 +61,7 @@ impl Store {
         id: &EnvironmentId,
         event: &Event,
     ) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
         let key_ids = self.api_key_ids_of(id)?;
         self.write(std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Environments, id.as_str().as_bytes())? {

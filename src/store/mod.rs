@@ -3,11 +3,14 @@
 
 mod api_keys;
 mod check;
+mod clients;
 mod codec;
 mod environments;
 mod events;
 mod flusher;
+mod links;
 mod meta;
+mod pats;
 mod records;
 mod users;
 
@@ -48,9 +51,21 @@ enum T {
     Events,
     /// `event_ids`: event id (UTF-8) → the 16-byte `events` key.
     EventIds,
+    /// `pats`: PAT id (UTF-8) → Pat.
+    Pats,
+    /// `user_pats`: user id ‖ 0x00 ‖ PAT id → empty. Lists a user's PATs.
+    UserPats,
+    /// `clients`: client id (UTF-8) → Client (a client-credentials pair).
+    Clients,
+    /// `user_clients`: user id ‖ 0x00 ‖ client id → empty. Lists a user's client pairs.
+    UserClients,
+    /// `links`: SHA-256 of a raw single-use link token (32 bytes) → Link.
+    Links,
+    /// `outbox`: created-at ms (i64 BE, offset by 2^63) ‖ sequence (u64 BE) → Mail.
+    Outbox,
 }
 
-const TREES: [(T, &str); 9] = [
+const TREES: [(T, &str); 15] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -60,6 +75,12 @@ const TREES: [(T, &str); 9] = [
     (T::UserEmails, "user_emails"),
     (T::Events, "events"),
     (T::EventIds, "event_ids"),
+    (T::Pats, "pats"),
+    (T::UserPats, "user_pats"),
+    (T::Clients, "clients"),
+    (T::UserClients, "user_clients"),
+    (T::Links, "links"),
+    (T::Outbox, "outbox"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.
@@ -106,6 +127,9 @@ struct Inner {
     trees: Vec<sled::Tree>,
     flusher: Flusher,
     credential_lookups: AtomicU64,
+    /// Serialises writes that first scan an index and then change it (cascading deletes, count
+    /// limits, the last-Administrator rule), so no concurrent insert slips between the two.
+    structure: tokio::sync::Mutex<()>,
 }
 
 impl Drop for Inner {
@@ -142,6 +166,7 @@ impl Store {
                 trees,
                 flusher,
                 credential_lookups: AtomicU64::new(0),
+                structure: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -161,6 +186,11 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.inner.db.flush()?;
         Ok(())
+    }
+
+    /// Holds off other scan-then-write operations while the guard lives.
+    async fn structure_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.structure.lock().await
     }
 
     fn tree(&self, t: T) -> &sled::Tree {

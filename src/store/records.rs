@@ -111,6 +111,12 @@ pub struct User {
     pub role: Role,
     /// None until the user sets a password.
     pub password: Option<PasswordHash>,
+    /// The id of the user's role assignment (`us_acr_…`), replaced on every change.
+    pub role_assignment: ActorRoleId,
+    /// Free-form JSON object, as text.
+    pub metadata: String,
+    /// The dashboard preference the contract carries.
+    pub dashboard: Option<i64>,
     /// Created.
     pub created_at: Timestamp,
     /// Last changed.
@@ -127,6 +133,10 @@ impl Record for User {
 pub enum CredentialRef {
     /// An environment API key.
     ApiKey(ApiKeyId),
+    /// A personal access token.
+    Pat(PatId),
+    /// A deleted credential, kept so that it is refused as revoked rather than unknown.
+    Revoked(Timestamp),
 }
 
 impl Record for CredentialRef {
@@ -201,4 +211,95 @@ impl Event {
         self.payload = payload.to_string();
         self
     }
+}
+
+/// A personal access token: the digest only, never the raw value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pat {
+    /// `us_pat_…`.
+    pub id: PatId,
+    /// The owner, whose rights the token has.
+    pub user_id: UserId,
+    /// Account.
+    pub account_id: AccountId,
+    /// Display name.
+    pub name: PersonName,
+    /// SHA-256 of the raw token (the `digests` index key).
+    pub digest: [u8; 32],
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last use, written in batches.
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl Record for Pat {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "personal access token";
+}
+
+/// A client-credentials pair (`clientId` + secret) acting as its user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Client {
+    /// `us_cli_…`, the public half.
+    pub id: ClientId,
+    /// The user it acts as.
+    pub user_id: UserId,
+    /// Account.
+    pub account_id: AccountId,
+    /// The caller-supplied tenant id.
+    pub tenant_id: String,
+    /// SHA-256 of the secret.
+    pub secret_digest: [u8; 32],
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+impl Record for Client {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "client credentials";
+}
+
+/// What a single-use link does when redeemed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LinkPurpose {
+    /// An invited user sets a password.
+    SetPassword(UserId),
+}
+
+/// A single-use link, stored under the digest of its token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    /// What it does.
+    pub purpose: LinkPurpose,
+    /// Account.
+    pub account_id: AccountId,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Stops working.
+    pub expires_at: Timestamp,
+}
+
+impl Record for Link {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "link";
+}
+
+/// A message in the outbox. The body holds a live link, so it is sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mail {
+    /// Recipient.
+    pub to: Email,
+    /// Subject line.
+    pub subject: String,
+    /// The body, sealed (AES-256-GCM) under the master key.
+    pub sealed_body: Vec<u8>,
+    /// Account.
+    pub account_id: AccountId,
+    /// Queued.
+    pub created_at: Timestamp,
+}
+
+impl Record for Mail {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "mail";
 }

@@ -1,7 +1,7 @@
-//! Users and the email index.
+//! Users, the email index, and the cascades that keep a deleted user's credentials from outliving it.
 
-use super::{Store, StoreError, Tx, TxResult, User, T};
-use crate::domain::{Email, UserId};
+use super::{abort, Abort, Event, Link, Mail, Store, StoreError, Tx, TxResult, User, T};
+use crate::domain::{Email, PasswordHash, Role, Timestamp, UserId};
 
 impl Store {
     /// One user by id.
@@ -33,6 +33,111 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
         Ok(all)
+    }
+
+    /// Creates an invited user with the link that lets them set a password, and its mail.
+    pub async fn invite_user(
+        &self,
+        user: &User,
+        digest: &[u8; 32],
+        link: &Link,
+        mail: &Mail,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let seq = self.next_outbox_seq()?;
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx
+                .get_raw(T::UserEmails, user.email.as_str().as_bytes())?
+                .is_some()
+            {
+                return abort(Abort::Conflict(format!(
+                    "a user with email {} already exists",
+                    user.email
+                )));
+            }
+            tx.insert_user(user)?;
+            tx.send_link(digest, link, mail, seq)
+        })
+        .await
+    }
+
+    /// Replaces a user; refuses to leave the account without an Administrator.
+    pub async fn update_user(&self, user: &User, event: &Event) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        let current = self
+            .user(&user.id)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {} not found", user.id)))?;
+        if current.role == Role::Administrator && user.role != Role::Administrator {
+            self.ensure_another_administrator(&user.id)?;
+        }
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx.get_raw(T::Users, user.id.as_str().as_bytes())?.is_none() {
+                return abort(Abort::NotFound(format!("user {} not found", user.id)));
+            }
+            tx.put(T::Users, user.id.as_str().as_bytes(), user)
+        })
+        .await
+    }
+
+    /// Sets a user's password (after a redeemed link).
+    pub async fn set_password(
+        &self,
+        id: &UserId,
+        hash: &PasswordHash,
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<User, StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            let Some(mut user) = tx.get::<User>(T::Users, id.as_str().as_bytes())? else {
+                return abort(Abort::NotFound(format!("user {id} not found")));
+            };
+            user.password = Some(hash.clone());
+            user.updated_at = now;
+            tx.put(T::Users, id.as_str().as_bytes(), &user)?;
+            Ok(user)
+        })
+        .await
+    }
+
+    /// Deletes a user with every PAT and client pair they hold, in one transaction.
+    pub async fn delete_user(&self, id: &UserId, event: &Event) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        let user = self
+            .user(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id} not found")))?;
+        if user.role == Role::Administrator {
+            self.ensure_another_administrator(id)?;
+        }
+        let pats = self.pats_of(id)?;
+        let clients = self.clients_of(id)?;
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.remove(T::Users, id.as_str().as_bytes())? {
+                return abort(Abort::NotFound(format!("user {id} not found")));
+            }
+            tx.remove(T::UserEmails, user.email.as_str().as_bytes())?;
+            for pat in &pats {
+                tx.remove_pat(&pat.id)?;
+            }
+            for client in &clients {
+                tx.remove_client(&client.id)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    fn ensure_another_administrator(&self, leaving: &UserId) -> Result<(), StoreError> {
+        let others = self
+            .users()?
+            .into_iter()
+            .filter(|u| u.role == Role::Administrator && u.id != *leaving)
+            .count();
+        if others == 0 {
+            return Err(StoreError::Conflict(
+                "the last Administrator cannot be removed or demoted; make another user Administrator first".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -86,7 +86,7 @@ async fn a_new_key_works_alongside_the_old_until_the_old_is_deleted() {
     assert_eq!(body, json!({ "data": { "success": true } }));
     let (status, body) = app.get("/v1/environments/current", &app.dev_secret).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["errors"][0]["key"], "unknown");
+    assert_eq!(body["errors"][0]["key"], "revoked");
     assert_eq!(current_status(&app, &new_raw).await, StatusCode::OK);
 }
 

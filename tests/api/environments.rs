@@ -101,7 +101,7 @@ async fn deleting_an_environment_kills_its_keys_on_the_next_request() {
     );
     assert_eq!(
         app.get("/v1/latchkey/whoami", &publishable).await.1["data"]["reason"],
-        "unknown"
+        "revoked"
     );
     assert_eq!(
         app.get(&format!("/v1/environments/{id}"), &admin).await.0,

@@ -1,0 +1,169 @@
+//! The account, its roles, the mail outbox and accepting an invitation.
+
+use super::extract::{JsonBody, Query};
+use super::{audit, data, ApiError, AppState};
+use crate::auth::credential::RawCredential;
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{Role, GUEST_ROLE_ID};
+use crate::store::{Account, Event, LinkPurpose};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+fn account_body(a: &Account) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id.as_str(),
+        "name": a.name,
+        "metadata": serde_json::from_str::<serde_json::Value>(&a.metadata).unwrap_or_else(|_| serde_json::json!({})),
+        "createdAt": a.created_at.to_rfc3339(),
+        "updatedAt": a.updated_at.to_rfc3339(),
+    })
+}
+
+fn current(auth: &Authenticator, p: &Principal) -> Result<Account, ApiError> {
+    auth.store()
+        .account()?
+        .filter(|a| a.id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound("account not found".into()))
+}
+
+pub(super) async fn get_account(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::ReadAccount, Resource::account(&p.account_id))?;
+    Ok(data(account_body(&current(&auth, &p)?)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountUpdate {
+    name: Option<String>,
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+pub(super) async fn update_account(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    body: JsonBody<AccountUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::UpdateAccount, Resource::account(&p.account_id))?;
+    let mut account = current(&auth, &p)?;
+    if let Some(name) = body.0.name {
+        account.name = crate::domain::PersonName::parse(&name)?.as_str().to_owned();
+    }
+    if let Some(metadata) = body.0.metadata {
+        account.metadata = serde_json::Value::Object(metadata).to_string();
+        if account.metadata.len() > 16 * 1024 {
+            return Err(ApiError::unprocessable(
+                "metadata",
+                "metadata is larger than 16 KiB",
+            ));
+        }
+    }
+    account.updated_at = auth.clock().now();
+    let event = audit(&auth, &p, "account:updated", "account")
+        .with_payload(serde_json::json!({ "name": account.name }));
+    auth.store().update_account(&account, &event).await?;
+    Ok(data(account_body(&account)))
+}
+
+pub(super) async fn list_roles(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::ReadRoles, Resource::account(&p.account_id))?;
+    let account = current(&auth, &p)?;
+    let at = account.created_at.to_rfc3339();
+    let role = |id: &str, name: &str| serde_json::json!({ "id": id, "name": name, "accountId": account.id.as_str(), "createdAt": at, "updatedAt": at });
+    Ok(data([
+        role(Role::Administrator.id().as_str(), "Administrator"),
+        role(Role::Member.id().as_str(), "Member"),
+        role(GUEST_ROLE_ID, "Guest"),
+    ]))
+}
+
+/// `GET /v1/latchkey/outbox`: the mails Latchkey "sent", newest first (Administrators).
+pub(super) async fn list_outbox(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::ReadOutbox, Resource::account(&p.account_id))?;
+    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let skip = usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX);
+    let (mails, total) = auth.store().outbox(skip, page.size as usize)?;
+    let items: Vec<serde_json::Value> = mails
+        .iter()
+        .filter(|m| m.account_id == p.account_id)
+        .map(|m| {
+            serde_json::json!({
+                "to": m.to.as_str(),
+                "subject": m.subject,
+                "body": auth.open_mail(&m.sealed_body).unwrap_or_default(),
+                "createdAt": m.created_at.to_rfc3339(),
+            })
+        })
+        .collect();
+    let pagination = serde_json::json!({
+        "currentPage": page.number,
+        "pageCount": (total as u64).div_ceil(page.size).max(1),
+        "totalCount": total,
+    });
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SetPassword {
+    token: String,
+    password: String,
+}
+
+/// `POST /v1/latchkey/password {token, password}`: redeems an invitation link once.
+pub(super) async fn set_password(
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: JsonBody<SetPassword>,
+) -> Result<HttpResponse, ApiError> {
+    let SetPassword { token, password } = body.0;
+    let count = password.chars().count();
+    if !(8..=1024).contains(&count) {
+        return Err(ApiError::unprocessable(
+            "password",
+            "a password has 8 to 1024 characters",
+        ));
+    }
+    let raw =
+        RawCredential::parse(&token).map_err(|e| ApiError::bad_request("token", e.to_string()))?;
+    let invalid = || {
+        ApiError::bad_request(
+            "token",
+            "the link is not valid: it was already used, has expired or never existed",
+        )
+    };
+    let link = auth
+        .store()
+        .take_link(&raw.digest())
+        .await?
+        .ok_or_else(invalid)?;
+    let now = auth.clock().now();
+    if now >= link.expires_at {
+        return Err(invalid());
+    }
+    let LinkPurpose::SetPassword(user_id) = link.purpose;
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let event = Event::new("user:password-set", "user", link.account_id.clone(), now)
+        .by(Some(user_id.to_string()))
+        .with_payload(serde_json::json!({ "userId": user_id.as_str() }));
+    let user = auth
+        .store()
+        .set_password(&user_id, &hash, now, &event)
+        .await?;
+    Ok(data(
+        serde_json::json!({ "success": true, "email": user.email.as_str() }),
+    ))
+}

@@ -1,0 +1,103 @@
+//! `/v1/users/{id}/api-token`: client-credentials pairs (`clientId` + secret shown once).
+
+use super::extract::Query;
+use super::users::target;
+use super::{audit, data, success, ApiError, AppState};
+use crate::auth::policy::Action;
+use crate::auth::{Authenticator, Principal};
+use crate::domain::ClientId;
+use crate::store::Client;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+/// The contract's `ApiToken`; `createdAt` is a plain string there.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiTokenBody {
+    client_id: String,
+    description: String,
+    metadata: serde_json::Value,
+    created_at: String,
+    tenant_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+fn token_body(client: &Client, secret: Option<String>) -> ApiTokenBody {
+    ApiTokenBody {
+        client_id: client.id.to_string(),
+        description: format!("client credentials for {}", client.user_id),
+        metadata: serde_json::json!({}),
+        created_at: client.created_at.to_rfc3339(),
+        tenant_id: client.tenant_id.clone(),
+        secret,
+    }
+}
+
+fn tenant(q: &Query) -> Result<String, ApiError> {
+    let tenant = q.required("tenantId")?;
+    if tenant.chars().count() > 128 || tenant.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "tenantId",
+            "tenantId must be at most 128 printable characters",
+        ));
+    }
+    Ok(tenant.to_owned())
+}
+
+pub(super) async fn create_client(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let user = target(&auth, &p, &path, Action::ManageClientCredentials)?;
+    let (client, secret) = auth.new_client(&user, tenant(&q)?);
+    let event = audit(&auth, &p, "client-credentials:created", "auth").with_payload(
+        serde_json::json!({ "clientId": client.id.as_str(), "userId": user.id.as_str() }),
+    );
+    auth.store()
+        .insert_client(&client, state.limits.pats_per_user as usize, &event)
+        .await?;
+    Ok(data(token_body(&client, Some(secret.expose().to_owned()))))
+}
+
+pub(super) async fn list_clients(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let user = target(&auth, &p, &path, Action::ManageClientCredentials)?;
+    let tenant = tenant(&q)?;
+    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let clients: Vec<ApiTokenBody> = auth
+        .store()
+        .clients_of(&user.id)?
+        .iter()
+        .filter(|c| c.tenant_id == tenant)
+        .map(|c| token_body(c, None))
+        .collect();
+    let (items, pagination) = page.slice(clients);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+}
+
+pub(super) async fn delete_client(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, client_id) = path.into_inner();
+    let user = target(&auth, &p, &user_id, Action::ManageClientCredentials)?;
+    let id = ClientId::parse(&client_id)?;
+    auth.store()
+        .client(&id)?
+        .filter(|c| c.user_id == user.id)
+        .ok_or_else(|| ApiError::NotFound(format!("client {id} not found")))?;
+    let event = audit(&auth, &p, "client-credentials:deleted", "auth")
+        .with_payload(serde_json::json!({ "clientId": id.as_str(), "userId": user.id.as_str() }));
+    auth.store().delete_client(&id, &event).await?;
+    Ok(success())
+}

@@ -1,0 +1,109 @@
+//! Personal access tokens, indexed by digest and by user.
+
+use super::codec::{pair, pair_prefix, pair_second};
+use super::{abort, Abort, CredentialRef, Event, Pat, Store, StoreError, Tx, TxResult, T};
+use crate::domain::{PatId, Timestamp, UserId};
+
+impl Store {
+    /// One PAT by id.
+    pub fn pat(&self, id: &PatId) -> Result<Option<Pat>, StoreError> {
+        self.get(T::Pats, id.as_str().as_bytes())
+    }
+
+    /// A user's PATs, oldest first.
+    pub fn pats_of(&self, user: &UserId) -> Result<Vec<Pat>, StoreError> {
+        let mut out = Vec::new();
+        for key in self
+            .tree(T::UserPats)
+            .scan_prefix(pair_prefix(user.as_str()))
+            .keys()
+        {
+            let key = key?;
+            let id = pair_second(&key).and_then(|s| PatId::parse(s).ok());
+            let id =
+                id.ok_or_else(|| StoreError::Corrupt("user_pats holds a malformed key".into()))?;
+            if let Some(pat) = self.pat(&id)? {
+                out.push(pat);
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(out)
+    }
+
+    /// Adds a PAT for an existing user, refusing past `max_per_user`.
+    pub async fn insert_pat(
+        &self,
+        pat: &Pat,
+        max_per_user: usize,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        if self.pats_of(&pat.user_id)?.len() >= max_per_user {
+            return Err(StoreError::Limit(format!(
+                "a user holds at most {max_per_user} personal access tokens (limits.pats_per_user)"
+            )));
+        }
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx
+                .get_raw(T::Users, pat.user_id.as_str().as_bytes())?
+                .is_none()
+            {
+                return abort(Abort::NotFound(format!("user {} not found", pat.user_id)));
+            }
+            tx.put(T::Pats, pat.id.as_str().as_bytes(), pat)?;
+            tx.put_raw(
+                T::UserPats,
+                &pair(pat.user_id.as_str(), pat.id.as_str()),
+                &[],
+            )?;
+            tx.put(T::Digests, &pat.digest, &CredentialRef::Pat(pat.id.clone()))
+        })
+        .await
+    }
+
+    /// Deletes a PAT; it stops resolving at once.
+    pub async fn delete_pat(&self, id: &PatId, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.remove_pat(id)? {
+                return abort(Abort::NotFound(format!(
+                    "personal access token {id} not found"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records last-use times collected in memory; tokens deleted meanwhile are skipped.
+    pub async fn touch_pats(&self, uses: &[(PatId, Timestamp)]) -> Result<(), StoreError> {
+        self.write(&[], |tx| {
+            for (id, at) in uses {
+                if let Some(mut pat) = tx.get::<Pat>(T::Pats, id.as_str().as_bytes())? {
+                    if pat.last_used_at.is_none_or(|old| old < *at) {
+                        pat.last_used_at = Some(*at);
+                        tx.put(T::Pats, id.as_str().as_bytes(), &pat)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl Tx<'_> {
+    /// Removes a PAT and its index entries; false when it did not exist.
+    pub(super) fn remove_pat(&self, id: &PatId) -> TxResult<bool> {
+        let Some(pat) = self.get::<Pat>(T::Pats, id.as_str().as_bytes())? else {
+            return Ok(false);
+        };
+        self.remove(T::Pats, id.as_str().as_bytes())?;
+        self.remove(T::UserPats, &pair(pat.user_id.as_str(), id.as_str()))?;
+        self.put(
+            T::Digests,
+            &pat.digest,
+            &CredentialRef::Revoked(pat.created_at),
+        )?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,199 @@
+// Shared set-up for the SDK compatibility tests: configuration from the environment, clients
+// built the way a Flatfile user builds them, and assertions for the SDK's error objects.
+//
+// Run through `cargo test --test sdk` (tests/sdk.rs), which starts a fresh latchkey and sets:
+//   LATCHKEY_URL             e.g. http://127.0.0.1:PORT (no trailing slash)
+//   LATCHKEY_ADMIN_EMAIL     the bootstrap Administrator
+//   LATCHKEY_ADMIN_PASSWORD  their password
+
+import assert from "node:assert/strict";
+import { afterEach, beforeEach } from "node:test";
+import { Flatfile, FlatfileClient, FlatfileError } from "@flatfile/api";
+
+export { Flatfile, FlatfileClient, FlatfileError };
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set; run these tests through \`cargo test --test sdk\``);
+  }
+  return value;
+}
+
+export const URL = required("LATCHKEY_URL").replace(/\/+$/, "");
+export const API_URL = `${URL}/v1`;
+export const ADMIN_EMAIL = required("LATCHKEY_ADMIN_EMAIL");
+export const ADMIN_PASSWORD = required("LATCHKEY_ADMIN_PASSWORD");
+
+export const ID = {
+  account: /^us_acc_[A-Za-z0-9]+$/,
+  user: /^us_usr_[A-Za-z0-9]+$/,
+  environment: /^us_env_[A-Za-z0-9]+$/,
+  key: /^us_key_[A-Za-z0-9]+$/,
+  secretKey: /^sk_[A-Za-z0-9]+$/,
+  publishableKey: /^pk_[A-Za-z0-9]+$/,
+  jwt: /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+  isoMillis: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+};
+
+/** A client exactly as a Flatfile user would build one against this server. */
+export function client(token) {
+  return new FlatfileClient({ token, apiUrl: API_URL });
+}
+
+/** Logs the Administrator in through the SDK and returns the AccessToken response. */
+export async function login(email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
+  // The token given here is never sent: POST /auth is how a token is obtained.
+  return client("unused").auth.createAccessToken({ type: "userCredentials", email, password });
+}
+
+let adminTokenPromise;
+/** An Administrator access token (one login per test file). */
+export function adminToken() {
+  adminTokenPromise ??= login().then((t) => t.accessToken);
+  return adminTokenPromise;
+}
+
+/** A client holding the Administrator access token. */
+export async function adminClient() {
+  return client(await adminToken());
+}
+
+/** Environments made by createEnvironment during the current test, deleted after it. */
+const createdEnvironments = [];
+
+/** Has the environment deleted after the current test (for environments made without createEnvironment). */
+export function trackEnvironment(id) {
+  createdEnvironments.push(id);
+}
+
+let counter = 0;
+/** A unique environment name for this process. */
+export function uniqueName(prefix) {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}`;
+}
+
+/**
+ * Creates an environment owned by the calling test and returns it with its auto-created keys:
+ * `{ env, secret, publishable }` where `secret`/`publishable` are ApiKey objects with rawKey.
+ */
+export async function createEnvironment(prefix = "sdk") {
+  const admin = await adminClient();
+  const created = await admin.environments.create({ name: uniqueName(prefix), isProd: false });
+  const env = created.data;
+  trackEnvironment(env.id);
+  const keys = (await admin.auth.getApiKeys({ environmentId: env.id })).data;
+  const secret = keys.find((k) => k.type === "SECRET");
+  const publishable = keys.find((k) => k.type === "PUBLISHABLE");
+  assert.ok(secret?.rawKey, "a new environment has a secret key with its raw value");
+  assert.ok(publishable?.rawKey, "a new environment has a publishable key with its raw value");
+  return { env, secret, publishable };
+}
+
+/**
+ * Awaits a call that must fail over HTTP and checks what the SDK threw:
+ * - `type`: the class the SDK must throw (FlatfileError for statuses the endpoint does not map,
+ *   or Flatfile.NotFoundError / BadRequestError / ForbiddenError for mapped ones);
+ * - `status`: err.statusCode;
+ * - `key` / `message`: body.errors[0].key (exact; pass null to require its absence) and
+ *   body.errors[0].message (a RegExp).
+ * Returns the error for further checks.
+ */
+export async function expectHttpError(promise, { type = FlatfileError, status, key, message }) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected the call to fail with HTTP ${status}, but it succeeded`);
+  assert.ok(
+    error instanceof type,
+    `expected ${type.name}, got ${error?.constructor?.name}: ${error?.message}`,
+  );
+  if (type === FlatfileError) {
+    // Statuses without a mapping must come through as the plain class, not a subclass.
+    assert.equal(Object.getPrototypeOf(error), FlatfileError.prototype, `expected a plain FlatfileError, got ${error.constructor?.name}`);
+  }
+  assert.equal(error.statusCode, status, `status code; body: ${JSON.stringify(error.body)}`);
+  assert.ok(error.body && Array.isArray(error.body.errors), `an Errors body, got ${JSON.stringify(error.body)}`);
+  assert.equal(error.body.errors.length, 1, `one error item, got ${JSON.stringify(error.body)}`);
+  const [item] = error.body.errors;
+  assert.equal(typeof item.message, "string");
+  assert.ok(item.message.length > 0, "the error message is not empty");
+  if (key === null) {
+    assert.equal(item.key, undefined, `no error key expected, got ${item.key}`);
+  } else if (key !== undefined) {
+    assert.equal(item.key, key, `error key; message: ${item.message}`);
+  }
+  if (message !== undefined) {
+    assert.match(item.message, message);
+  }
+  return error;
+}
+
+/** fetch against the server with an optional bearer token and JSON body; returns {status, body, headers}. */
+export async function http(method, path, { token, json } = {}) {
+  const headers = {};
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(`${URL}${path}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await response.text();
+  let body;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    assert.fail(`${method} ${path} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** The payload of a JWT, decoded without verification. */
+export function jwtPayload(token) {
+  const [, payload] = token.split(".");
+  return JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+}
+
+/** The id of the environment `token` (an environment key) belongs to, via environments.get("current"). */
+export async function currentEnvironmentId(token) {
+  return (await client(token).environments.get("current")).data.id;
+}
+
+/**
+ * Hooks every test file installs (call once at the top level):
+ * - The SDK reports response-schema mismatches only through console.warn("Failed to validate…")
+ *   and then carries on with the raw value. Those warnings are captured and fail the test that
+ *   caused them, so a shape the SDK does not accept cannot slip through.
+ * - Environments made with createEnvironment are deleted after each test, so the suite stays far
+ *   below limits.environments (100) and can be re-run against the same server.
+ */
+export function installHooks() {
+  const original = console.warn;
+  let captured = [];
+  beforeEach(() => {
+    captured = [];
+    console.warn = (...args) => {
+      captured.push(args.map(String).join(" "));
+      original.apply(console, args);
+    };
+  });
+  afterEach(async () => {
+    console.warn = original;
+    const ids = createdEnvironments.splice(0);
+    if (ids.length > 0) {
+      const accessToken = await adminToken();
+      for (const id of ids) {
+        const { status, body } = await http("DELETE", `/v1/environments/${id}`, { token: accessToken });
+        // 404: the test deleted it itself.
+        assert.ok(status === 200 || status === 404, `clean-up of ${id}: ${status} ${JSON.stringify(body)}`);
+      }
+    }
+    const failures = captured.filter((w) => w.includes("Failed to validate"));
+    assert.deepEqual(failures, [], "the SDK warned that a response does not match its schema");
+  });
+}
