@@ -281,3 +281,81 @@ impl TestApp {
 pub async fn current_status(app: &TestApp, key: &str) -> StatusCode {
     app.get("/v1/environments/current", key).await.0
 }
+
+impl TestApp {
+    /// Creates a PAT with `token` and returns (raw token, PAT id).
+    pub async fn create_pat(&self, token: &str, name: &str) -> (String, String) {
+        let (status, body) = self
+            .post(
+                "/v1/auth/personal-access-tokens",
+                token,
+                serde_json::json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        (
+            body["data"]["token"].as_str().expect("token").to_owned(),
+            body["data"]["personalAccessToken"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        )
+    }
+
+    /// The account id, from the Administrator's view.
+    pub async fn account_id(&self, admin: &str) -> String {
+        let (_, body) = self.get("/v1/accounts/current", admin).await;
+        body["data"]["id"].as_str().expect("account id").to_owned()
+    }
+
+    /// Invites a user with `role_id` and returns the user id.
+    pub async fn invite(&self, admin: &str, email: &str, role_id: &str) -> String {
+        let account = self.account_id(admin).await;
+        let body = serde_json::json!({
+            "email": email, "name": "Invited Person",
+            "actorRoles": [{ "roleId": role_id, "resourceId": account }],
+        });
+        let (status, body) = self.post("/v1/users/invite", admin, body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"]["id"].as_str().expect("user id").to_owned()
+    }
+
+    /// The link token in the newest mail to `email`.
+    pub async fn link_token_for(&self, admin: &str, email: &str) -> String {
+        let (status, body) = self.get("/v1/latchkey/outbox", admin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mail = body["data"]
+            .as_array()
+            .expect("mails")
+            .iter()
+            .find(|m| m["to"] == email)
+            .unwrap_or_else(|| panic!("no mail to {email}"));
+        let text = mail["body"].as_str().expect("body");
+        let start = text.find("lt_").expect("a link token in the mail");
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    }
+
+    /// Invites `email` with `role_id`, sets a password through the mailed link, and returns
+    /// (user id, login token).
+    pub async fn onboard(&self, admin: &str, email: &str, role_id: &str) -> (String, String) {
+        let id = self.invite(admin, email, role_id).await;
+        let token = self.link_token_for(admin, email).await;
+        let body = serde_json::json!({ "token": token, "password": "a fine password" });
+        let (status, answer) = self
+            .request("POST", "/v1/latchkey/password", None, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let (status, login) = self.login(email, "a fine password").await;
+        assert_eq!(status, StatusCode::OK, "{login}");
+        (id, login["accessToken"].as_str().expect("token").to_owned())
+    }
+
+    /// The Administrator's user id.
+    pub async fn admin_id(&self, admin: &str) -> String {
+        let (_, who) = self.get("/v1/latchkey/whoami", admin).await;
+        who["data"]["id"].as_str().expect("id").to_owned()
+    }
+}

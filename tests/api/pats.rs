@@ -1,0 +1,241 @@
+use crate::api_keys::assert_no_digest_of;
+use crate::helpers::*;
+use actix_web::http::StatusCode;
+use serde_json::json;
+
+#[actix_web::test]
+async fn a_pat_is_shown_once_and_works_as_a_bearer_token() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (raw, id) = app.create_pat(&admin, "ci script").await;
+    assert!(raw.starts_with("pat_") && id.starts_with("us_pat_"));
+    let (status, body) = app.get("/v1/environments", &raw).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["pagination"]["totalCount"], 2);
+    let (_, list) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let text = list.to_string();
+    assert!(!text.contains(&raw), "a listing shows the raw token");
+    assert_no_digest_of(&text, &raw);
+    assert_eq!(list["data"][0]["name"], "ci script");
+    assert!(list["data"][0].get("token").is_none());
+    let (_, who) = app.get("/v1/latchkey/whoami", &raw).await;
+    assert_eq!(who["data"]["via"], "personal-access-token");
+    assert_eq!(who["data"]["credentialId"], id.as_str());
+    assert_eq!(who["data"]["role"], "Administrator");
+}
+
+#[actix_web::test]
+async fn a_deleted_pat_is_rejected_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (raw, id) = app.create_pat(&admin, "short lived").await;
+    assert_eq!(app.get("/v1/environments", &raw).await.0, StatusCode::OK);
+    let (status, body) = app
+        .delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "data": { "success": true } }))
+    );
+    let (status, body) = app.get("/v1/environments", &raw).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["errors"][0]["key"], "revoked");
+    assert_eq!(
+        app.delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn last_use_is_listed_at_once_and_survives_a_restart() {
+    let mut app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (raw, _) = app.create_pat(&admin, "used").await;
+    let (_, before) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    assert!(before["data"][0].get("lastUsedAt").is_none());
+    app.get("/v1/environments", &raw).await;
+    let (_, after) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let used = after["data"][0]["lastUsedAt"]
+        .as_str()
+        .expect("lastUsedAt")
+        .to_owned();
+    app.restart().await;
+    let (_, kept) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    assert_eq!(kept["data"][0]["lastUsedAt"], used.as_str());
+}
+
+#[actix_web::test]
+async fn a_pat_rotates_environment_keys_without_downtime() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (pat, _) = app.create_pat(&admin, "rotation").await;
+    let dev = app.environment_id(&admin, "development").await;
+    let (status, body) = app
+        .post_empty(
+            &format!("/v1/auth/api-key?type=SECRET&environmentId={dev}"),
+            &pat,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new_key = body["data"][0]["rawKey"].as_str().unwrap().to_owned();
+    let old_id = app
+        .keys(&pat, &dev)
+        .await
+        .into_iter()
+        .find(|k| k["rawKey"] == app.dev_secret.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(current_status(&app, &app.dev_secret).await, StatusCode::OK);
+    let (status, _) = app
+        .delete(
+            &format!("/v1/auth/api-key?key={old_id}&environmentId={dev}"),
+            &pat,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        current_status(&app, &app.dev_secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(current_status(&app, &new_key).await, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_members_pat_cannot_list_keys_users_or_the_outbox() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, member) = app
+        .onboard(&admin, "member@example.com", "us_rol_member")
+        .await;
+    let (pat, _) = app.create_pat(&member, "member script").await;
+    let dev = app.environment_id(&admin, "development").await;
+    for path in [
+        format!("/v1/auth/api-keys?environmentId={dev}"),
+        "/v1/users".into(),
+        "/v1/latchkey/outbox".into(),
+    ] {
+        let (status, body) = app.get(&path, &pat).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Administrator"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.get("/v1/environments", &pat).await.0, StatusCode::OK);
+    assert_eq!(
+        app.get(
+            &format!("/v1/auth/publishable-key?environmentId={dev}"),
+            &pat
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_demoted_users_pat_loses_administrator_rights_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (second_id, second) = app
+        .onboard(&admin, "second@example.com", "us_rol_admin")
+        .await;
+    let (pat, _) = app.create_pat(&second, "admin script").await;
+    let dev = app.environment_id(&admin, "development").await;
+    let keys_path = format!("/v1/auth/api-keys?environmentId={dev}");
+    assert_eq!(app.get(&keys_path, &pat).await.0, StatusCode::OK);
+    let account = app.account_id(&admin).await;
+    let (status, body) = app
+        .post(
+            &format!("/v1/users/{second_id}/roles"),
+            &admin,
+            json!({ "roleId": "us_rol_member", "resourceId": account }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get(&keys_path, &pat).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&keys_path, &second).await.0,
+        StatusCode::FORBIDDEN,
+        "the login token follows the new role too"
+    );
+}
+
+#[actix_web::test]
+async fn deleting_a_user_kills_their_pats_and_tokens_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (id, token) = app
+        .onboard(&admin, "leaver@example.com", "us_rol_member")
+        .await;
+    let (pat, _) = app.create_pat(&token, "leaver script").await;
+    assert_eq!(app.get("/v1/environments", &pat).await.0, StatusCode::OK);
+    assert_eq!(
+        app.delete(&format!("/v1/users/{id}"), &admin).await.0,
+        StatusCode::OK
+    );
+    for credential in [&pat, &token] {
+        let (status, body) = app.get("/v1/environments", credential).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["errors"][0]["key"], "revoked");
+    }
+    assert_eq!(
+        app.login("leaver@example.com", "a fine password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn environment_keys_cannot_hold_pats() {
+    let app = spawn_app().await;
+    let (status, _) = app
+        .post(
+            "/v1/auth/personal-access-tokens",
+            &app.dev_secret,
+            json!({ "name": "x" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/v1/auth/personal-access-tokens", &app.dev_secret)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn pats_per_user_are_limited_and_names_are_checked() {
+    let app = spawn_app_with(|c| c.limits.pats_per_user = 2).await;
+    let admin = app.admin_token().await;
+    app.create_pat(&admin, "one").await;
+    app.create_pat(&admin, "two").await;
+    let (status, body) = app
+        .post(
+            "/v1/auth/personal-access-tokens",
+            &admin,
+            json!({ "name": "three" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("limits.pats_per_user"));
+    let (status, body) = app
+        .post(
+            "/v1/auth/personal-access-tokens",
+            &admin,
+            json!({ "name": "" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["key"], "name");
+}
