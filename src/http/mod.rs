@@ -1,6 +1,7 @@
 //! Routes and handlers, one file per resource. Wire types live here; sled does not.
 
 mod account;
+mod admin;
 mod api_keys;
 mod clients;
 mod environments;
@@ -38,6 +39,9 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health").route(web::get().to(system::health)))
         .service(resource("/.well-known/jwks.json").route(web::get().to(system::jwks)))
+        .service(resource("/admin").route(web::get().to(admin::redirect)))
+        .service(resource("/admin/").route(web::get().to(admin::index)))
+        .service(resource("/admin/{file}").route(web::get().to(admin::asset)))
         .service(web::scope("/v1").configure(v1_routes));
 }
 

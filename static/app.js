@@ -1,0 +1,1 @@
+// Latchkey admin page
