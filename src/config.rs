@@ -155,6 +155,8 @@ pub struct LimitsConfig {
     pub pats_per_user: i64,
     /// Users an account may hold.
     pub users: i64,
+    /// Guests (and invitations) one request may carry.
+    pub guests_per_request: i64,
 }
 
 impl Default for LimitsConfig {
@@ -167,6 +169,7 @@ impl Default for LimitsConfig {
             max_rotation_grace_seconds: 30 * 86_400,
             pats_per_user: 50,
             users: 10_000,
+            guests_per_request: 100,
         }
     }
 }
@@ -215,7 +218,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 19] = [
+        let at_least: [(&str, i64, i64); 20] = [
             ("server.workers", srv.workers, 0),
             (
                 "server.shutdown_timeout_seconds",
@@ -267,6 +270,7 @@ impl Config {
             ),
             ("limits.pats_per_user", lim.pats_per_user, 1),
             ("limits.users", lim.users, 1),
+            ("limits.guests_per_request", lim.guests_per_request, 1),
         ];
         for (key, value, min) in at_least {
             if value < min {

@@ -480,6 +480,7 @@ async fn bootstrap(
                 translations_path: None,
                 namespaces: None,
                 language_override: None,
+                guests_can_invite: true,
                 created_at: now,
                 updated_at: now,
             };

@@ -18,6 +18,8 @@ pub enum TokenKind {
     Publishable,
     /// A guest's token.
     Guest,
+    /// A space's token, from a space created with a publishable key.
+    Space,
 }
 
 /// The claims Latchkey puts in every access token.
@@ -45,6 +47,12 @@ pub struct Claims {
     pub exp: i64,
     /// Unique token id.
     pub jti: String,
+    /// The one space the token is limited to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spc: Option<String>,
+    /// How a guest token was obtained (`shared_link`, `magic_link`, `api`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<String>,
 }
 
 /// Why a token was refused before any store lookup.
@@ -180,6 +188,8 @@ mod tests {
             iat: 0,
             exp,
             jti: "j".into(),
+            spc: None,
+            src: None,
         }
     }
 

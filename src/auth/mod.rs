@@ -13,7 +13,7 @@ pub use principal::{AuthFailure, Principal, PrincipalKind, Via};
 use crate::clock::Clock;
 use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, PersonName,
-    Timestamp,
+    SpaceId, Timestamp,
 };
 use crate::store::{ApiKey, Store};
 use crate::store::{Client, Pat, User};
@@ -64,6 +64,10 @@ pub struct TokenSpec<'a> {
     pub role: Option<&'a str>,
     /// Lifetime in seconds; `None` for the configured default.
     pub ttl: Option<i64>,
+    /// The one space the token is limited to.
+    pub space: Option<&'a SpaceId>,
+    /// How a guest token was obtained.
+    pub source: Option<&'a str>,
 }
 
 /// A freshly signed access token.
@@ -156,6 +160,8 @@ impl Authenticator {
             iat: now.unix_seconds(),
             exp: now.unix_seconds() + ttl,
             jti: crate::domain::random::base62(16),
+            spc: spec.space.map(|s| s.to_string()),
+            src: spec.source.map(str::to_owned),
         };
         IssuedToken {
             token: self.signer.sign(&claims),
@@ -174,6 +180,8 @@ impl Authenticator {
             parent,
             role: Some(user.role.as_str()),
             ttl: None,
+            space: None,
+            source: None,
         })
     }
 
@@ -183,12 +191,18 @@ impl Authenticator {
         let (principal, claims) = self.authenticate_token(token)?;
         let role = match &principal.kind {
             PrincipalKind::User { role, .. } => Some(role.as_str()),
-            PrincipalKind::Environment { .. } => None,
+            PrincipalKind::Environment { .. } | PrincipalKind::SpaceToken { .. } => None,
+            PrincipalKind::Guest { .. } => {
+                return Err(AuthFailure::Malformed(
+                    "guest tokens are not refreshable; ask for a new one".into(),
+                ))
+            }
         };
         let env = claims
             .env
             .as_deref()
             .and_then(|e| EnvironmentId::parse(e).ok());
+        let space = claims.spc.as_deref().and_then(|s| SpaceId::parse(s).ok());
         let issued = self.issue_token(TokenSpec {
             kind: claims.knd,
             subject: &claims.sub,
@@ -197,6 +211,8 @@ impl Authenticator {
             parent: &claims.par,
             role,
             ttl: None,
+            space: space.as_ref(),
+            source: None,
         });
         Ok((issued, principal))
     }

@@ -2,7 +2,10 @@
 //! Every handler asks it; none decides on its own.
 
 use super::{Principal, PrincipalKind};
-use crate::domain::{AccountId, ApiKeyType, EnvironmentId, Role, UserId};
+use crate::domain::{
+    AccountId, ApiKeyType, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
+};
+use crate::store::Grant;
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,34 @@ pub enum Action {
     ReadRoles,
     /// Read the mail outbox.
     ReadOutbox,
+    /// List spaces (each is then filtered by `ReadSpace`).
+    ListSpaces,
+    /// Read a space.
+    ReadSpace,
+    /// Create a space.
+    CreateSpace,
+    /// Change, archive or unarchive a space.
+    UpdateSpace,
+    /// Delete a space.
+    DeleteSpace,
+    /// List workbooks (each is then filtered by `ReadWorkbook`).
+    ListWorkbooks,
+    /// Read a workbook.
+    ReadWorkbook,
+    /// Create a workbook in a space.
+    CreateWorkbook,
+    /// Change a workbook.
+    UpdateWorkbook,
+    /// Delete a workbook.
+    DeleteWorkbook,
+    /// List a space's guests.
+    ListGuests,
+    /// Read a guest.
+    ReadGuest,
+    /// Change or delete guests, their grants and roles, and issue guest tokens.
+    ManageGuests,
+    /// Add guests to a space and send them magic links (guests may, within their own grant).
+    InviteGuests,
 }
 
 /// Who may take an action, before environment scoping.
@@ -65,6 +96,9 @@ impl Action {
         use Action::*;
         match self {
             ListEnvironments | ReadEnvironment | ReadPublishableKey | ReadAccount => Rule::Anyone,
+            ListSpaces | ReadSpace | CreateSpace | UpdateSpace | DeleteSpace | ListWorkbooks
+            | ReadWorkbook | CreateWorkbook | UpdateWorkbook | DeleteWorkbook | ListGuests
+            | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials => Rule::AdministratorOrSelf,
             CreateEnvironment | UpdateEnvironment | DeleteEnvironment | ReadApiKeys
@@ -96,6 +130,20 @@ impl Action {
             UpdateAccount => ("PATCH", "/v1/accounts/current"),
             ReadRoles => ("GET", "/v1/roles"),
             ReadOutbox => ("GET", "/v1/latchkey/outbox"),
+            ListSpaces => ("GET", "/v1/spaces"),
+            ReadSpace => ("GET", "/v1/spaces/{spaceId}"),
+            CreateSpace => ("POST", "/v1/spaces"),
+            UpdateSpace => ("PATCH", "/v1/spaces/{spaceId}"),
+            DeleteSpace => ("DELETE", "/v1/spaces/{spaceId}"),
+            ListWorkbooks => ("GET", "/v1/workbooks"),
+            ReadWorkbook => ("GET", "/v1/workbooks/{workbookId}"),
+            CreateWorkbook => ("POST", "/v1/workbooks"),
+            UpdateWorkbook => ("PATCH", "/v1/workbooks/{workbookId}"),
+            DeleteWorkbook => ("DELETE", "/v1/workbooks/{workbookId}"),
+            ListGuests => ("GET", "/v1/guests"),
+            ReadGuest => ("GET", "/v1/guests/{guestId}"),
+            ManageGuests => ("POST", "/v1/guests"),
+            InviteGuests => ("POST", "/v1/invitations"),
         }
     }
 
@@ -121,6 +169,20 @@ impl Action {
             UpdateAccount => "changing the account",
             ReadRoles => "listing roles",
             ReadOutbox => "reading the mail outbox",
+            ListSpaces => "listing spaces",
+            ReadSpace => "reading a space",
+            CreateSpace => "creating spaces",
+            UpdateSpace => "changing spaces",
+            DeleteSpace => "deleting spaces",
+            ListWorkbooks => "listing workbooks",
+            ReadWorkbook => "reading a workbook",
+            CreateWorkbook => "creating workbooks",
+            UpdateWorkbook => "changing workbooks",
+            DeleteWorkbook => "deleting workbooks",
+            ListGuests => "listing guests",
+            ReadGuest => "reading a guest",
+            ManageGuests => "managing guests",
+            InviteGuests => "inviting guests",
         }
     }
 }
@@ -134,6 +196,14 @@ pub struct Resource<'a> {
     pub environment: Option<&'a EnvironmentId>,
     /// The user it belongs to, if any.
     pub user: Option<&'a UserId>,
+    /// The space it is in, if any.
+    pub space: Option<&'a SpaceId>,
+    /// The workbook it is, if any.
+    pub workbook: Option<&'a WorkbookId>,
+    /// The guest it is, if any.
+    pub guest: Option<&'a GuestId>,
+    /// Whether the space (and its environment) let guests invite guests.
+    pub guest_invites_allowed: bool,
 }
 
 impl<'a> Resource<'a> {
@@ -143,24 +213,62 @@ impl<'a> Resource<'a> {
             account,
             environment: None,
             user: None,
+            space: None,
+            workbook: None,
+            guest: None,
+            guest_invites_allowed: false,
         }
     }
 
     /// Something inside an environment (or the environment).
     pub fn environment(account: &'a AccountId, environment: &'a EnvironmentId) -> Self {
         Self {
-            account,
             environment: Some(environment),
-            user: None,
+            ..Self::account(account)
+        }
+    }
+
+    /// Something in a space.
+    pub fn space(
+        account: &'a AccountId,
+        environment: &'a EnvironmentId,
+        space: &'a SpaceId,
+    ) -> Self {
+        Self {
+            space: Some(space),
+            ..Self::environment(account, environment)
+        }
+    }
+
+    /// Narrows to one workbook of the space.
+    pub fn workbook(self, workbook: &'a WorkbookId) -> Self {
+        Self {
+            workbook: Some(workbook),
+            ..self
+        }
+    }
+
+    /// Narrows to one guest.
+    pub fn guest(self, guest: &'a GuestId) -> Self {
+        Self {
+            guest: Some(guest),
+            ..self
+        }
+    }
+
+    /// Records whether guests may invite guests here.
+    pub fn guest_invites(self, allowed: bool) -> Self {
+        Self {
+            guest_invites_allowed: allowed,
+            ..self
         }
     }
 
     /// A user, or something a user owns.
     pub fn user(account: &'a AccountId, user: &'a UserId) -> Self {
         Self {
-            account,
-            environment: None,
             user: Some(user),
+            ..Self::account(account)
         }
     }
 }
@@ -229,13 +337,111 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
                 ))),
             }
         }
+        PrincipalKind::Guest {
+            id,
+            environment_id,
+            scope,
+            grants,
+        } => {
+            if resource.environment.is_some_and(|e| e != environment_id) {
+                return Err(not_found(resource));
+            }
+            guest_decision(action, resource, id, scope.as_ref(), grants)
+        }
+        PrincipalKind::SpaceToken {
+            space_id,
+            environment_id,
+            ..
+        } => {
+            if resource.environment.is_some_and(|e| e != environment_id) {
+                return Err(not_found(resource));
+            }
+            use Action::*;
+            let own_space = resource.space.is_none_or(|s| s == space_id);
+            match action {
+                ListSpaces | ListWorkbooks => Ok(()),
+                ReadSpace | ReadWorkbook | CreateWorkbook | UpdateWorkbook if own_space => Ok(()),
+                _ => Err(Denial::Forbidden(format!(
+                    "a space token reaches only space {space_id}; {} is not allowed",
+                    action.describe()
+                ))),
+            }
+        }
+    }
+}
+
+/// A guest may read its granted spaces and workbooks, work in granted workbooks, read itself,
+/// and invite guests into its spaces within its own grant when allowed. Nothing else.
+fn guest_decision(
+    action: Action,
+    resource: Resource,
+    me: &GuestId,
+    scope: Option<&SpaceId>,
+    grants: &[Grant],
+) -> Result<(), Denial> {
+    use Action::*;
+    let grant = |space: &SpaceId| -> Result<&Grant, Denial> {
+        if scope.is_some_and(|s| s != space) {
+            return Err(Denial::Forbidden(format!(
+                "this guest token is limited to space {}",
+                scope.map_or("", |s| s.as_str())
+            )));
+        }
+        grants
+            .iter()
+            .find(|g| g.space_id == *space)
+            .ok_or_else(|| Denial::Forbidden(format!("the guest lacks space {space}")))
+    };
+    let workbook_in = |grant: &Grant, wb: &WorkbookId| {
+        if grant.covers(wb) {
+            Ok(())
+        } else {
+            Err(Denial::Forbidden(format!(
+                "the guest lacks workbook {wb} in space {}",
+                grant.space_id
+            )))
+        }
+    };
+    match (action, resource.space, resource.workbook) {
+        (ListSpaces | ListWorkbooks, _, _) => Ok(()),
+        (ReadSpace, Some(space), _) => grant(space).map(|_| ()),
+        (ReadWorkbook | UpdateWorkbook, Some(space), Some(wb)) => workbook_in(grant(space)?, wb),
+        (ReadGuest, _, _) if resource.guest == Some(me) => Ok(()),
+        (InviteGuests, Some(space), workbook) => {
+            let mine = grant(space)?;
+            if !resource.guest_invites_allowed {
+                return Err(Denial::Forbidden(format!(
+                    "guests may not invite guests into space {space}"
+                )));
+            }
+            match workbook {
+                Some(wb) => workbook_in(mine, wb),
+                None if mine.workbooks.is_none() => Ok(()),
+                None => Err(Denial::Forbidden(format!(
+                    "the guest may only invite into its own workbooks of space {space}, not the whole space"
+                ))),
+            }
+        }
+        _ => Err(Denial::Forbidden(format!(
+            "guests cannot do this: {}",
+            action.describe()
+        ))),
     }
 }
 
 fn not_found(resource: Resource) -> Denial {
-    match (resource.environment, resource.user) {
-        (Some(env), _) => Denial::NotFound(format!("environment {env} not found")),
-        (None, Some(user)) => Denial::NotFound(format!("user {user} not found")),
-        _ => Denial::NotFound("not found".into()),
-    }
+    let what = if let Some(wb) = resource.workbook {
+        format!("workbook {wb}")
+    } else if let Some(guest) = resource.guest {
+        format!("guest {guest}")
+    } else if let Some(space) = resource.space {
+        format!("space {space}")
+    } else if let Some(env) = resource.environment {
+        format!("environment {env}")
+    } else if let Some(user) = resource.user {
+        format!("user {user}")
+    } else {
+        "the resource".to_owned()
+    };
+    Denial::NotFound(format!("{what} not found"))
 }

@@ -7,7 +7,8 @@ use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, Role, Timestamp,
     UserId,
 };
-use crate::store::{CredentialRef, StoreError};
+use crate::domain::{GuestAuthentication, GuestId, SpaceId};
+use crate::store::{CredentialRef, Grant, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 
@@ -39,6 +40,10 @@ pub enum Via {
     ApiKey,
     /// An access token from a publishable key.
     KeyToken,
+    /// A guest token.
+    GuestToken,
+    /// The access token of a space created with a publishable key.
+    SpaceToken,
 }
 
 impl Via {
@@ -50,6 +55,8 @@ impl Via {
             Self::ClientToken => "client-credentials-token",
             Self::ApiKey => "api-key",
             Self::KeyToken => "publishable-key-token",
+            Self::GuestToken => "guest-token",
+            Self::SpaceToken => "space-token",
         }
     }
 }
@@ -75,6 +82,26 @@ pub enum PrincipalKind {
         /// The allow-list (publishable keys).
         operations: Vec<Operation>,
     },
+    /// A guest, with the grants it holds at this request.
+    Guest {
+        /// The guest.
+        id: GuestId,
+        /// Its environment.
+        environment_id: EnvironmentId,
+        /// The one space its token is limited to, if any.
+        scope: Option<SpaceId>,
+        /// Its grants, read from the store on this request.
+        grants: Vec<Grant>,
+    },
+    /// The token of a space created with a publishable key: that space only.
+    SpaceToken {
+        /// The space.
+        space_id: SpaceId,
+        /// Its environment.
+        environment_id: EnvironmentId,
+        /// The publishable key it came from.
+        key_id: ApiKeyId,
+    },
 }
 
 impl Principal {
@@ -82,14 +109,18 @@ impl Principal {
     pub fn actor_id(&self) -> String {
         match &self.kind {
             PrincipalKind::User { id, .. } => id.to_string(),
-            PrincipalKind::Environment { key_id, .. } => key_id.to_string(),
+            PrincipalKind::Environment { key_id, .. }
+            | PrincipalKind::SpaceToken { key_id, .. } => key_id.to_string(),
+            PrincipalKind::Guest { id, .. } => id.to_string(),
         }
     }
 
     /// The environment an environment-bound caller is limited to.
     pub fn environment(&self) -> Option<&EnvironmentId> {
         match &self.kind {
-            PrincipalKind::Environment { environment_id, .. } => Some(environment_id),
+            PrincipalKind::Environment { environment_id, .. }
+            | PrincipalKind::Guest { environment_id, .. }
+            | PrincipalKind::SpaceToken { environment_id, .. } => Some(environment_id),
             PrincipalKind::User { .. } => None,
         }
     }
@@ -286,13 +317,83 @@ impl Authenticator {
                 let id = ApiKeyId::parse(&claims.par).map_err(|_| bad("parent"))?;
                 self.key_principal(&id, None, Via::KeyToken, Some(exp))?
             }
-            TokenKind::Guest => {
-                return Err(AuthFailure::Malformed(
-                    "guest tokens are not accepted yet".into(),
-                ))
-            }
+            TokenKind::Guest => self.guest_principal(&claims, exp)?,
+            TokenKind::Space => self.space_token_principal(&claims, exp)?,
         };
         Ok((principal, claims))
+    }
+}
+
+impl Authenticator {
+    fn guest_principal(&self, claims: &Claims, exp: Timestamp) -> Result<Principal, AuthFailure> {
+        let bad = |what: &str| AuthFailure::Malformed(format!("the token's {what} is not valid"));
+        let id = GuestId::parse(&claims.sub).map_err(|_| bad("subject"))?;
+        let guest = self.store.guest(&id)?.ok_or(AuthFailure::Revoked)?;
+        let scope = match &claims.spc {
+            Some(s) => Some(SpaceId::parse(s).map_err(|_| bad("space"))?),
+            None => None,
+        };
+        if claims.src.as_deref() == Some("shared_link") {
+            let space = scope.as_ref().ok_or_else(|| bad("space"))?;
+            if !self.allows(space, GuestAuthentication::SharedLink)? {
+                return Err(AuthFailure::Revoked);
+            }
+        }
+        let grants = self.store.grants_of(&guest.id)?;
+        Ok(Principal {
+            account_id: guest.account_id,
+            credential_id: claims.par.clone(),
+            expires_at: Some(exp),
+            via: Via::GuestToken,
+            kind: PrincipalKind::Guest {
+                id: guest.id,
+                environment_id: guest.environment_id,
+                scope,
+                grants,
+            },
+        })
+    }
+
+    fn space_token_principal(
+        &self,
+        claims: &Claims,
+        exp: Timestamp,
+    ) -> Result<Principal, AuthFailure> {
+        let bad = |what: &str| AuthFailure::Malformed(format!("the token's {what} is not valid"));
+        let key_id = ApiKeyId::parse(&claims.par).map_err(|_| bad("parent"))?;
+        let key = self.key_principal(&key_id, None, Via::SpaceToken, Some(exp))?;
+        let space_id = SpaceId::parse(&claims.sub).map_err(|_| bad("subject"))?;
+        let space = self.store.space(&space_id)?.ok_or(AuthFailure::Revoked)?;
+        Ok(Principal {
+            account_id: key.account_id,
+            credential_id: key.credential_id,
+            expires_at: key.expires_at,
+            via: Via::SpaceToken,
+            kind: PrincipalKind::SpaceToken {
+                space_id: space.id,
+                environment_id: space.environment_id,
+                key_id,
+            },
+        })
+    }
+
+    /// Whether a space (or, when it does not say, its environment) allows a guest sign-in method.
+    pub fn allows(
+        &self,
+        space: &SpaceId,
+        method: GuestAuthentication,
+    ) -> Result<bool, AuthFailure> {
+        let Some(space) = self.store.space(space)? else {
+            return Ok(false);
+        };
+        let methods = match space.guest_authentication {
+            Some(methods) => methods,
+            None => match self.store.environment(&space.environment_id)? {
+                Some(env) => env.guest_authentication,
+                None => return Ok(false),
+            },
+        };
+        Ok(methods.contains(&method))
     }
 }
 

@@ -81,6 +81,15 @@ id_type!(
     /// A client-credentials pair (`us_cli_…`).
     ClientId, "us_cli_", "clientId");
 id_type!(
+    /// A space (`us_sp_…`).
+    SpaceId, "us_sp_", "spaceId");
+id_type!(
+    /// A workbook (`us_wb_…`).
+    WorkbookId, "us_wb_", "workbookId");
+id_type!(
+    /// A guest (`us_g_…`).
+    GuestId, "us_g_", "guestId");
+id_type!(
     /// A role (`us_rol_…`).
     RoleId, "us_rol_", "roleId");
 id_type!(

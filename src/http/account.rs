@@ -143,14 +143,16 @@ pub(super) async fn set_password(
     };
     let link = auth
         .store()
-        .take_link(&raw.digest())
+        .take_link(&raw.digest(), |p| matches!(p, LinkPurpose::SetPassword(_)))
         .await?
         .ok_or_else(invalid)?;
     let now = auth.clock().now();
     if now >= link.expires_at {
         return Err(invalid());
     }
-    let LinkPurpose::SetPassword(user_id) = link.purpose;
+    let LinkPurpose::SetPassword(user_id) = link.purpose else {
+        return Err(invalid());
+    };
     let hash = state
         .hasher
         .hash(password)

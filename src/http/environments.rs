@@ -26,6 +26,7 @@ struct EnvironmentBody {
     namespaces: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language_override: Option<String>,
+    guests_can_invite: bool,
     created_at: String,
     updated_at: String,
 }
@@ -43,6 +44,7 @@ impl From<Environment> for EnvironmentBody {
             translations_path: e.translations_path,
             namespaces: e.namespaces,
             language_override: e.language_override,
+            guests_can_invite: e.guests_can_invite,
             created_at: e.created_at.to_rfc3339(),
             updated_at: e.updated_at.to_rfc3339(),
         }
@@ -61,6 +63,7 @@ pub(super) struct EnvironmentConfig {
     translations_path: Option<String>,
     namespaces: Option<Vec<String>>,
     language_override: Option<String>,
+    guests_can_invite: Option<bool>,
 }
 
 impl EnvironmentConfig {
@@ -71,6 +74,9 @@ impl EnvironmentConfig {
         }
         if let Some(is_prod) = self.is_prod {
             env.is_prod = is_prod;
+        }
+        if let Some(allowed) = self.guests_can_invite {
+            env.guests_can_invite = allowed;
         }
         if let Some(methods) = self.guest_authentication {
             env.guest_authentication = parse_guest_authentication(&methods)?;
@@ -227,6 +233,7 @@ pub(super) async fn create_environment(
         translations_path: None,
         namespaces: None,
         language_override: None,
+        guests_can_invite: true,
         created_at: now,
         updated_at: now,
     };

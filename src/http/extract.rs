@@ -128,6 +128,15 @@ impl Query {
         }
     }
 
+    /// Every value of a repeatable parameter (`spaceIds=a&spaceIds=b`).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// An optional whole number within `min..=max`.
     pub fn number(&self, name: &str, min: u64, max: u64) -> Result<Option<u64>, ApiError> {
         let Some(raw) = self.optional(name)? else {

@@ -231,6 +231,8 @@ async fn key_token(
         parent: key_id.as_str(),
         role: None,
         ttl: None,
+        space: None,
+        source: None,
     });
     let event = Event::new("auth:token-issued", "auth", principal.account_id.clone(), auth.clock().now())
         .in_environment(environment_id)
@@ -252,12 +254,11 @@ pub(super) async fn refresh_token(
     body: JsonBody<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (issued, principal) = auth.refresh(body.0.trim())?;
-    let (user, environment) = match &principal.kind {
-        PrincipalKind::User { id, .. } => (auth.store().user(id)?, None),
-        PrincipalKind::Environment { environment_id, .. } => {
-            (None, Some(environment_id.to_string()))
-        }
+    let user = match &principal.kind {
+        PrincipalKind::User { id, .. } => auth.store().user(id)?,
+        _ => None,
     };
+    let environment = principal.environment().map(|e| e.to_string());
     Ok(token_body(
         issued,
         &principal.account_id,

@@ -7,10 +7,14 @@ mod clients;
 mod environments;
 pub mod error;
 mod extract;
+mod guests;
+mod invitations;
 mod login;
 mod pats;
+mod spaces;
 mod system;
 mod users;
+mod workbooks;
 
 pub use error::ApiError;
 
@@ -42,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin").route(web::get().to(admin::redirect)))
         .service(resource("/admin/").route(web::get().to(admin::index)))
         .service(resource("/admin/{file}").route(web::get().to(admin::asset)))
+        .service(resource("/join/{spaceId}").route(web::get().to(spaces::join_page)))
         .service(web::scope("/v1").configure(v1_routes));
 }
 
@@ -106,6 +111,54 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
                 .route(delete().to(clients::delete_client)),
         )
         .service(resource("/roles").route(get().to(account::list_roles)))
+        .service(
+            resource("/spaces")
+                .route(get().to(spaces::list_spaces))
+                .route(post().to(spaces::create_space))
+                .route(delete().to(spaces::delete_spaces)),
+        )
+        .service(
+            resource("/spaces/{spaceId}")
+                .route(get().to(spaces::get_space))
+                .route(patch().to(spaces::update_space))
+                .route(delete().to(spaces::delete_space)),
+        )
+        .service(resource("/spaces/{spaceId}/archive").route(post().to(spaces::archive_space)))
+        .service(resource("/spaces/{spaceId}/unarchive").route(post().to(spaces::unarchive_space)))
+        .service(
+            resource("/workbooks")
+                .route(get().to(workbooks::list_workbooks))
+                .route(post().to(workbooks::create_workbook)),
+        )
+        .service(
+            resource("/workbooks/{workbookId}")
+                .route(get().to(workbooks::get_workbook))
+                .route(patch().to(workbooks::update_workbook))
+                .route(delete().to(workbooks::delete_workbook)),
+        )
+        .service(
+            resource("/guests")
+                .route(get().to(guests::list_guests))
+                .route(post().to(guests::create_guests)),
+        )
+        .service(
+            resource("/guests/{guestId}")
+                .route(get().to(guests::get_guest))
+                .route(patch().to(guests::update_guest))
+                .route(delete().to(guests::delete_guest)),
+        )
+        .service(resource("/guests/{guestId}/token").route(get().to(guests::guest_token)))
+        .service(
+            resource("/guests/{guestId}/roles")
+                .route(get().to(guests::list_guest_roles))
+                .route(post().to(guests::assign_guest_role)),
+        )
+        .service(
+            resource("/guests/{guestId}/roles/{actorRoleId}")
+                .route(delete().to(guests::delete_guest_role)),
+        )
+        .service(resource("/invitations").route(post().to(invitations::send_invitations)))
+        .service(resource("/invitations/exchange").route(post().to(invitations::exchange)))
         .service(
             resource("/accounts/current")
                 .route(get().to(account::get_account))

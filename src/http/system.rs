@@ -84,6 +84,27 @@ fn describe(p: &Principal) -> serde_json::Value {
             "kind": "environment", "id": key_id.as_str(), "environmentId": environment_id.as_str(),
             "keyType": key_type.as_str(), "operations": operations,
         }),
+        PrincipalKind::Guest {
+            id,
+            environment_id,
+            scope,
+            grants,
+        } => serde_json::json!({
+            "kind": "guest", "id": id.as_str(), "environmentId": environment_id.as_str(),
+            "space": scope.as_ref().map(|s| s.as_str()),
+            "grants": grants.iter().map(|g| serde_json::json!({
+                "spaceId": g.space_id.as_str(),
+                "workbooks": g.workbooks.as_ref().map(|w| w.iter().map(|w| w.as_str()).collect::<Vec<_>>()),
+            })).collect::<Vec<_>>(),
+        }),
+        PrincipalKind::SpaceToken {
+            space_id,
+            environment_id,
+            key_id,
+        } => serde_json::json!({
+            "kind": "space", "id": space_id.as_str(), "environmentId": environment_id.as_str(),
+            "keyId": key_id.as_str(),
+        }),
     };
     if let (Some(out), serde_json::Value::Object(fields)) = (out.as_object_mut(), fields) {
         out.extend(fields);

@@ -2,7 +2,7 @@
 
 use super::codec::{pair_prefix, pair_second};
 use super::{abort, Abort, ApiKey, Environment, Event, Store, StoreError, Tx, TxResult, T};
-use crate::domain::{ApiKeyId, EnvironmentId};
+use crate::domain::{ApiKeyId, EnvironmentId, SpaceId};
 
 impl Store {
     /// One environment.
@@ -55,7 +55,8 @@ impl Store {
         .await
     }
 
-    /// Deletes an environment and every key it owns.
+    /// Deletes an environment with every key, space (and its workbooks) and guest (and its
+    /// grants) it owns, in one transaction.
     pub async fn delete_environment(
         &self,
         id: &EnvironmentId,
@@ -63,12 +64,30 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let key_ids = self.api_key_ids_of(id)?;
+        let spaces = self
+            .pair_seconds(T::EnvSpaces, id.as_str())?
+            .iter()
+            .filter_map(|s| SpaceId::parse(s).ok())
+            .map(|s| self.space_plan(&s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let guests = self
+            .guest_ids_in(id)?
+            .into_iter()
+            .map(|g| Ok((self.grants_of(&g)?, g)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(std::slice::from_ref(event), |tx| {
-            if !tx.remove(T::Environments, id.as_str().as_bytes())? {
+            let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
-            }
+            };
+            tx.remove(T::Environments, env.id.as_str().as_bytes())?;
             for key_id in &key_ids {
                 tx.remove_api_key(key_id)?;
+            }
+            for plan in &spaces {
+                tx.remove_space(plan)?;
+            }
+            for (grants, guest) in &guests {
+                tx.remove_guest(guest, grants)?;
             }
             Ok(())
         })

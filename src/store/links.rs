@@ -1,13 +1,20 @@
 //! Single-use links (stored by digest) and the mail outbox.
 
 use super::codec::{event_key, Record};
-use super::{abort, Abort, Event, Link, Mail, Store, StoreError, Tx, TxResult, T};
+use super::{abort, Abort, Event, Link, LinkPurpose, Mail, Store, StoreError, Tx, TxResult, T};
 
 impl Store {
-    /// Redeems a link: removes it and returns it, in one transaction, so it works once.
-    pub async fn take_link(&self, digest: &[u8; 32]) -> Result<Option<Link>, StoreError> {
+    /// Redeems a link whose purpose `wanted` accepts: removes it and returns it in one
+    /// transaction, so it works once. A link of another purpose is left alone.
+    pub async fn take_link(
+        &self,
+        digest: &[u8; 32],
+        wanted: impl Fn(&LinkPurpose) -> bool,
+    ) -> Result<Option<Link>, StoreError> {
         self.write(&[], |tx| {
-            let link = tx.get::<Link>(T::Links, digest)?;
+            let link = tx
+                .get::<Link>(T::Links, digest)?
+                .filter(|l| wanted(&l.purpose));
             if link.is_some() {
                 tx.remove(T::Links, digest)?;
             }

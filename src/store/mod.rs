@@ -8,13 +8,16 @@ mod codec;
 mod environments;
 mod events;
 mod flusher;
+mod guests;
 mod links;
 mod meta;
 mod pats;
 mod records;
+mod spaces;
 mod users;
 
 pub use check::ConsistencyError;
+pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use records::*;
 
@@ -63,9 +66,25 @@ enum T {
     Links,
     /// `outbox`: created-at ms (i64 BE, offset by 2^63) ‖ sequence (u64 BE) → Mail.
     Outbox,
+    /// `spaces`: space id (UTF-8) → Space.
+    Spaces,
+    /// `env_spaces`: environment id ‖ 0x00 ‖ space id → empty.
+    EnvSpaces,
+    /// `workbooks`: workbook id (UTF-8) → Workbook.
+    Workbooks,
+    /// `space_workbooks`: space id ‖ 0x00 ‖ workbook id → empty.
+    SpaceWorkbooks,
+    /// `guests`: guest id (UTF-8) → Guest.
+    Guests,
+    /// `guest_emails`: environment id ‖ 0x00 ‖ lower-cased email → guest id.
+    GuestEmails,
+    /// `grants`: guest id ‖ 0x00 ‖ space id → Grant.
+    Grants,
+    /// `space_guests`: space id ‖ 0x00 ‖ guest id → empty. Lists a space's guests.
+    SpaceGuests,
 }
 
-const TREES: [(T, &str); 15] = [
+const TREES: [(T, &str); 23] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -81,6 +100,14 @@ const TREES: [(T, &str); 15] = [
     (T::UserClients, "user_clients"),
     (T::Links, "links"),
     (T::Outbox, "outbox"),
+    (T::Spaces, "spaces"),
+    (T::EnvSpaces, "env_spaces"),
+    (T::Workbooks, "workbooks"),
+    (T::SpaceWorkbooks, "space_workbooks"),
+    (T::Guests, "guests"),
+    (T::GuestEmails, "guest_emails"),
+    (T::Grants, "grants"),
+    (T::SpaceGuests, "space_guests"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.
@@ -202,6 +229,20 @@ impl Store {
             Some(bytes) => R::decode(&bytes).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// The second halves of every `pair(first, _)` key in `t`.
+    fn pair_seconds(&self, t: T, first: &str) -> Result<Vec<String>, StoreError> {
+        self.tree(t)
+            .scan_prefix(codec::pair_prefix(first))
+            .keys()
+            .map(|k| {
+                let k = k?;
+                codec::pair_second(&k).map(str::to_owned).ok_or_else(|| {
+                    StoreError::Corrupt(format!("an index key in {t:?} is malformed"))
+                })
+            })
+            .collect()
     }
 
     fn scan<R: Record>(

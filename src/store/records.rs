@@ -46,6 +46,8 @@ pub struct Environment {
     pub namespaces: Option<Vec<String>>,
     /// Optional language override.
     pub language_override: Option<String>,
+    /// Whether guests may invite other guests into their spaces.
+    pub guests_can_invite: bool,
     /// Created.
     pub created_at: Timestamp,
     /// Last changed.
@@ -200,6 +202,12 @@ impl Event {
         self
     }
 
+    /// Sets the space.
+    pub fn in_space(mut self, id: &SpaceId) -> Self {
+        self.space_id = Some(id.to_string());
+        self
+    }
+
     /// Sets the actor.
     pub fn by(mut self, actor: Option<String>) -> Self {
         self.actor_id = actor;
@@ -264,6 +272,13 @@ impl Record for Client {
 pub enum LinkPurpose {
     /// An invited user sets a password.
     SetPassword(UserId),
+    /// A guest signs in to a space (a magic link).
+    GuestLogin {
+        /// The guest.
+        guest: GuestId,
+        /// The space the link opens.
+        space: SpaceId,
+    },
 }
 
 /// A single-use link, stored under the digest of its token.
@@ -302,4 +317,149 @@ pub struct Mail {
 impl Record for Mail {
     const VERSION: u8 = 1;
     const NAME: &'static str = "mail";
+}
+
+/// A space: what guests are granted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Space {
+    /// `us_sp_…`.
+    pub id: SpaceId,
+    /// Account.
+    pub account_id: AccountId,
+    /// Environment.
+    pub environment_id: EnvironmentId,
+    /// Display name.
+    pub name: String,
+    /// Guest sign-in methods; `None` inherits the environment's.
+    pub guest_authentication: Option<Vec<GuestAuthentication>>,
+    /// Whether guests may invite guests here; `None` inherits the environment's.
+    pub guests_can_invite: Option<bool>,
+    /// Free-form JSON objects and lists, as text: metadata, settings, labels.
+    pub metadata: String,
+    /// Settings object, as JSON text.
+    pub settings: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Archived at.
+    pub archived_at: Option<Timestamp>,
+    /// Who created it (a user or key id).
+    pub created_by: String,
+    /// The publishable key it was created with, if any (its `accessToken` dies with the key).
+    pub created_with_key: Option<ApiKeyId>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for Space {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "space";
+}
+
+/// A workbook inside a space. Sheets are kept as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workbook {
+    /// `us_wb_…`.
+    pub id: WorkbookId,
+    /// Account.
+    pub account_id: AccountId,
+    /// Environment.
+    pub environment_id: EnvironmentId,
+    /// Space.
+    pub space_id: SpaceId,
+    /// Display name.
+    pub name: String,
+    /// Sheets, as JSON text (a list).
+    pub sheets: String,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Metadata object, as JSON text.
+    pub metadata: String,
+    /// Settings object, as JSON text.
+    pub settings: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for Workbook {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "workbook";
+}
+
+/// A guest: an outside person with access to granted spaces only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guest {
+    /// `us_g_…`.
+    pub id: GuestId,
+    /// Account.
+    pub account_id: AccountId,
+    /// Environment.
+    pub environment_id: EnvironmentId,
+    /// Unique within the environment.
+    pub email: Email,
+    /// Display name.
+    pub name: PersonName,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Record for Guest {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "guest";
+}
+
+/// A guest's access to one space: the whole space, or only the listed workbooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The guest.
+    pub guest_id: GuestId,
+    /// The space.
+    pub space_id: SpaceId,
+    /// `None`: every workbook in the space; otherwise only these.
+    pub workbooks: Option<Vec<WorkbookId>>,
+    /// Sheet ids, kept as given.
+    pub sheets: Option<Vec<String>>,
+    /// The role-assignment id the guest roles endpoints show (`us_acr_…`).
+    pub assignment: ActorRoleId,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+impl Record for Grant {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "grant";
+}
+
+impl Grant {
+    /// True when the grant reaches `workbook`.
+    pub fn covers(&self, workbook: &WorkbookId) -> bool {
+        self.workbooks
+            .as_ref()
+            .is_none_or(|list| list.contains(workbook))
+    }
+
+    /// This grant widened by `other` (same space): a whole-space grant wins, lists are merged.
+    pub fn merged(mut self, other: &Grant) -> Grant {
+        self.workbooks = match (self.workbooks, &other.workbooks) {
+            (None, _) | (_, None) => None,
+            (Some(mut mine), Some(theirs)) => {
+                for wb in theirs {
+                    if !mine.contains(wb) {
+                        mine.push(wb.clone());
+                    }
+                }
+                Some(mine)
+            }
+        };
+        self
+    }
 }

@@ -1,0 +1,493 @@
+//! `/v1/spaces`: list, create, get, update, delete (one or many), archive and unarchive.
+
+use super::extract::{JsonBody, Query};
+use super::{audit, data, success, ApiError, AppState};
+use crate::auth::jwt::TokenKind;
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal, PrincipalKind, TokenSpec};
+use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
+use crate::store::{Environment, Space};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// The wire `Space`; `guestAuthentication` and `guestsCanInvite` are the effective values.
+pub(super) fn space_body(
+    state: &AppState,
+    space: &Space,
+    env: &Environment,
+    workbooks: usize,
+    access_token: Option<String>,
+) -> serde_json::Value {
+    let methods = effective_methods(space, env);
+    let mut body = serde_json::json!({
+        "id": space.id.as_str(),
+        "name": space.name,
+        "environmentId": space.environment_id.as_str(),
+        "accountId": space.account_id.as_str(),
+        "guestAuthentication": methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "guestsCanInvite": space.guests_can_invite.unwrap_or(true) && env.guests_can_invite,
+        "metadata": json_or_empty(&space.metadata),
+        "settings": json_or_empty(&space.settings),
+        "labels": space.labels,
+        "namespace": space.namespace,
+        "archivedAt": space.archived_at.map(|t| t.to_rfc3339()),
+        "workbooksCount": workbooks,
+        "createdByUserId": space.created_by.starts_with("us_usr_").then_some(&space.created_by),
+        "createdAt": space.created_at.to_rfc3339(),
+        "updatedAt": space.updated_at.to_rfc3339(),
+    });
+    if methods.contains(&GuestAuthentication::SharedLink) {
+        body["guestLink"] = format!("{}/join/{}", state.public_url, space.id).into();
+    }
+    if let Some(token) = access_token {
+        body["accessToken"] = token.into();
+    }
+    strip_nulls(body)
+}
+
+/// The sign-in methods a space allows: its own, or its environment's.
+pub(super) fn effective_methods(space: &Space, env: &Environment) -> Vec<GuestAuthentication> {
+    space
+        .guest_authentication
+        .clone()
+        .unwrap_or_else(|| env.guest_authentication.clone())
+}
+
+pub(super) fn json_or_empty(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
+}
+
+pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = v.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    v
+}
+
+/// Loads a space and its environment after `action` is allowed on it; cross-environment and
+/// missing spaces look the same (404).
+pub(super) fn load(
+    auth: &Authenticator,
+    p: &Principal,
+    raw: &str,
+    action: Action,
+) -> Result<(Space, Environment), ApiError> {
+    let id = SpaceId::parse(raw)?;
+    let missing = || ApiError::NotFound(format!("space {id} not found"));
+    let space = auth
+        .store()
+        .space(&id)?
+        .filter(|s| s.account_id == p.account_id)
+        .ok_or_else(missing)?;
+    let env = auth
+        .store()
+        .environment(&space.environment_id)?
+        .ok_or_else(missing)?;
+    authorize(
+        p,
+        action,
+        Resource::space(&p.account_id, &env.id, &space.id),
+    )?;
+    Ok((space, env))
+}
+
+/// `SpaceConfig`: every field optional.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SpaceConfig {
+    name: Option<String>,
+    environment_id: Option<String>,
+    guest_authentication: Option<Vec<String>>,
+    guests_can_invite: Option<bool>,
+    metadata: Option<serde_json::Value>,
+    settings: Option<serde_json::Map<String, serde_json::Value>>,
+    labels: Option<Vec<String>>,
+    namespace: Option<String>,
+}
+
+impl SpaceConfig {
+    fn apply(self, space: &mut Space) -> Result<(), ApiError> {
+        if let Some(name) = self.name {
+            space.name = bounded("name", name, 256)?;
+        }
+        if let Some(methods) = self.guest_authentication {
+            let mut parsed = Vec::new();
+            for m in &methods {
+                let g = GuestAuthentication::parse(m)?;
+                if !parsed.contains(&g) {
+                    parsed.push(g);
+                }
+            }
+            space.guest_authentication = Some(parsed);
+        }
+        if self.guests_can_invite.is_some() {
+            space.guests_can_invite = self.guests_can_invite;
+        }
+        if let Some(metadata) = self.metadata {
+            space.metadata = bounded("metadata", metadata.to_string(), 16 * 1024)?;
+        }
+        if let Some(settings) = self.settings {
+            space.settings = bounded(
+                "settings",
+                serde_json::Value::Object(settings).to_string(),
+                16 * 1024,
+            )?;
+        }
+        if let Some(labels) = self.labels {
+            if labels.len() > 32 {
+                return Err(ApiError::unprocessable("labels", "at most 32 labels"));
+            }
+            space.labels = labels
+                .into_iter()
+                .map(|l| bounded("labels", l, 128))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(namespace) = self.namespace {
+            space.namespace = Some(bounded("namespace", namespace, 128)?);
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} is longer than {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+pub(super) async fn list_spaces(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let archived = match q.optional("archived")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "archived",
+                "archived must be true or false",
+            ))
+        }
+    };
+    let search = q.optional("search")?.map(str::to_lowercase);
+    let namespace = q.optional("namespace")?;
+    let envs = match q.optional("environmentId")? {
+        Some(raw) => vec![EnvironmentId::parse(raw)?],
+        None => match p.environment() {
+            Some(env) => vec![env.clone()],
+            None => auth
+                .store()
+                .environments()?
+                .into_iter()
+                .map(|e| e.id)
+                .collect(),
+        },
+    };
+    let mut rows = Vec::new();
+    for env_id in envs {
+        authorize(
+            &p,
+            Action::ListSpaces,
+            Resource::environment(&p.account_id, &env_id),
+        )?;
+        let Some(env) = auth
+            .store()
+            .environment(&env_id)?
+            .filter(|e| e.account_id == p.account_id)
+        else {
+            return Err(ApiError::NotFound(format!(
+                "environment {env_id} not found"
+            )));
+        };
+        for space in auth.store().spaces_in(&env_id)? {
+            let visible = authorize(
+                &p,
+                Action::ReadSpace,
+                Resource::space(&p.account_id, &env_id, &space.id),
+            )
+            .is_ok();
+            let matches = space.archived_at.is_some() == archived
+                && search
+                    .as_ref()
+                    .is_none_or(|s| space.name.to_lowercase().contains(s))
+                && namespace.is_none_or(|n| space.namespace.as_deref() == Some(n));
+            if visible && matches {
+                rows.push((space, env.clone()));
+            }
+        }
+    }
+    sort_spaces(
+        &mut rows,
+        q.optional("sortField")?,
+        q.optional("sortDirection")?,
+    )?;
+    let mut bodies = Vec::new();
+    for (space, env) in rows {
+        let count = auth.store().workbooks_of(&space.id)?.len();
+        bodies.push(space_body(&state, &space, &env, count, None));
+    }
+    let (items, pagination) = page.slice(bodies);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+}
+
+fn sort_spaces(
+    rows: &mut [(Space, Environment)],
+    field: Option<&str>,
+    direction: Option<&str>,
+) -> Result<(), ApiError> {
+    match field.unwrap_or("createdAt") {
+        "name" => rows.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
+        "createdAt" | "lastActivityAt" => rows.sort_by_key(|r| r.0.created_at),
+        "environmentId" => rows.sort_by(|a, b| a.0.environment_id.cmp(&b.0.environment_id)),
+        "workbooksCount" | "filesCount" | "createdByUserName" => {}
+        other => {
+            return Err(ApiError::bad_request(
+                "sortField",
+                format!("cannot sort spaces by '{other}'"),
+            ))
+        }
+    }
+    match direction.unwrap_or("asc") {
+        "asc" => Ok(()),
+        "desc" => {
+            rows.reverse();
+            Ok(())
+        }
+        other => Err(ApiError::bad_request(
+            "sortDirection",
+            format!("sortDirection must be asc or desc, not '{other}'"),
+        )),
+    }
+}
+
+/// Creates a space. Created with a publishable key (or its token), it answers an `accessToken`
+/// limited to the new space.
+pub(super) async fn create_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: JsonBody<SpaceConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let env_id = match (&body.0.environment_id, p.environment()) {
+        (Some(raw), _) => EnvironmentId::parse(raw)?,
+        (None, Some(env)) => env.clone(),
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "environmentId",
+                "environmentId is required",
+            ))
+        }
+    };
+    authorize(
+        &p,
+        Action::CreateSpace,
+        Resource::environment(&p.account_id, &env_id),
+    )?;
+    let env = auth
+        .store()
+        .environment(&env_id)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {env_id} not found")))?;
+    let now = auth.clock().now();
+    let publishable = match &p.kind {
+        PrincipalKind::Environment {
+            key_id,
+            key_type: ApiKeyType::Publishable,
+            ..
+        } => Some(key_id.clone()),
+        _ => None,
+    };
+    let mut space = Space {
+        id: SpaceId::generate(),
+        account_id: p.account_id.clone(),
+        environment_id: env.id.clone(),
+        name: "Untitled space".into(),
+        guest_authentication: None,
+        guests_can_invite: None,
+        metadata: "{}".into(),
+        settings: "{}".into(),
+        labels: Vec::new(),
+        namespace: None,
+        archived_at: None,
+        created_by: p.actor_id(),
+        created_with_key: publishable.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    body.0.apply(&mut space)?;
+    let event = audit(&auth, &p, "space:created", "space")
+        .in_environment(&env.id)
+        .in_space(&space.id)
+        .with_payload(serde_json::json!({ "name": space.name }));
+    auth.store().insert_space(&space, &event).await?;
+    let token = publishable.map(|key| {
+        auth.issue_token(TokenSpec {
+            kind: TokenKind::Space,
+            subject: space.id.as_str(),
+            account: &space.account_id,
+            environment: Some(&env.id),
+            parent: key.as_str(),
+            role: None,
+            ttl: None,
+            space: Some(&space.id),
+            source: None,
+        })
+        .token
+    });
+    Ok(data(space_body(&state, &space, &env, 0, token)))
+}
+
+pub(super) async fn get_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (space, env) = load(&auth, &p, &path, Action::ReadSpace)?;
+    let count = auth.store().workbooks_of(&space.id)?.len();
+    Ok(data(space_body(&state, &space, &env, count, None)))
+}
+
+pub(super) async fn update_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<SpaceConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let (mut space, env) = load(&auth, &p, &path, Action::UpdateSpace)?;
+    if body
+        .0
+        .environment_id
+        .as_deref()
+        .is_some_and(|e| e != space.environment_id.as_str())
+    {
+        return Err(ApiError::unprocessable(
+            "environmentId",
+            "a space cannot move to another environment",
+        ));
+    }
+    body.0.apply(&mut space)?;
+    space.updated_at = auth.clock().now();
+    let event = audit(&auth, &p, "space:updated", "space")
+        .in_environment(&env.id)
+        .in_space(&space.id);
+    auth.store().update_space(&space, &event).await?;
+    let count = auth.store().workbooks_of(&space.id)?.len();
+    Ok(data(space_body(&state, &space, &env, count, None)))
+}
+
+pub(super) async fn delete_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (space, env) = load(&auth, &p, &path, Action::DeleteSpace)?;
+    let event = audit(&auth, &p, "space:deleted", "space")
+        .in_environment(&env.id)
+        .in_space(&space.id);
+    auth.store().delete_spaces(&[space.id], &[event]).await?;
+    Ok(success())
+}
+
+/// `DELETE /spaces?spaceIds=a&spaceIds=b`: all or nothing.
+pub(super) async fn delete_spaces(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let raw = q.all("spaceIds");
+    if raw.is_empty() {
+        return Err(ApiError::bad_request(
+            "spaceIds",
+            "query parameter spaceIds is required",
+        ));
+    }
+    if raw.len() > state.limits.max_page_size as usize {
+        return Err(ApiError::unprocessable(
+            "spaceIds",
+            format!(
+                "at most {} spaces at once (limits.max_page_size)",
+                state.limits.max_page_size
+            ),
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut events = Vec::new();
+    for id in raw {
+        let (space, env) = load(&auth, &p, id, Action::DeleteSpace)?;
+        if !ids.contains(&space.id) {
+            events.push(
+                audit(&auth, &p, "space:deleted", "space")
+                    .in_environment(&env.id)
+                    .in_space(&space.id),
+            );
+            ids.push(space.id);
+        }
+    }
+    auth.store().delete_spaces(&ids, &events).await?;
+    Ok(success())
+}
+
+pub(super) async fn archive_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_archived(p, auth, &path, true).await
+}
+
+pub(super) async fn unarchive_space(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    set_archived(p, auth, &path, false).await
+}
+
+async fn set_archived(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    raw: &str,
+    archived: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (mut space, env) = load(&auth, &p, raw, Action::UpdateSpace)?;
+    let now = auth.clock().now();
+    space.archived_at = archived.then_some(now);
+    space.updated_at = now;
+    let topic = if archived {
+        "space:archived"
+    } else {
+        "space:unarchived"
+    };
+    let event = audit(&auth, &p, topic, "space")
+        .in_environment(&env.id)
+        .in_space(&space.id);
+    auth.store().update_space(&space, &event).await?;
+    Ok(success())
+}
+
+/// `GET /join/{spaceId}`: what a shared guest link opens. Reading it changes nothing; joining
+/// takes a POST, so link scanners cannot join anyone.
+pub(super) async fn join_page(
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = SpaceId::parse(&path)?;
+    let open = auth.allows(&id, GuestAuthentication::SharedLink)?;
+    if !open {
+        return Err(ApiError::NotFound(format!("space {id} has no shared link")));
+    }
+    Ok(data(serde_json::json!({
+        "spaceId": id.as_str(),
+        "join": { "method": "POST", "path": "/v1/invitations/exchange", "body": { "email": "<your email>", "spaceId": id.as_str() } },
+    })))
+}

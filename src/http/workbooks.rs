@@ -1,0 +1,250 @@
+//! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
+
+use super::extract::{JsonBody, Query};
+use super::spaces::{bounded, json_or_empty, load as load_space, strip_nulls};
+use super::{audit, data, success, ApiError};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{SpaceId, WorkbookId};
+use crate::store::Workbook;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+fn workbook_body(wb: &Workbook) -> serde_json::Value {
+    strip_nulls(serde_json::json!({
+        "id": wb.id.as_str(),
+        "name": wb.name,
+        "spaceId": wb.space_id.as_str(),
+        "environmentId": wb.environment_id.as_str(),
+        "sheets": serde_json::from_str::<serde_json::Value>(&wb.sheets).unwrap_or_else(|_| serde_json::json!([])),
+        "labels": wb.labels,
+        "namespace": wb.namespace,
+        "metadata": json_or_empty(&wb.metadata),
+        "settings": json_or_empty(&wb.settings),
+        "createdAt": wb.created_at.to_rfc3339(),
+        "updatedAt": wb.updated_at.to_rfc3339(),
+    }))
+}
+
+/// Loads a workbook after `action` is allowed on it (guests: only within their grant).
+fn load(
+    auth: &Authenticator,
+    p: &Principal,
+    raw: &str,
+    action: Action,
+) -> Result<Workbook, ApiError> {
+    let id = WorkbookId::parse(raw)?;
+    let wb = auth
+        .store()
+        .workbook(&id)?
+        .filter(|w| w.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("workbook {id} not found")))?;
+    authorize(
+        p,
+        action,
+        Resource::space(&p.account_id, &wb.environment_id, &wb.space_id).workbook(&wb.id),
+    )?;
+    Ok(wb)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WorkbookConfig {
+    name: Option<String>,
+    space_id: Option<String>,
+    environment_id: Option<String>,
+    sheets: Option<Vec<serde_json::Value>>,
+    labels: Option<Vec<String>>,
+    namespace: Option<String>,
+    metadata: Option<serde_json::Value>,
+    settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl WorkbookConfig {
+    fn apply(self, wb: &mut Workbook) -> Result<(), ApiError> {
+        if let Some(name) = self.name {
+            wb.name = bounded("name", name, 256)?;
+        }
+        if let Some(sheets) = self.sheets {
+            if sheets.len() > 100 {
+                return Err(ApiError::unprocessable("sheets", "at most 100 sheets"));
+            }
+            wb.sheets = serde_json::Value::Array(sheets).to_string();
+        }
+        if let Some(labels) = self.labels {
+            if labels.len() > 32 {
+                return Err(ApiError::unprocessable("labels", "at most 32 labels"));
+            }
+            wb.labels = labels
+                .into_iter()
+                .map(|l| bounded("labels", l, 128))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(namespace) = self.namespace {
+            wb.namespace = Some(bounded("namespace", namespace, 128)?);
+        }
+        if let Some(metadata) = self.metadata {
+            wb.metadata = bounded("metadata", metadata.to_string(), 16 * 1024)?;
+        }
+        if let Some(settings) = self.settings {
+            wb.settings = bounded(
+                "settings",
+                serde_json::Value::Object(settings).to_string(),
+                16 * 1024,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `GET /workbooks?spaceId=&name=`: a leading `-` on `name` excludes that name.
+pub(super) async fn list_workbooks(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
+        Some(raw) => vec![load_space(&auth, &p, raw, Action::ListWorkbooks)?.0.id],
+        None => {
+            let envs = match p.environment() {
+                Some(env) => vec![env.clone()],
+                None => auth
+                    .store()
+                    .environments()?
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect(),
+            };
+            let mut ids = Vec::new();
+            for env in envs {
+                authorize(
+                    &p,
+                    Action::ListWorkbooks,
+                    Resource::environment(&p.account_id, &env),
+                )?;
+                ids.extend(auth.store().spaces_in(&env)?.into_iter().map(|s| s.id));
+            }
+            ids
+        }
+    };
+    let name = q.optional("name")?;
+    let mut out = Vec::new();
+    for space in spaces {
+        for wb in auth.store().workbooks_of(&space)? {
+            let resource =
+                Resource::space(&p.account_id, &wb.environment_id, &wb.space_id).workbook(&wb.id);
+            let named = match name {
+                Some(n) if n.starts_with('-') => wb.name != n[1..],
+                Some(n) => wb.name == n,
+                None => true,
+            };
+            if named && authorize(&p, Action::ReadWorkbook, resource).is_ok() {
+                out.push(workbook_body(&wb));
+            }
+        }
+    }
+    Ok(data(out))
+}
+
+pub(super) async fn create_workbook(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    body: JsonBody<WorkbookConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let config = body.0;
+    let raw_space = config
+        .space_id
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("spaceId", "spaceId is required"))?;
+    let (space, env) = load_space(&auth, &p, &raw_space, Action::CreateWorkbook)?;
+    if config
+        .environment_id
+        .as_deref()
+        .is_some_and(|e| e != env.id.as_str())
+    {
+        return Err(ApiError::unprocessable(
+            "environmentId",
+            "environmentId does not match the space's environment",
+        ));
+    }
+    if config.name.is_none() {
+        return Err(ApiError::bad_request("name", "name is required"));
+    }
+    let now = auth.clock().now();
+    let mut wb = Workbook {
+        id: WorkbookId::generate(),
+        account_id: p.account_id.clone(),
+        environment_id: env.id.clone(),
+        space_id: space.id.clone(),
+        name: String::new(),
+        sheets: "[]".into(),
+        labels: Vec::new(),
+        namespace: None,
+        metadata: "{}".into(),
+        settings: "{}".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    config.apply(&mut wb)?;
+    let event = audit(&auth, &p, "workbook:created", "workbook")
+        .in_environment(&env.id)
+        .in_space(&space.id)
+        .with_payload(serde_json::json!({ "workbookId": wb.id.as_str(), "name": wb.name }));
+    auth.store().insert_workbook(&wb, &event).await?;
+    Ok(data(workbook_body(&wb)))
+}
+
+pub(super) async fn get_workbook(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(data(workbook_body(&load(
+        &auth,
+        &p,
+        &path,
+        Action::ReadWorkbook,
+    )?)))
+}
+
+pub(super) async fn update_workbook(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    body: JsonBody<WorkbookConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let mut wb = load(&auth, &p, &path, Action::UpdateWorkbook)?;
+    if body
+        .0
+        .space_id
+        .as_deref()
+        .is_some_and(|s| s != wb.space_id.as_str())
+    {
+        return Err(ApiError::unprocessable(
+            "spaceId",
+            "a workbook cannot move to another space",
+        ));
+    }
+    body.0.apply(&mut wb)?;
+    wb.updated_at = auth.clock().now();
+    let event = audit(&auth, &p, "workbook:updated", "workbook")
+        .in_environment(&wb.environment_id)
+        .in_space(&wb.space_id)
+        .with_payload(serde_json::json!({ "workbookId": wb.id.as_str() }));
+    auth.store().update_workbook(&wb, &event).await?;
+    Ok(data(workbook_body(&wb)))
+}
+
+pub(super) async fn delete_workbook(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let wb = load(&auth, &p, &path, Action::DeleteWorkbook)?;
+    let event = audit(&auth, &p, "workbook:deleted", "workbook")
+        .in_environment(&wb.environment_id)
+        .in_space(&wb.space_id)
+        .with_payload(serde_json::json!({ "workbookId": wb.id.as_str() }));
+    auth.store().delete_workbook(&wb, &event).await?;
+    Ok(success())
+}

@@ -1,0 +1,199 @@
+//! Spaces and workbooks, and the cascades when they (or their environment) go.
+
+use super::codec::pair;
+use super::{abort, Abort, Event, Grant, Space, Store, StoreError, Tx, TxResult, Workbook, T};
+use crate::domain::{EnvironmentId, GuestId, SpaceId, WorkbookId};
+
+impl Store {
+    /// One space.
+    pub fn space(&self, id: &SpaceId) -> Result<Option<Space>, StoreError> {
+        self.get(T::Spaces, id.as_str().as_bytes())
+    }
+
+    /// The spaces of an environment, oldest first.
+    pub fn spaces_in(&self, env: &EnvironmentId) -> Result<Vec<Space>, StoreError> {
+        let mut out = Vec::new();
+        for id in self.pair_seconds(T::EnvSpaces, env.as_str())? {
+            if let Some(space) = self.get::<Space>(T::Spaces, id.as_bytes())? {
+                out.push(space);
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(out)
+    }
+
+    /// Creates a space in an existing environment.
+    pub async fn insert_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.environment_exists(&space.environment_id)? {
+                return abort(Abort::NotFound(format!(
+                    "environment {} not found",
+                    space.environment_id
+                )));
+            }
+            tx.put(T::Spaces, space.id.as_str().as_bytes(), space)?;
+            tx.put_raw(
+                T::EnvSpaces,
+                &pair(space.environment_id.as_str(), space.id.as_str()),
+                &[],
+            )
+        })
+        .await
+    }
+
+    /// Replaces an existing space.
+    pub async fn update_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx
+                .get_raw(T::Spaces, space.id.as_str().as_bytes())?
+                .is_none()
+            {
+                return abort(Abort::NotFound(format!("space {} not found", space.id)));
+            }
+            tx.put(T::Spaces, space.id.as_str().as_bytes(), space)
+        })
+        .await
+    }
+
+    /// Deletes spaces with their workbooks and every guest's grant to them, in one transaction.
+    pub async fn delete_spaces(&self, ids: &[SpaceId], events: &[Event]) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        let plans = ids
+            .iter()
+            .map(|id| self.space_plan(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(events, |tx| {
+            for plan in &plans {
+                if !tx.remove_space(plan)? {
+                    return abort(Abort::NotFound(format!("space {} not found", plan.space)));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// What removing a space involves: its workbooks and its guests' grants.
+    pub(super) fn space_plan(&self, id: &SpaceId) -> Result<SpacePlan, StoreError> {
+        Ok(SpacePlan {
+            space: id.clone(),
+            workbooks: self.pair_seconds(T::SpaceWorkbooks, id.as_str())?,
+            guests: self.pair_seconds(T::SpaceGuests, id.as_str())?,
+        })
+    }
+
+    /// One workbook.
+    pub fn workbook(&self, id: &WorkbookId) -> Result<Option<Workbook>, StoreError> {
+        self.get(T::Workbooks, id.as_str().as_bytes())
+    }
+
+    /// The workbooks of a space, oldest first.
+    pub fn workbooks_of(&self, space: &SpaceId) -> Result<Vec<Workbook>, StoreError> {
+        let mut out = Vec::new();
+        for id in self.pair_seconds(T::SpaceWorkbooks, space.as_str())? {
+            if let Some(wb) = self.get::<Workbook>(T::Workbooks, id.as_bytes())? {
+                out.push(wb);
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(out)
+    }
+
+    /// Creates a workbook in an existing space.
+    pub async fn insert_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx
+                .get_raw(T::Spaces, wb.space_id.as_str().as_bytes())?
+                .is_none()
+            {
+                return abort(Abort::NotFound(format!("space {} not found", wb.space_id)));
+            }
+            tx.put(T::Workbooks, wb.id.as_str().as_bytes(), wb)?;
+            tx.put_raw(
+                T::SpaceWorkbooks,
+                &pair(wb.space_id.as_str(), wb.id.as_str()),
+                &[],
+            )
+        })
+        .await
+    }
+
+    /// Replaces an existing workbook.
+    pub async fn update_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if tx
+                .get_raw(T::Workbooks, wb.id.as_str().as_bytes())?
+                .is_none()
+            {
+                return abort(Abort::NotFound(format!("workbook {} not found", wb.id)));
+            }
+            tx.put(T::Workbooks, wb.id.as_str().as_bytes(), wb)
+        })
+        .await
+    }
+
+    /// Deletes a workbook.
+    pub async fn delete_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.remove(T::Workbooks, wb.id.as_str().as_bytes())? {
+                return abort(Abort::NotFound(format!("workbook {} not found", wb.id)));
+            }
+            tx.remove(
+                T::SpaceWorkbooks,
+                &pair(wb.space_id.as_str(), wb.id.as_str()),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The records a space's removal touches, gathered before the transaction.
+pub(super) struct SpacePlan {
+    pub(super) space: SpaceId,
+    pub(super) workbooks: Vec<String>,
+    pub(super) guests: Vec<String>,
+}
+
+impl Tx<'_> {
+    /// Removes a space, its workbooks and its guests' grants; false when it did not exist.
+    pub(super) fn remove_space(&self, plan: &SpacePlan) -> TxResult<bool> {
+        let Some(space) = self.get::<Space>(T::Spaces, plan.space.as_str().as_bytes())? else {
+            return Ok(false);
+        };
+        self.remove(T::Spaces, space.id.as_str().as_bytes())?;
+        self.remove(
+            T::EnvSpaces,
+            &pair(space.environment_id.as_str(), space.id.as_str()),
+        )?;
+        for wb in &plan.workbooks {
+            self.remove(T::Workbooks, wb.as_bytes())?;
+            self.remove(T::SpaceWorkbooks, &pair(space.id.as_str(), wb))?;
+        }
+        for guest in &plan.guests {
+            self.remove(T::Grants, &pair(guest, space.id.as_str()))?;
+            self.remove(T::SpaceGuests, &pair(space.id.as_str(), guest))?;
+        }
+        Ok(true)
+    }
+
+    /// Writes a grant and its space index entry.
+    pub(super) fn put_grant(&self, grant: &Grant) -> TxResult<()> {
+        self.put(
+            T::Grants,
+            &pair(grant.guest_id.as_str(), grant.space_id.as_str()),
+            grant,
+        )?;
+        self.put_raw(
+            T::SpaceGuests,
+            &pair(grant.space_id.as_str(), grant.guest_id.as_str()),
+            &[],
+        )
+    }
+
+    /// Removes a grant; false when there was none.
+    pub(super) fn remove_grant(&self, guest: &GuestId, space: &SpaceId) -> TxResult<bool> {
+        self.remove(T::SpaceGuests, &pair(space.as_str(), guest.as_str()))?;
+        self.remove(T::Grants, &pair(guest.as_str(), space.as_str()))
+    }
+}
