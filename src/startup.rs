@@ -450,6 +450,7 @@ async fn bootstrap(
         role: Role::Administrator,
         password: Some(hash),
         role_assignment: crate::domain::ActorRoleId::generate(),
+        role_assigned_at: now,
         metadata: "{}".into(),
         dashboard: None,
         created_at: now,

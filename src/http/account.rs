@@ -6,7 +6,7 @@ use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{Role, GUEST_ROLE_ID};
-use crate::store::{Account, Event, LinkPurpose};
+use crate::store::{Account, Event, LinkPurpose, StoreError};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -161,10 +161,15 @@ pub(super) async fn set_password(
     let event = Event::new("user:password-set", "user", link.account_id.clone(), now)
         .by(Some(user_id.to_string()))
         .with_payload(serde_json::json!({ "userId": user_id.as_str() }));
-    let user = auth
+    let user = match auth
         .store()
-        .set_password(&user_id, &hash, now, &event)
-        .await?;
+        .set_first_password(&user_id, &hash, now, &event)
+        .await
+    {
+        Ok(user) => user,
+        Err(StoreError::Conflict(_) | StoreError::NotFound(_)) => return Err(invalid()),
+        Err(other) => return Err(other.into()),
+    };
     Ok(data(
         serde_json::json!({ "success": true, "email": user.email.as_str() }),
     ))

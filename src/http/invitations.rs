@@ -51,13 +51,26 @@ pub(super) async fn send_invitations(
             .ok_or_else(missing)?;
         let invites = space.guests_can_invite.unwrap_or(true) && env.guests_can_invite;
         let base = Resource::space(&p.account_id, &env.id, &space.id).guest_invites(invites);
-        authorize(&p, Action::InviteGuests, base)?;
         let guest = auth
             .store()
             .guest(&guest_id)?
-            .filter(|g| g.environment_id == space.environment_id)
-            .ok_or_else(|| ApiError::NotFound(format!("guest {guest_id} not found")))?;
-        if auth.store().grant(&guest.id, &space.id)?.is_none() {
+            .filter(|g| g.environment_id == space.environment_id);
+        let target = match &guest {
+            Some(g) => auth.store().grant(&g.id, &space.id)?,
+            None => None,
+        };
+        // The link opens what the target's grant opens: a guest may send it only within its own.
+        match target.as_ref().and_then(|t| t.workbooks.as_ref()) {
+            None => authorize(&p, Action::InviteGuests, base)?,
+            Some(wbs) => {
+                for wb in wbs {
+                    authorize(&p, Action::InviteGuests, base.workbook(wb))?;
+                }
+            }
+        }
+        let guest =
+            guest.ok_or_else(|| ApiError::NotFound(format!("guest {guest_id} not found")))?;
+        if target.is_none() {
             return Err(ApiError::unprocessable("guestId", format!("guest {guest_id} has no access to space {space_id}; add it with POST /v1/guests first")));
         }
         if !effective_methods(&space, &env).contains(&GuestAuthentication::MagicLink) {

@@ -45,8 +45,8 @@ fn actor_role(user: &User) -> ActorRoleBody {
         role_id: user.role.id().to_string(),
         actor_id: user.id.to_string(),
         resource_id: user.account_id.to_string(),
-        created_at: user.updated_at.to_rfc3339(),
-        updated_at: user.updated_at.to_rfc3339(),
+        created_at: user.role_assigned_at.to_rfc3339(),
+        updated_at: user.role_assigned_at.to_rfc3339(),
     }
 }
 
@@ -218,6 +218,7 @@ pub(super) async fn invite_user(
         role,
         password: None,
         role_assignment: ActorRoleId::generate(),
+        role_assigned_at: now,
         metadata: "{}".into(),
         dashboard: None,
         created_at: now,
@@ -390,6 +391,7 @@ async fn change_role(
     user.role = role;
     user.role_assignment = ActorRoleId::generate();
     user.updated_at = auth.clock().now();
+    user.role_assigned_at = user.updated_at;
     let event = audit(auth, p, "user:role-changed", "user")
         .with_payload(serde_json::json!({ "userId": user.id.as_str(), "from": from.as_str(), "to": role.as_str() }));
     auth.store().update_user(&user, &event).await?;

@@ -104,7 +104,7 @@ pub(super) async fn list_workbooks(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
-        Some(raw) => vec![load_space(&auth, &p, raw, Action::ListWorkbooks)?.0.id],
+        Some(raw) => vec![load_space(&auth, &p, raw, Action::ReadSpace)?.0.id],
         None => {
             let envs = match p.environment() {
                 Some(env) => vec![env.clone()],

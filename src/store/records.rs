@@ -115,6 +115,8 @@ pub struct User {
     pub password: Option<PasswordHash>,
     /// The id of the user's role assignment (`us_acr_…`), replaced on every change.
     pub role_assignment: ActorRoleId,
+    /// When the current role was assigned.
+    pub role_assigned_at: Timestamp,
     /// Free-form JSON object, as text.
     pub metadata: String,
     /// The dashboard preference the contract carries.

@@ -79,8 +79,9 @@ impl Store {
         .await
     }
 
-    /// Sets a user's password (after a redeemed link).
-    pub async fn set_password(
+    /// Sets the password of an invited user who has none yet (after a redeemed link). Once a
+    /// password is set, every other invitation link of that user is dead.
+    pub async fn set_first_password(
         &self,
         id: &UserId,
         hash: &PasswordHash,
@@ -91,6 +92,11 @@ impl Store {
             let Some(mut user) = tx.get::<User>(T::Users, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("user {id} not found")));
             };
+            if user.password.is_some() {
+                return abort(Abort::Conflict(format!(
+                    "user {id} has already set a password"
+                )));
+            }
             user.password = Some(hash.clone());
             user.updated_at = now;
             tx.put(T::Users, id.as_str().as_bytes(), &user)?;

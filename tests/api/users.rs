@@ -344,3 +344,45 @@ async fn roles_and_the_account_are_readable_and_only_administrators_change_the_a
         "Acme"
     );
 }
+
+#[actix_web::test]
+async fn an_older_invitation_link_cannot_overwrite_an_accepted_password() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .invite(&admin, "twice@example.com", "us_rol_member")
+        .await;
+    let first = app.link_token_for(&admin, "twice@example.com").await;
+    app.post_empty(&format!("/v1/users/{id}/resend-invite"), &admin)
+        .await;
+    let second = app.link_token_for(&admin, "twice@example.com").await;
+    assert_ne!(first, second);
+    let set = |token: &str, password: &str| json!({ "token": token, "password": password });
+    let (status, _) = app
+        .request(
+            "POST",
+            "/v1/latchkey/password",
+            None,
+            Some(set(&second, "the accepted one")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .request(
+            "POST",
+            "/v1/latchkey/password",
+            None,
+            Some(set(&first, "an attacker's one")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["key"], "token");
+    assert_eq!(
+        app.login("twice@example.com", "the accepted one").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("twice@example.com", "an attacker's one").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -32,6 +32,13 @@ export const ID = {
   key: /^us_key_[A-Za-z0-9]+$/,
   secretKey: /^sk_[A-Za-z0-9]+$/,
   publishableKey: /^pk_[A-Za-z0-9]+$/,
+  pat: /^us_pat_[A-Za-z0-9]+$/,
+  patToken: /^pat_[A-Za-z0-9]+$/,
+  client: /^us_cli_[A-Za-z0-9]+$/,
+  clientSecret: /^cs_[A-Za-z0-9]+$/,
+  linkToken: /^lt_[A-Za-z0-9]+$/,
+  role: /^us_rol_[A-Za-z0-9]+$/,
+  actorRole: /^us_acr_[A-Za-z0-9]+$/,
   jwt: /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
   isoMillis: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
 };
@@ -47,11 +54,16 @@ export async function login(email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
   return client("unused").auth.createAccessToken({ type: "userCredentials", email, password });
 }
 
-let adminTokenPromise;
+let adminSessionPromise;
+/** The bootstrap Administrator's AccessToken response (one login per test file). */
+export function adminSession() {
+  adminSessionPromise ??= login();
+  return adminSessionPromise;
+}
+
 /** An Administrator access token (one login per test file). */
-export function adminToken() {
-  adminTokenPromise ??= login().then((t) => t.accessToken);
-  return adminTokenPromise;
+export async function adminToken() {
+  return (await adminSession()).accessToken;
 }
 
 /** A client holding the Administrator access token. */
@@ -61,6 +73,25 @@ export async function adminClient() {
 
 /** Environments made by createEnvironment during the current test, deleted after it. */
 const createdEnvironments = [];
+/** PATs, client-credentials pairs and users made during the current test, deleted after it. */
+const createdPats = [];
+const createdClients = [];
+const createdUsers = [];
+
+/** Has the PAT deleted after the current test (an Administrator may delete anyone's). */
+export function trackPat(id) {
+  createdPats.push(id);
+}
+
+/** Has the client-credentials pair deleted after the current test. */
+export function trackClient(userId, clientId) {
+  createdClients.push({ userId, clientId });
+}
+
+/** Has the user deleted after the current test (with their PATs and client credentials). */
+export function trackUser(id) {
+  createdUsers.push(id);
+}
 
 /** Has the environment deleted after the current test (for environments made without createEnvironment). */
 export function trackEnvironment(id) {
@@ -72,6 +103,80 @@ let counter = 0;
 export function uniqueName(prefix) {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** A unique, lower-case email address for this process. */
+export function uniqueEmail(prefix) {
+  return `${uniqueName(prefix)}@example.com`.toLowerCase();
+}
+
+/** Creates a PAT through `sdk` (a client holding a user's credential), deleted after the test. */
+export async function createPat(sdk, name = uniqueName("pat")) {
+  const created = (await sdk.auth.createPersonalAccessToken({ name })).data;
+  trackPat(created.personalAccessToken.id);
+  return created;
+}
+
+/** Creates a client-credentials pair for `userId` through `sdk`, deleted after the test. */
+export async function createClientCredentials(sdk, userId, tenantId = "sdk-tenant") {
+  const created = (await sdk.users.createApiToken(userId, { tenantId })).data;
+  trackClient(userId, created.clientId);
+  return created;
+}
+
+/** The id of the role named `name` (Administrator, Member, Guest), from roles.list(). */
+export async function roleId(name) {
+  const admin = await adminClient();
+  const role = (await admin.roles.list()).data.find((r) => r.name === name);
+  assert.ok(role, `roles.list() has a role named ${name}`);
+  return role.id;
+}
+
+/**
+ * The newest mail in the outbox (GET /v1/latchkey/outbox, Administrator) sent to `email`, and the
+ * single-use link token `lt_…` in its body.
+ */
+export async function invitationFor(email) {
+  const { status, body } = await http("GET", "/v1/latchkey/outbox?pageSize=100", { token: await adminToken() });
+  assert.equal(status, 200, `outbox: ${JSON.stringify(body)}`);
+  const mail = body.data.find((m) => m.to === email.toLowerCase());
+  assert.ok(mail, `a mail to ${email} is in the outbox`);
+  const token = mail.body.match(/\blt_[A-Za-z0-9]+/)?.[0];
+  assert.ok(token, `the mail to ${email} carries a link token: ${mail.body}`);
+  return { mail, token };
+}
+
+/** Redeems an invitation link: POST /v1/latchkey/password {token, password}. */
+export function setPassword(token, password) {
+  return http("POST", "/v1/latchkey/password", { json: { token, password } });
+}
+
+/**
+ * Invites a user through the SDK with the role named `role` (deleted after the test). Unless
+ * `accept` is false, also redeems the invitation with a fresh password and logs them in.
+ * Returns `{ user, email, name, password?, session?, sdk? }`: `session` is their AccessToken
+ * response and `sdk` a client holding it.
+ */
+export async function inviteUser({ role = "Member", prefix = "user", accept = true } = {}) {
+  const admin = await adminClient();
+  const { accountId } = await adminSession();
+  const email = uniqueEmail(prefix);
+  const name = `SDK ${uniqueName(prefix)}`;
+  const user = (
+    await admin.users.createAndInvite({
+      email,
+      name,
+      actorRoles: [{ roleId: await roleId(role), resourceId: accountId }],
+    })
+  ).data;
+  trackUser(user.id);
+  if (!accept) return { user, email, name };
+  const { token } = await invitationFor(email);
+  const password = `pw-${uniqueName("secret")}-0123456789`;
+  const redeemed = await setPassword(token, password);
+  assert.equal(redeemed.status, 200, `set password: ${JSON.stringify(redeemed.body)}`);
+  const session = await login(email, password);
+  return { user, email, name, password, session, sdk: client(session.accessToken) };
 }
 
 /**
@@ -169,8 +274,9 @@ export async function currentEnvironmentId(token) {
  * - The SDK reports response-schema mismatches only through console.warn("Failed to validate…")
  *   and then carries on with the raw value. Those warnings are captured and fail the test that
  *   caused them, so a shape the SDK does not accept cannot slip through.
- * - Environments made with createEnvironment are deleted after each test, so the suite stays far
- *   below limits.environments (100) and can be re-run against the same server.
+ * - Environments, users, PATs and client credentials the test made (createEnvironment, inviteUser,
+ *   createPat, createClientCredentials, track*) are deleted after each test, so the suite stays
+ *   far below the limits and can be re-run against the same server.
  */
 export function installHooks() {
   const original = console.warn;
@@ -184,13 +290,18 @@ export function installHooks() {
   });
   afterEach(async () => {
     console.warn = original;
-    const ids = createdEnvironments.splice(0);
-    if (ids.length > 0) {
+    // 404: the test deleted it itself (or it went with its user).
+    const paths = [
+      ...createdPats.splice(0).map((id) => `/v1/auth/personal-access-tokens/${id}`),
+      ...createdClients.splice(0).map((c) => `/v1/users/${c.userId}/api-token/${c.clientId}`),
+      ...createdUsers.splice(0).map((id) => `/v1/users/${id}`),
+      ...createdEnvironments.splice(0).map((id) => `/v1/environments/${id}`),
+    ];
+    if (paths.length > 0) {
       const accessToken = await adminToken();
-      for (const id of ids) {
-        const { status, body } = await http("DELETE", `/v1/environments/${id}`, { token: accessToken });
-        // 404: the test deleted it itself.
-        assert.ok(status === 200 || status === 404, `clean-up of ${id}: ${status} ${JSON.stringify(body)}`);
+      for (const path of paths) {
+        const { status, body } = await http("DELETE", path, { token: accessToken });
+        assert.ok(status === 200 || status === 404, `clean-up of ${path}: ${status} ${JSON.stringify(body)}`);
       }
     }
     const failures = captured.filter((w) => w.includes("Failed to validate"));
