@@ -18,8 +18,29 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Sizes and counts.
     pub limits: LimitsConfig,
+    /// The audit log.
+    pub audit: AuditConfig,
     /// Development conveniences.
     pub dev: DevConfig,
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Events older than this many days are removed by the background sweep.
+    pub retention_days: i64,
+    /// Seconds between sweeps.
+    pub sweep_interval_seconds: i64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 90,
+            sweep_interval_seconds: 3600,
+        }
+    }
 }
 
 /// `[server]`
@@ -157,6 +178,8 @@ pub struct LimitsConfig {
     pub users: i64,
     /// Guests (and invitations) one request may carry.
     pub guests_per_request: i64,
+    /// Secrets in one scope (an environment, or a space).
+    pub secrets_per_scope: i64,
 }
 
 impl Default for LimitsConfig {
@@ -170,6 +193,7 @@ impl Default for LimitsConfig {
             pats_per_user: 50,
             users: 10_000,
             guests_per_request: 100,
+            secrets_per_scope: 100,
         }
     }
 }
@@ -218,7 +242,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 20] = [
+        let at_least: [(&str, i64, i64); 23] = [
             ("server.workers", srv.workers, 0),
             (
                 "server.shutdown_timeout_seconds",
@@ -271,6 +295,13 @@ impl Config {
             ("limits.pats_per_user", lim.pats_per_user, 1),
             ("limits.users", lim.users, 1),
             ("limits.guests_per_request", lim.guests_per_request, 1),
+            ("limits.secrets_per_scope", lim.secrets_per_scope, 1),
+            ("audit.retention_days", self.audit.retention_days, 1),
+            (
+                "audit.sweep_interval_seconds",
+                self.audit.sweep_interval_seconds,
+                1,
+            ),
         ];
         for (key, value, min) in at_least {
             if value < min {

@@ -112,7 +112,7 @@ pub struct Application {
     banner: Banner,
     auth: Authenticator,
     stop_background: tokio::sync::watch::Sender<bool>,
-    background: actix_web::rt::task::JoinHandle<()>,
+    background: Vec<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -192,11 +192,18 @@ impl Application {
         };
         let server = serve(listener, &config, auth.clone(), state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
-        let background = actix_web::rt::spawn(flush_pat_uses_every(
-            auth.clone(),
-            Duration::from_secs(5),
-            stopped,
-        ));
+        let retention = Retention {
+            keep_seconds: config.audit.retention_days.saturating_mul(86_400),
+            every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
+        };
+        let background = vec![
+            actix_web::rt::spawn(flush_pat_uses_every(
+                auth.clone(),
+                Duration::from_secs(5),
+                stopped.clone(),
+            )),
+            actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped)),
+        ];
         Ok(Self {
             port: bound.port(),
             server,
@@ -263,7 +270,9 @@ impl Application {
         } = self;
         let result = server.await;
         let _ = stop_background.send(true);
-        let _ = background.await;
+        for task in background {
+            let _ = task.await;
+        }
         if let Err(e) = auth.flush_pat_uses().await {
             log::error!("could not record personal access token use: {e}");
         }
@@ -286,6 +295,33 @@ async fn flush_pat_uses_every(
         }
         if let Err(e) = auth.flush_pat_uses().await {
             log::error!("could not record personal access token use: {e}");
+        }
+    }
+}
+
+/// How long events are kept, and how often old ones are swept.
+#[derive(Debug, Clone, Copy)]
+struct Retention {
+    keep_seconds: i64,
+    every: Duration,
+}
+
+/// Removes events past retention at startup and then every `every`, reading the server clock.
+async fn sweep_events_every(
+    auth: Authenticator,
+    retention: Retention,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let cutoff = auth.clock().now().plus_seconds(-retention.keep_seconds);
+        match auth.store().purge_events_before(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("removed {n} audit events older than the retention period"),
+            Err(e) => log::error!("could not sweep old audit events: {e}"),
+        }
+        tokio::select! {
+            _ = actix_web::rt::time::sleep(retention.every) => {}
+            _ = stop.changed() => return,
         }
     }
 }

@@ -13,10 +13,10 @@ pub use principal::{AuthFailure, Principal, PrincipalKind, Via};
 use crate::clock::Clock;
 use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, PersonName,
-    SpaceId, Timestamp,
+    SecretId, SpaceId, Timestamp,
 };
 use crate::store::{ApiKey, Store};
-use crate::store::{Client, Pat, User};
+use crate::store::{Client, Pat, Secret, User};
 use credential::{CredentialKind, RawCredential};
 use crypto::MasterKey;
 use jwt::{Claims, TokenKind, TokenSigner};
@@ -255,6 +255,21 @@ impl Authenticator {
     /// A new single-use link token: its raw value (for the mail) and the digest to store.
     pub fn new_link_token(&self) -> RawCredential {
         RawCredential::generate(CredentialKind::LinkToken)
+    }
+
+    /// Seals a secret's value under the master key, bound to its id.
+    pub fn seal_secret(&self, id: &SecretId, value: &str) -> Vec<u8> {
+        self.master.seal(id.as_str().as_bytes(), value.as_bytes())
+    }
+
+    /// Opens a secret's value.
+    pub fn open_secret(&self, secret: &Secret) -> Option<String> {
+        String::from_utf8(
+            self.master
+                .open(secret.id.as_str().as_bytes(), &secret.sealed_value)
+                .ok()?,
+        )
+        .ok()
     }
 
     /// Seals a mail body under the master key.

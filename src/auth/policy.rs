@@ -76,6 +76,16 @@ pub enum Action {
     ManageGuests,
     /// Add guests to a space and send them magic links (guests may, within their own grant).
     InviteGuests,
+    /// Read secrets with their values.
+    ReadSecrets,
+    /// Create, change or delete secrets.
+    WriteSecrets,
+    /// Read and acknowledge events.
+    ReadEvents,
+    /// Create events.
+    WriteEvents,
+    /// Export the audit log.
+    ExportEvents,
 }
 
 /// Who may take an action, before environment scoping.
@@ -89,6 +99,8 @@ enum Rule {
     AdministratorOrSelf,
     /// Administrators only.
     Administrator,
+    /// Administrators, and secret keys within their environment.
+    AdministratorOrSecretKey,
 }
 
 impl Action {
@@ -99,6 +111,8 @@ impl Action {
             ListSpaces | ReadSpace | CreateSpace | UpdateSpace | DeleteSpace | ListWorkbooks
             | ReadWorkbook | CreateWorkbook | UpdateWorkbook | DeleteWorkbook | ListGuests
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
+            ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
+            ExportEvents => Rule::Administrator,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials => Rule::AdministratorOrSelf,
             CreateEnvironment | UpdateEnvironment | DeleteEnvironment | ReadApiKeys
@@ -144,6 +158,11 @@ impl Action {
             ReadGuest => ("GET", "/v1/guests/{guestId}"),
             ManageGuests => ("POST", "/v1/guests"),
             InviteGuests => ("POST", "/v1/invitations"),
+            ReadSecrets => ("GET", "/v1/secrets"),
+            WriteSecrets => ("POST", "/v1/secrets"),
+            ReadEvents => ("GET", "/v1/events"),
+            WriteEvents => ("POST", "/v1/events"),
+            ExportEvents => ("GET", "/v1/latchkey/events/export"),
         }
     }
 
@@ -183,6 +202,11 @@ impl Action {
             ReadGuest => "reading a guest",
             ManageGuests => "managing guests",
             InviteGuests => "inviting guests",
+            ReadSecrets => "reading secrets",
+            WriteSecrets => "changing secrets",
+            ReadEvents => "reading the audit log",
+            WriteEvents => "writing events",
+            ExportEvents => "exporting the audit log",
         }
     }
 }
@@ -299,6 +323,10 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
         } => match rule {
             Rule::Anyone | Rule::UsersOnly => Ok(()),
             Rule::AdministratorOrSelf if resource.user == Some(id) => Ok(()),
+            Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
+                "{} requires an Administrator or the environment's secret key",
+                action.describe()
+            ))),
             _ => Err(Denial::Forbidden(format!(
                 "{} requires the Administrator role",
                 action.describe()
@@ -327,6 +355,13 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             }
             match rule {
                 Rule::Anyone => Ok(()),
+                // Account-level records (no environment) are outside an environment key's reach.
+                Rule::AdministratorOrSecretKey if resource.environment.is_none() => Err(not_found(resource)),
+                Rule::AdministratorOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
+                Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
+                    "{} requires an Administrator or the environment's secret key",
+                    action.describe()
+                ))),
                 Rule::UsersOnly | Rule::AdministratorOrSelf => Err(Denial::Forbidden(format!(
                     "{} needs a user's credential (a login token or personal access token), not an environment key",
                     action.describe()

@@ -90,6 +90,9 @@ id_type!(
     /// A guest (`us_g_…`).
     GuestId, "us_g_", "guestId");
 id_type!(
+    /// A secret (`us_sec_…`).
+    SecretId, "us_sec_", "secretId");
+id_type!(
     /// A role (`us_rol_…`).
     RoleId, "us_rol_", "roleId");
 id_type!(

@@ -342,16 +342,15 @@ pub(super) async fn delete_guest(
             auth.store().remove_grant(&guest.id, &space, &event).await?;
         }
         None => {
-            let grants = auth.store().grants_of(&guest.id)?;
-            let mut events: Vec<Event> = grants
+            let spaces: Vec<String> = auth
+                .store()
+                .grants_of(&guest.id)?
                 .iter()
-                .map(|g| guest_event(&auth, &p, "space:guestRemoved", &guest, &g.space_id))
+                .map(|g| g.space_id.to_string())
                 .collect();
-            events.push(
-                audit(&auth, &p, "guest:deleted", "space")
-                    .in_environment(&guest.environment_id)
-                    .with_payload(serde_json::json!({ "guestId": guest.id.as_str() })),
-            );
+            let events = [audit(&auth, &p, "guest:deleted", "space")
+                .in_environment(&guest.environment_id)
+                .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str(), "spaces": spaces }))];
             auth.store().delete_guest(&guest.id, &events).await?;
         }
     }

@@ -259,9 +259,10 @@ async fn join(auth: &Authenticator, email: &str, space: &str) -> Result<HttpResp
                 &[event],
             )
             .await?;
+    } else {
+        record_redeemed(auth, &guest, &space.id, "shared_link").await?;
     }
     let token = issue_guest_token(auth, &guest, Some(&space.id), "shared_link");
-    record_redeemed(auth, &guest, &space.id, "shared_link").await?;
     Ok(data(
         serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
     ))

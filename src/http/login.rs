@@ -259,6 +259,18 @@ pub(super) async fn refresh_token(
         _ => None,
     };
     let environment = principal.environment().map(|e| e.to_string());
+    let mut event = Event::new(
+        "auth:token-refreshed",
+        "auth",
+        principal.account_id.clone(),
+        auth.clock().now(),
+    )
+    .by(Some(principal.actor_id()))
+    .with_payload(serde_json::json!({ "parent": principal.credential_id }));
+    if let Some(env) = principal.environment() {
+        event = event.in_environment(env);
+    }
+    auth.store().record_events(&[event]).await?;
     Ok(token_body(
         issued,
         &principal.account_id,

@@ -6,11 +6,13 @@ mod api_keys;
 mod clients;
 mod environments;
 pub mod error;
+mod events;
 mod extract;
 mod guests;
 mod invitations;
 mod login;
 mod pats;
+mod secrets;
 mod spaces;
 mod system;
 mod users;
@@ -157,6 +159,20 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
             resource("/guests/{guestId}/roles/{actorRoleId}")
                 .route(delete().to(guests::delete_guest_role)),
         )
+        .service(
+            resource("/secrets")
+                .route(get().to(secrets::list_secrets))
+                .route(post().to(secrets::upsert_secret)),
+        )
+        .service(resource("/secrets/{secretId}").route(delete().to(secrets::delete_secret)))
+        .service(
+            resource("/events")
+                .route(get().to(events::list_events))
+                .route(post().to(events::create_event)),
+        )
+        .service(resource("/events/{eventId}").route(get().to(events::get_event)))
+        .service(resource("/events/{eventId}/ack").route(post().to(events::ack_event)))
+        .service(resource("/latchkey/events/export").route(get().to(events::export_events)))
         .service(resource("/invitations").route(post().to(invitations::send_invitations)))
         .service(resource("/invitations/exchange").route(post().to(invitations::exchange)))
         .service(

@@ -45,6 +45,9 @@ pub(super) async fn advance_clock(
     }
     auth.clock().advance(seconds);
     let now = auth.clock().now();
+    let event = super::audit(&auth, &p, "latchkey:clock-advanced", "latchkey")
+        .with_payload(serde_json::json!({ "advanceSeconds": seconds, "offsetSeconds": auth.clock().offset_seconds() }));
+    auth.store().record_events(&[event]).await?;
     Ok(data(
         serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": auth.clock().offset_seconds() }),
     ))

@@ -75,6 +75,7 @@ impl Store {
             .into_iter()
             .map(|g| Ok((self.grants_of(&g)?, g)))
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let secrets = self.secret_keys_in(id)?;
         self.write(std::slice::from_ref(event), |tx| {
             let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
@@ -88,6 +89,10 @@ impl Store {
             }
             for (grants, guest) in &guests {
                 tx.remove_guest(guest, grants)?;
+            }
+            for (name_key, secret_id) in &secrets {
+                tx.remove(T::SecretNames, name_key)?;
+                tx.remove(T::Secrets, secret_id)?;
             }
             Ok(())
         })

@@ -1,8 +1,8 @@
-//! The audit log: events keyed by time, with an id index.
+//! The audit log: events keyed by time (newest last), with an id index.
 
 use super::codec::{event_key, Record};
-use super::{Event, Store, StoreError, Tx, TxResult, T};
-use crate::domain::EventId;
+use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
+use crate::domain::{EventId, Timestamp};
 
 impl Tx<'_> {
     /// Appends `event` under (created-at, `seq`) and indexes its id.
@@ -11,6 +11,20 @@ impl Tx<'_> {
         self.put(T::Events, &key, event)?;
         self.put_raw(T::EventIds, event.id.as_str().as_bytes(), &key)
     }
+}
+
+/// Which events a listing wants.
+pub struct EventQuery<'a> {
+    /// Only events created at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Only events created at or before this instant (a stable snapshot for paging).
+    pub until: Option<Timestamp>,
+    /// Any other condition.
+    pub keep: &'a dyn Fn(&Event) -> bool,
+    /// Matching events to skip (newest first).
+    pub skip: usize,
+    /// At most this many.
+    pub limit: usize,
 }
 
 impl Store {
@@ -22,42 +36,107 @@ impl Store {
         }
     }
 
-    /// Events newest first, keeping those `keep` accepts, skipping `skip` and returning up to `limit`.
-    pub fn events_newest_first(
-        &self,
-        keep: impl Fn(&Event) -> bool,
-        skip: usize,
-        limit: usize,
-    ) -> Result<Vec<Event>, StoreError> {
+    /// Matching events, newest first. Only the time range is read.
+    pub fn events_newest_first(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let end = event_key(q.until.map_or(i64::MAX, |t| t.0.saturating_add(1)), 0);
         let mut out = Vec::new();
         let mut skipped = 0;
-        for item in self.tree(T::Events).iter().rev() {
+        for item in self.tree(T::Events).range(..end).rev() {
             let (_, value) = item?;
             let event = Event::decode(&value)?;
-            if !keep(&event) {
+            if q.since.is_some_and(|s| event.created_at < s) {
+                break;
+            }
+            if !(q.keep)(&event) {
                 continue;
             }
-            if skipped < skip {
+            if skipped < q.skip {
                 skipped += 1;
                 continue;
             }
             out.push(event);
-            if out.len() >= limit {
+            if out.len() >= q.limit {
                 break;
             }
         }
         Ok(out)
     }
 
+    /// Events created in `[since, until]`, oldest first, read lazily (for streaming exports).
+    pub fn events_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> impl Iterator<Item = Result<Event, StoreError>> + Send + 'static {
+        let start = event_key(since.0, 0);
+        let end = event_key(until.0.saturating_add(1), 0);
+        self.tree(T::Events).range(start..end).map(|item| {
+            let (_, value) = item?;
+            Event::decode(&value)
+        })
+    }
+
     /// How many events the log holds.
     pub fn event_count(&self) -> usize {
         self.tree(T::Events).len()
     }
-}
 
-impl Store {
     /// Records events that accompany no other change (authentication decisions).
     pub async fn record_events(&self, events: &[Event]) -> Result<(), StoreError> {
         self.write(events, |_| Ok(())).await
+    }
+
+    /// Marks an event acknowledged (once; later calls keep the first acknowledgement).
+    pub async fn acknowledge_event(
+        &self,
+        id: &EventId,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let key = self
+            .tree(T::EventIds)
+            .get(id.as_str().as_bytes())?
+            .ok_or_else(|| StoreError::NotFound(format!("event {id} not found")))?;
+        self.write(&[], |tx| {
+            let Some(mut event) = tx.get::<Event>(T::Events, &key)? else {
+                return abort(Abort::NotFound(format!("event {id} not found")));
+            };
+            if event.acknowledged_at.is_none() {
+                event.acknowledged_at = Some(at);
+                event.acknowledged_by = Some(by.to_owned());
+                tx.put(T::Events, &key, &event)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes events created before `cutoff`, a batch per transaction; returns how many.
+    pub async fn purge_events_before(&self, cutoff: Timestamp) -> Result<usize, StoreError> {
+        let end = event_key(cutoff.0, 0);
+        let mut removed = 0;
+        loop {
+            let batch: Vec<(sled::IVec, EventId)> = self
+                .tree(T::Events)
+                .range(..end)
+                .take(1000)
+                .map(|item| {
+                    let (key, value) = item?;
+                    Ok((key, Event::decode(&value)?.id))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            if batch.is_empty() {
+                return Ok(removed);
+            }
+            self.write(&[], |tx| {
+                for (key, id) in &batch {
+                    tx.remove(T::Events, key)?;
+                    tx.remove(T::EventIds, id.as_str().as_bytes())?;
+                }
+                Ok(())
+            })
+            .await?;
+            removed += batch.len();
+        }
     }
 }

@@ -13,10 +13,12 @@ mod links;
 mod meta;
 mod pats;
 mod records;
+mod secrets;
 mod spaces;
 mod users;
 
 pub use check::ConsistencyError;
+pub use events::EventQuery;
 pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use records::*;
@@ -82,9 +84,14 @@ enum T {
     Grants,
     /// `space_guests`: space id ‖ 0x00 ‖ guest id → empty. Lists a space's guests.
     SpaceGuests,
+    /// `secrets`: secret id (UTF-8) → Secret.
+    Secrets,
+    /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
+    /// name → secret id. The upsert key, and a scope's listing by prefix.
+    SecretNames,
 }
 
-const TREES: [(T, &str); 23] = [
+const TREES: [(T, &str); 25] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -108,6 +115,8 @@ const TREES: [(T, &str); 23] = [
     (T::GuestEmails, "guest_emails"),
     (T::Grants, "grants"),
     (T::SpaceGuests, "space_guests"),
+    (T::Secrets, "secrets"),
+    (T::SecretNames, "secret_names"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

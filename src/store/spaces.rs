@@ -75,10 +75,15 @@ impl Store {
 
     /// What removing a space involves: its workbooks and its guests' grants.
     pub(super) fn space_plan(&self, id: &SpaceId) -> Result<SpacePlan, StoreError> {
+        let secrets = match self.space(id)? {
+            Some(space) => self.secret_keys_of_space(&space.environment_id, id)?,
+            None => Vec::new(),
+        };
         Ok(SpacePlan {
             space: id.clone(),
             workbooks: self.pair_seconds(T::SpaceWorkbooks, id.as_str())?,
             guests: self.pair_seconds(T::SpaceGuests, id.as_str())?,
+            secrets,
         })
     }
 
@@ -153,6 +158,7 @@ pub(super) struct SpacePlan {
     pub(super) space: SpaceId,
     pub(super) workbooks: Vec<String>,
     pub(super) guests: Vec<String>,
+    pub(super) secrets: Vec<(sled::IVec, sled::IVec)>,
 }
 
 impl Tx<'_> {
@@ -173,6 +179,10 @@ impl Tx<'_> {
         for guest in &plan.guests {
             self.remove(T::Grants, &pair(guest, space.id.as_str()))?;
             self.remove(T::SpaceGuests, &pair(space.id.as_str(), guest))?;
+        }
+        for (name_key, secret_id) in &plan.secrets {
+            self.remove(T::SecretNames, name_key)?;
+            self.remove(T::Secrets, secret_id)?;
         }
         Ok(true)
     }

@@ -1,0 +1,236 @@
+//! `/v1/secrets`: environment- and space-scoped secrets for listeners. Values are sealed at rest
+//! and shown only to Administrators and the environment's secret key.
+
+use super::extract::{JsonBody, Query};
+use super::spaces::strip_nulls;
+use super::{audit, data, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{EnvironmentId, SecretId, SpaceId};
+use crate::store::Secret;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+fn secret_body(auth: &Authenticator, s: &Secret) -> Result<serde_json::Value, ApiError> {
+    let value = auth.open_secret(s).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "secret {} does not decrypt with this master key",
+            s.id
+        ))
+    })?;
+    Ok(strip_nulls(serde_json::json!({
+        "id": s.id.as_str(),
+        "name": s.name,
+        "value": value,
+        "environmentId": s.environment_id.as_str(),
+        "spaceId": s.space_id.as_ref().map(|id| id.as_str()),
+        "actorId": s.actor_id,
+        "createdAt": s.created_at.to_rfc3339(),
+        "updatedAt": s.updated_at.to_rfc3339(),
+    })))
+}
+
+/// Resolves (environment, space) from explicit ids or the caller's environment, checks that
+/// the space belongs to the environment, and asks the policy for `action` on that scope.
+fn scope(
+    auth: &Authenticator,
+    p: &Principal,
+    env: Option<&str>,
+    space: Option<&str>,
+    action: Action,
+) -> Result<(EnvironmentId, Option<SpaceId>), ApiError> {
+    let space = space.map(SpaceId::parse).transpose()?;
+    let space_record = match &space {
+        Some(id) => Some(
+            auth.store()
+                .space(id)?
+                .filter(|s| s.account_id == p.account_id)
+                .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?,
+        ),
+        None => None,
+    };
+    let env = match (env, &space_record, p.environment()) {
+        (Some(raw), _, _) => EnvironmentId::parse(raw)?,
+        (None, Some(s), _) => s.environment_id.clone(),
+        (None, None, Some(own)) => own.clone(),
+        (None, None, None) => {
+            return Err(ApiError::bad_request(
+                "environmentId",
+                "environmentId (or spaceId) is required",
+            ))
+        }
+    };
+    let resource = match &space {
+        Some(s) => Resource::space(&p.account_id, &env, s),
+        None => Resource::environment(&p.account_id, &env),
+    };
+    authorize(p, action, resource)?;
+    auth.store()
+        .environment(&env)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    if space_record.is_some_and(|s| s.environment_id != env) {
+        return Err(ApiError::NotFound(format!(
+            "space {} not found",
+            space.as_ref().map_or("", |s| s.as_str())
+        )));
+    }
+    Ok((env, space))
+}
+
+/// The secrets a scope sees: the environment's, with a space's secrets replacing those of the
+/// same name.
+fn visible(
+    auth: &Authenticator,
+    env: &EnvironmentId,
+    space: Option<&SpaceId>,
+) -> Result<Vec<Secret>, ApiError> {
+    let mut out = auth.store().secrets_in(env, None)?;
+    if let Some(space) = space {
+        for s in auth.store().secrets_in(env, Some(space))? {
+            out.retain(|e| e.name != s.name);
+            out.push(s);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+pub(super) async fn list_secrets(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let (env, space) = scope(
+        &auth,
+        &p,
+        q.optional("environmentId")?,
+        q.optional("spaceId")?,
+        Action::ReadSecrets,
+    )?;
+    let actor = q.optional("actorId")?;
+    let secrets = visible(&auth, &env, space.as_ref())?
+        .iter()
+        .filter(|s| actor.is_none_or(|a| s.actor_id.as_deref() == Some(a)))
+        .map(|s| secret_body(&auth, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(data(secrets))
+}
+
+/// `WriteSecret`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WriteSecret {
+    name: String,
+    value: String,
+    environment_id: Option<String>,
+    space_id: Option<String>,
+    actor_id: Option<String>,
+}
+
+fn checked(key: &str, text: &str) -> Result<(), ApiError> {
+    let n = text.chars().count();
+    if n == 0 || n > 1024 {
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} must have 1 to 1024 characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /secrets`: upsert by (name, environment, space); only the value changes. Answers a list.
+pub(super) async fn upsert_secret(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: JsonBody<WriteSecret>,
+) -> Result<HttpResponse, ApiError> {
+    let w = body.0;
+    checked("name", &w.name)?;
+    checked("value", &w.value)?;
+    if w.name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "name",
+            "name must not contain control characters",
+        ));
+    }
+    if let Some(actor) = &w.actor_id {
+        checked("actorId", actor)?;
+    }
+    let (env, space) = scope(
+        &auth,
+        &p,
+        w.environment_id.as_deref(),
+        w.space_id.as_deref(),
+        Action::WriteSecrets,
+    )?;
+    let now = auth.clock().now();
+    let existing = auth.store().secret_named(&env, space.as_ref(), &w.name)?;
+    let id = existing
+        .as_ref()
+        .map_or_else(SecretId::generate, |s| s.id.clone());
+    let secret = Secret {
+        sealed_value: auth.seal_secret(&id, &w.value),
+        id,
+        account_id: p.account_id.clone(),
+        environment_id: env.clone(),
+        space_id: space.clone(),
+        actor_id: w
+            .actor_id
+            .or_else(|| existing.as_ref().and_then(|s| s.actor_id.clone())),
+        name: w.name,
+        created_at: existing.as_ref().map_or(now, |s| s.created_at),
+        updated_at: now,
+    };
+    let topic = if existing.is_some() {
+        "secret:updated"
+    } else {
+        "secret:created"
+    };
+    let mut event = audit(&auth, &p, topic, "secret")
+        .in_environment(&env)
+        .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
+    if let Some(space) = &space {
+        event = event.in_space(space);
+    }
+    auth.store()
+        .upsert_secret(&secret, state.limits.secrets_per_scope as usize, &event)
+        .await?;
+    Ok(data([secret_body(&auth, &secret)?]))
+}
+
+/// `DELETE /secrets/{id}`: answers the secrets that remain in the deleted one's scope.
+pub(super) async fn delete_secret(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = SecretId::parse(&path)?;
+    let secret = auth
+        .store()
+        .secret(&id)?
+        .filter(|s| s.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("secret {id} not found")))?;
+    let (env, space) = scope(
+        &auth,
+        &p,
+        Some(secret.environment_id.as_str()),
+        secret.space_id.as_ref().map(|s| s.as_str()),
+        Action::WriteSecrets,
+    )?;
+    let mut event = audit(&auth, &p, "secret:deleted", "secret")
+        .in_environment(&env)
+        .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
+    if let Some(space) = &space {
+        event = event.in_space(space);
+    }
+    auth.store().delete_secret(&secret, &event).await?;
+    let remaining = auth
+        .store()
+        .secrets_in(&env, space.as_ref())?
+        .iter()
+        .map(|s| secret_body(&auth, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(data(remaining))
+}

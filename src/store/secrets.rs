@@ -1,0 +1,146 @@
+//! Scoped secrets: upserted by (environment, space, name); values stay sealed here.
+
+use super::{abort, Abort, Event, Secret, Store, StoreError, T};
+use crate::domain::{EnvironmentId, SecretId, SpaceId};
+
+/// `env ‖ 0 ‖ space-or-empty ‖ 0 ‖ name`.
+fn name_key(env: &EnvironmentId, space: Option<&SpaceId>, name: &str) -> Vec<u8> {
+    let mut key = scope_prefix(env, space);
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+/// `env ‖ 0 ‖ space-or-empty ‖ 0`: every secret of one scope.
+fn scope_prefix(env: &EnvironmentId, space: Option<&SpaceId>) -> Vec<u8> {
+    let mut key = env.as_str().as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(space.map_or("", |s| s.as_str()).as_bytes());
+    key.push(0);
+    key
+}
+
+impl Store {
+    /// One secret.
+    pub fn secret(&self, id: &SecretId) -> Result<Option<Secret>, StoreError> {
+        self.get(T::Secrets, id.as_str().as_bytes())
+    }
+
+    /// The secrets of one scope (an environment, or one of its spaces), by name.
+    pub fn secrets_in(
+        &self,
+        env: &EnvironmentId,
+        space: Option<&SpaceId>,
+    ) -> Result<Vec<Secret>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .tree(T::SecretNames)
+            .scan_prefix(scope_prefix(env, space))
+            .values()
+        {
+            if let Some(secret) = self.get::<Secret>(T::Secrets, &item?)? {
+                out.push(secret);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The secret with this scope and name.
+    pub fn secret_named(
+        &self,
+        env: &EnvironmentId,
+        space: Option<&SpaceId>,
+        name: &str,
+    ) -> Result<Option<Secret>, StoreError> {
+        match self.tree(T::SecretNames).get(name_key(env, space, name))? {
+            Some(id) => self.get(T::Secrets, &id),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates or replaces a secret (same id when the scope and name exist), refusing a new
+    /// one past `max_per_scope`.
+    pub async fn upsert_secret(
+        &self,
+        secret: &Secret,
+        max_per_scope: usize,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        let key = name_key(
+            &secret.environment_id,
+            secret.space_id.as_ref(),
+            &secret.name,
+        );
+        let exists = self.tree(T::SecretNames).contains_key(&key)?;
+        if !exists
+            && self
+                .secrets_in(&secret.environment_id, secret.space_id.as_ref())?
+                .len()
+                >= max_per_scope
+        {
+            return Err(StoreError::Limit(format!(
+                "a scope holds at most {max_per_scope} secrets (limits.secrets_per_scope)"
+            )));
+        }
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.environment_exists(&secret.environment_id)? {
+                return abort(Abort::NotFound(format!(
+                    "environment {} not found",
+                    secret.environment_id
+                )));
+            }
+            if let Some(space) = &secret.space_id {
+                if tx.get_raw(T::Spaces, space.as_str().as_bytes())?.is_none() {
+                    return abort(Abort::NotFound(format!("space {space} not found")));
+                }
+            }
+            tx.put(T::Secrets, secret.id.as_str().as_bytes(), secret)?;
+            tx.put_raw(T::SecretNames, &key, secret.id.as_str().as_bytes())
+        })
+        .await
+    }
+
+    /// Deletes a secret.
+    pub async fn delete_secret(&self, secret: &Secret, event: &Event) -> Result<(), StoreError> {
+        self.write(std::slice::from_ref(event), |tx| {
+            if !tx.remove(T::Secrets, secret.id.as_str().as_bytes())? {
+                return abort(Abort::NotFound(format!("secret {} not found", secret.id)));
+            }
+            tx.remove(
+                T::SecretNames,
+                &name_key(
+                    &secret.environment_id,
+                    secret.space_id.as_ref(),
+                    &secret.name,
+                ),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every secret id of an environment (for its deletion).
+    pub(super) fn secret_keys_in(
+        &self,
+        env: &EnvironmentId,
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        let mut prefix = env.as_str().as_bytes().to_vec();
+        prefix.push(0);
+        Ok(self
+            .tree(T::SecretNames)
+            .scan_prefix(prefix)
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every secret of one space (for its deletion), as (name key, id).
+    pub(super) fn secret_keys_of_space(
+        &self,
+        env: &EnvironmentId,
+        space: &SpaceId,
+    ) -> Result<Vec<(sled::IVec, sled::IVec)>, StoreError> {
+        Ok(self
+            .tree(T::SecretNames)
+            .scan_prefix(scope_prefix(env, Some(space)))
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+}
