@@ -59,6 +59,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
         generated_password: None,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))
+            .add_default_header(("User-Agent", "latchkey-tests"))
             .finish(),
         running: None,
         _dir: dir,
@@ -357,5 +358,34 @@ impl TestApp {
     pub async fn admin_id(&self, admin: &str) -> String {
         let (_, who) = self.get("/v1/latchkey/whoami", admin).await;
         who["data"]["id"].as_str().expect("id").to_owned()
+    }
+}
+
+impl TestApp {
+    /// Events in the log, read from the store.
+    pub fn event_count(&self) -> usize {
+        self.running.as_ref().expect("running").store.event_count()
+    }
+
+    /// A GET whose body is not JSON: (status, content type, text).
+    pub async fn get_text(&self, path: &str, token: &str) -> (StatusCode, String, String) {
+        let mut res = self
+            .client
+            .get(format!("{}{}", self.address, path))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .expect("request sent");
+        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body read");
+        let kind = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            res.status(),
+            kind,
+            String::from_utf8(bytes.to_vec()).expect("UTF-8"),
+        )
     }
 }

@@ -1,0 +1,438 @@
+//! Every credential issued during a run is captured, then searched for in every response that
+//! is not a reveal path, in every log line of the real binary (at debug level), in the audit
+//! export and in the data directory's raw bytes.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const PASSWORD: &str = "bootstrap-admin-password-7f3a";
+
+struct Server {
+    child: Child,
+    url: String,
+    logs: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .current_dir(dir)
+        .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
+        .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
+        .env("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let logs = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&logs);
+    let mut stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a banner").expect("UTF-8");
+    std::thread::spawn(move || for _ in lines {});
+    let url = first
+        .trim_start_matches("Latchkey is listening on ")
+        .to_owned();
+    Server { child, url, logs }
+}
+
+/// A client that keeps every response body, marked as a reveal path or not.
+struct Recorder {
+    url: String,
+    client: awc::Client,
+    ordinary: Vec<String>,
+}
+
+impl Recorder {
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        reveals: bool,
+    ) -> Value {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, format!("{}{}", self.url, path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        let mut res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .unwrap();
+        let bytes = res.body().limit(64 << 20).await.unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(res.status().as_u16() < 500, "{path}: {text}");
+        if !reveals {
+            self.ordinary.push(text.clone());
+        }
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+fn s(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn no_issued_credential_appears_outside_its_reveal_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let mut r = Recorder {
+        url: server.url.clone(),
+        client: awc::Client::default(),
+        ordinary: Vec::new(),
+    };
+    let mut secrets: Vec<String> = vec![PASSWORD.to_owned()];
+
+    let login = r
+        .call(
+            "POST",
+            "/v1/auth",
+            None,
+            Some(json!({ "email": "admin@example.com", "password": PASSWORD })),
+            false,
+        )
+        .await;
+    let admin = s(&login["accessToken"]);
+    let env = r
+        .call(
+            "POST",
+            "/v1/environments",
+            Some(&admin),
+            Some(json!({ "name": "leaky", "isProd": false })),
+            false,
+        )
+        .await;
+    let env = s(&env["data"]["id"]);
+    let keys = r
+        .call(
+            "GET",
+            &format!("/v1/auth/api-keys?environmentId={env}"),
+            Some(&admin),
+            None,
+            true,
+        )
+        .await;
+    let sk = s(&keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["type"] == "SECRET")
+        .unwrap()["rawKey"]);
+    let pk = s(&keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["type"] == "PUBLISHABLE")
+        .unwrap()["rawKey"]);
+    secrets.extend([sk.clone(), pk.clone()]);
+    let created = r
+        .call(
+            "POST",
+            &format!("/v1/auth/api-key?environmentId={env}&type=SECRET"),
+            Some(&admin),
+            None,
+            true,
+        )
+        .await;
+    let extra = s(&created["data"][0]["rawKey"]);
+    let extra_id = s(&created["data"][0]["id"]);
+    secrets.push(extra.clone());
+    let rotated = r
+        .call(
+            "POST",
+            &format!("/v1/latchkey/api-keys/{extra_id}/rotate"),
+            Some(&admin),
+            Some(json!({ "expiresInSeconds": 60 })),
+            true,
+        )
+        .await;
+    secrets.push(s(&rotated["data"]["key"]["rawKey"]));
+    r.call(
+        "DELETE",
+        &format!("/v1/auth/api-key?environmentId={env}&key={extra}"),
+        Some(&admin),
+        None,
+        false,
+    )
+    .await;
+    let pat = r
+        .call(
+            "POST",
+            "/v1/auth/personal-access-tokens",
+            Some(&admin),
+            Some(json!({ "name": "leak" })),
+            true,
+        )
+        .await;
+    let pat = s(&pat["data"]["token"]);
+    secrets.push(pat.clone());
+    let me = r
+        .call("GET", "/v1/latchkey/whoami", Some(&pat), None, false)
+        .await;
+    let me = s(&me["data"]["id"]);
+    let client = r
+        .call(
+            "POST",
+            &format!("/v1/users/{me}/api-token?tenantId=t"),
+            Some(&pat),
+            None,
+            true,
+        )
+        .await;
+    let (client_id, client_secret) = (s(&client["data"]["clientId"]), s(&client["data"]["secret"]));
+    secrets.push(client_secret.clone());
+    r.call(
+        "POST",
+        "/v1/auth",
+        None,
+        Some(json!({ "clientId": client_id, "secret": client_secret })),
+        false,
+    )
+    .await;
+    r.call(
+        "POST",
+        "/v1/auth",
+        None,
+        Some(json!({ "clientId": client_id, "secret": "cs_wrongwrongwrong" })),
+        false,
+    )
+    .await;
+    let key_token = r
+        .call(
+            "POST",
+            "/v1/auth",
+            None,
+            Some(json!({ "publishableKey": pk })),
+            false,
+        )
+        .await;
+    r.call(
+        "POST",
+        "/v1/auth/refresh-token",
+        None,
+        Some(json!(s(&key_token["accessToken"]))),
+        false,
+    )
+    .await;
+    r.call(
+        "POST",
+        "/v1/users/invite",
+        Some(&admin),
+        Some(json!({ "email": "new@example.com", "name": "New", "actorRoles": [] })),
+        false,
+    )
+    .await;
+    let outbox = r
+        .call("GET", "/v1/latchkey/outbox", Some(&admin), None, true)
+        .await;
+    let mail = s(&outbox["data"][0]["body"]);
+    let link: String = mail[mail.find("lt_").unwrap()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let user_password = "new-user-password-55aa";
+    secrets.extend([link.clone(), user_password.to_owned()]);
+    r.call(
+        "POST",
+        "/v1/latchkey/password",
+        None,
+        Some(json!({ "token": link, "password": user_password })),
+        false,
+    )
+    .await;
+    r.call(
+        "POST",
+        "/v1/auth",
+        None,
+        Some(json!({ "email": "new@example.com", "password": user_password })),
+        false,
+    )
+    .await;
+    r.call(
+        "POST",
+        "/v1/auth",
+        None,
+        Some(json!({ "email": "new@example.com", "password": "wrong-new-password" })),
+        false,
+    )
+    .await;
+    let space = r
+        .call(
+            "POST",
+            "/v1/spaces",
+            Some(&sk),
+            Some(json!({ "name": "s" })),
+            false,
+        )
+        .await;
+    let space = s(&space["data"]["id"]);
+    let value = "listener-secret-value-9c9c";
+    secrets.push(value.to_owned());
+    r.call(
+        "POST",
+        "/v1/secrets",
+        Some(&sk),
+        Some(json!({ "name": "TOKEN", "value": value, "spaceId": space })),
+        true,
+    )
+    .await;
+    let guest = r.call("POST", "/v1/guests", Some(&sk), Some(json!([{ "environmentId": env, "email": "g@example.com", "name": "G", "spaces": [{ "id": space }] }])), false).await;
+    let guest = s(&guest["data"][0]["id"]);
+    r.call(
+        "GET",
+        &format!("/v1/guests/{guest}/token"),
+        Some(&sk),
+        None,
+        false,
+    )
+    .await;
+    r.call(
+        "POST",
+        "/v1/invitations",
+        Some(&sk),
+        Some(json!([{ "guestId": guest, "spaceId": space }])),
+        false,
+    )
+    .await;
+    let outbox = r
+        .call("GET", "/v1/latchkey/outbox", Some(&admin), None, true)
+        .await;
+    let mail = s(&outbox["data"][0]["body"]);
+    let magic: String = mail[mail.find("lt_").unwrap()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    secrets.push(magic.clone());
+    r.call(
+        "POST",
+        "/v1/invitations/exchange",
+        None,
+        Some(json!({ "token": magic })),
+        false,
+    )
+    .await;
+    for path in [
+        "/v1/environments".to_owned(),
+        "/v1/users".to_owned(),
+        "/v1/auth/personal-access-tokens".to_owned(),
+        format!("/v1/users/{me}/api-token?tenantId=t"),
+        format!("/v1/guests?spaceId={space}"),
+        "/v1/spaces".to_owned(),
+        "/v1/events?pageSize=100&includeAcknowledged=true".to_owned(),
+        format!("/v1/latchkey/whoami"),
+    ] {
+        r.call("GET", &path, Some(&admin), None, false).await;
+    }
+    let (mut res, export) = {
+        let mut res = r
+            .client
+            .get(format!("{}/v1/latchkey/events/export", server.url))
+            .insert_header(("Authorization", format!("Bearer {admin}")))
+            .send()
+            .await
+            .unwrap();
+        let body = res.body().limit(64 << 20).await.unwrap();
+        (res, String::from_utf8(body.to_vec()).unwrap())
+    };
+    assert_eq!(res.status(), 200);
+    let _ = res.body().await;
+    assert!(
+        export.lines().count() > 20,
+        "the export holds the run's events"
+    );
+
+    let mut child = server;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.child.id().to_string()])
+        .status();
+    let start = std::time::Instant::now();
+    while child.child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logs = child.logs.lock().unwrap().clone();
+    assert!(
+        logs.contains("/v1/auth/api-key"),
+        "request lines are logged at all"
+    );
+    let mut disk = Vec::new();
+    for file in walk(&dir.path().join("data")) {
+        disk.extend(std::fs::read(file).unwrap());
+    }
+    assert!(
+        disk.windows(5).any(|w| w == b"leaky"),
+        "the scan reads the stored records (an environment name is there)"
+    );
+    let ordinary = r.ordinary.join("\n");
+    let mut checked = 0;
+    for secret in &secrets {
+        if let Some(hit) = r.ordinary.iter().find(|o| o.contains(secret.as_str())) {
+            panic!(
+                "a response that is not a reveal path holds {}…: {}",
+                &secret[..4],
+                hit.replace(secret.as_str(), "<SECRET>")
+            );
+        }
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a log line holds {}…",
+            &secret[..4]
+        );
+        assert!(
+            !export.contains(secret.as_str()),
+            "the audit export holds {}…",
+            &secret[..4]
+        );
+        assert!(
+            !disk.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the data directory holds {}… in the clear",
+            &secret[..4]
+        );
+        checked += 1;
+    }
+    println!(
+        "searched {} responses, {} bytes of logs and {} bytes on disk for {checked} credentials",
+        r.ordinary.len(),
+        logs.len(),
+        disk.len()
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
