@@ -346,7 +346,7 @@ async fn no_issued_credential_appears_outside_its_reveal_paths() {
         format!("/v1/guests?spaceId={space}"),
         "/v1/spaces".to_owned(),
         "/v1/events?pageSize=100&includeAcknowledged=true".to_owned(),
-        format!("/v1/latchkey/whoami"),
+        "/v1/latchkey/whoami".to_owned(),
     ] {
         r.call("GET", &path, Some(&admin), None, false).await;
     }
@@ -389,7 +389,6 @@ async fn no_issued_credential_appears_outside_its_reveal_paths() {
         disk.windows(5).any(|w| w == b"leaky"),
         "the scan reads the stored records (an environment name is there)"
     );
-    let ordinary = r.ordinary.join("\n");
     let mut checked = 0;
     for secret in &secrets {
         if let Some(hit) = r.ordinary.iter().find(|o| o.contains(secret.as_str())) {
