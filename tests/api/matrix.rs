@@ -2,27 +2,13 @@
 //! status read from `authorization_matrix.txt`. Mutating rows get fresh targets per cell.
 //! `LATCHKEY_MATRIX_PRINT=1` prints the observed table (to review a change), and still asserts.
 
-use crate::fixtures::{resolve, world};
+use crate::fixtures::{resolve, world, CALLERS};
 use crate::helpers::*;
 use serde_json::Value;
 use std::collections::HashMap;
 
 const TABLE: &str = include_str!("authorization_matrix.txt");
 
-const CALLERS: [&str; 12] = [
-    "skA",
-    "skB",
-    "pk",
-    "pkToken",
-    "admin",
-    "adminPat",
-    "memberPat",
-    "guestSpace",
-    "guestWorkbooks",
-    "guestOther",
-    "none",
-    "revoked",
-];
 
 struct Row<'a> {
     method: &'a str,
