@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 const TABLE: &str = include_str!("authorization_matrix.txt");
 
-
 struct Row<'a> {
     method: &'a str,
     path: &'a str,
