@@ -3,28 +3,77 @@ use latchkey::startup::Application;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: latchkey [--config PATH]
+const USAGE: &str = "usage:
+  latchkey [--config PATH]                    run the server
+  latchkey backup --out FILE [--url URL]      save a consistent backup of a running server
+                                              (an Administrator's token or PAT in LATCHKEY_TOKEN;
+                                              URL defaults to http://127.0.0.1:8080)
+  latchkey restore FILE --data DIR            rebuild an empty data directory from a backup
 
-Runs the Latchkey server. Without --config it uses the built-in defaults; any setting can be
-overridden with LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0.0.0:8080.";
+Without --config the server uses built-in defaults; any setting can be overridden with
+LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0.0.0:8080. A backup holds the
+raw API keys and secret values sealed under the master key: keep the master key file beside it
+(but not with it) to restore.";
 
-#[actix_web::main]
-async fn main() -> ExitCode {
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
-    )
-    .init();
-    let config_path = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(path)) => path,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+enum Command {
+    Serve(Option<PathBuf>),
+    Backup { out: PathBuf, url: String },
+    Restore { file: PathBuf, data: PathBuf },
+    Help,
+}
+
+fn main() -> ExitCode {
+    let command = match parse_args(std::env::args().skip(1).collect()) {
+        Ok(c) => c,
         Err(message) => {
             eprintln!("latchkey: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Command::Serve(path) => serve(path),
+        Command::Backup { out, url } => {
+            let Ok(token) = std::env::var("LATCHKEY_TOKEN") else {
+                eprintln!("latchkey: set LATCHKEY_TOKEN to an Administrator's access token or personal access token");
+                return ExitCode::from(2);
+            };
+            report(
+                latchkey::cli::backup(&url, &token, &out)
+                    .map(|n| format!("wrote {n} bytes to {}", out.display())),
+            )
+        }
+        Command::Restore { file, data } => report(latchkey::cli::restore(&file, &data).map(|n| {
+            format!(
+                "restored {n} records into {}; start latchkey with the same master key",
+                data.display()
+            )
+        })),
+    }
+}
+
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("latchkey: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(config_path: Option<PathBuf>) -> ExitCode {
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let config = match Config::load(config_path.as_deref(), env) {
@@ -58,17 +107,47 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `Ok(None)` asks for help; `Ok(Some(path))` carries the optional config path.
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Option<PathBuf>>, String> {
-    let mut config = None;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--config" | "-c" => {
-                config = Some(PathBuf::from(args.next().ok_or("--config needs a path")?))
+fn parse_args(args: Vec<String>) -> Result<Command, String> {
+    let mut it = args.into_iter();
+    let first = it.next();
+    let mut rest: Vec<String> = it.collect();
+    let mut take = |flag: &str| -> Result<Option<String>, String> {
+        match rest.iter().position(|a| a == flag) {
+            Some(i) if i + 1 < rest.len() => {
+                let value = rest.remove(i + 1);
+                rest.remove(i);
+                Ok(Some(value))
             }
-            other => return Err(format!("unknown argument '{other}'")),
+            Some(_) => Err(format!("{flag} needs a value")),
+            None => Ok(None),
         }
+    };
+    let command = match first.as_deref() {
+        None => Command::Serve(None),
+        Some("--help" | "-h" | "help") => Command::Help,
+        Some("--config" | "-c") => {
+            let path = rest.first().cloned().ok_or("--config needs a path")?;
+            rest.remove(0);
+            Command::Serve(Some(PathBuf::from(path)))
+        }
+        Some("backup") => Command::Backup {
+            out: PathBuf::from(take("--out")?.ok_or("backup needs --out FILE")?),
+            url: take("--url")?.unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+        },
+        Some("restore") => {
+            let data = PathBuf::from(take("--data")?.ok_or("restore needs --data DIR")?);
+            let file = PathBuf::from(
+                rest.first()
+                    .cloned()
+                    .ok_or("restore needs the backup FILE")?,
+            );
+            rest.remove(0);
+            Command::Restore { file, data }
+        }
+        Some(other) => return Err(format!("unknown argument '{other}'")),
+    };
+    if let Some(extra) = rest.first() {
+        return Err(format!("unexpected argument '{extra}'"));
     }
-    Ok(Some(config))
+    Ok(command)
 }

@@ -86,6 +86,8 @@ pub enum Action {
     WriteEvents,
     /// Export the audit log.
     ExportEvents,
+    /// Take a backup of the whole store.
+    Backup,
 }
 
 /// Who may take an action, before environment scoping.
@@ -112,7 +114,7 @@ impl Action {
             | ReadWorkbook | CreateWorkbook | UpdateWorkbook | DeleteWorkbook | ListGuests
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
-            ExportEvents => Rule::Administrator,
+            ExportEvents | Backup => Rule::Administrator,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials => Rule::AdministratorOrSelf,
             CreateEnvironment | UpdateEnvironment | DeleteEnvironment | ReadApiKeys
@@ -163,6 +165,7 @@ impl Action {
             ReadEvents => ("GET", "/v1/events"),
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
+            Backup => ("GET", "/v1/latchkey/backup"),
         }
     }
 
@@ -207,6 +210,7 @@ impl Action {
             ReadEvents => "reading the audit log",
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
+            Backup => "taking backups",
         }
     }
 }

@@ -173,6 +173,7 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/events/{eventId}").route(get().to(events::get_event)))
         .service(resource("/events/{eventId}/ack").route(post().to(events::ack_event)))
         .service(resource("/latchkey/events/export").route(get().to(events::export_events)))
+        .service(resource("/latchkey/backup").route(get().to(system::backup)))
         .service(resource("/invitations").route(post().to(invitations::send_invitations)))
         .service(resource("/invitations/exchange").route(post().to(invitations::exchange)))
         .service(

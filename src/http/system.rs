@@ -121,3 +121,35 @@ pub(super) async fn no_event_stream(_p: Principal) -> Result<HttpResponse, ApiEr
         "event subscriptions are not available in Latchkey; poll GET /v1/events instead".into(),
     ))
 }
+
+/// `GET /v1/latchkey/backup`: a consistent snapshot of the whole store (Administrators). It holds
+/// raw API keys and secret values sealed under the master key, which it does not contain.
+pub(super) async fn backup(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&p, Action::Backup, Resource::account(&p.account_id))?;
+    let store = auth.store().clone();
+    let snapshot = web::block(move || store.snapshot())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    log::info!(
+        "backup taken: {} records, writes paused {} µs",
+        snapshot.records,
+        snapshot.pause.as_micros()
+    );
+    let event = super::audit(&auth, &p, "latchkey:backup-taken", "latchkey")
+        .with_payload(serde_json::json!({ "records": snapshot.records, "bytes": snapshot.bytes.len(), "pauseMicros": snapshot.pause.as_micros() as u64 }));
+    auth.store().record_events(&[event]).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"latchkey.backup\"",
+        ))
+        .insert_header((
+            "X-Latchkey-Pause-Micros",
+            snapshot.pause.as_micros().to_string(),
+        ))
+        .body(snapshot.bytes))
+}

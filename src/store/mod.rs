@@ -2,6 +2,7 @@
 //! and are acknowledged only after a group-commit flush has put them on disk.
 
 mod api_keys;
+mod backup;
 mod check;
 mod clients;
 mod codec;
@@ -17,6 +18,7 @@ mod secrets;
 mod spaces;
 mod users;
 
+pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
@@ -163,6 +165,8 @@ struct Inner {
     trees: Vec<sled::Tree>,
     flusher: Flusher,
     credential_lookups: AtomicU64,
+    /// Held shared by every write transaction, and exclusively while a snapshot is copied.
+    gate: std::sync::RwLock<()>,
     /// Serialises writes that first scan an index and then change it (cascading deletes, count
     /// limits, the last-Administrator rule), so no concurrent insert slips between the two.
     structure: tokio::sync::Mutex<()>,
@@ -203,6 +207,7 @@ impl Store {
                 flusher,
                 credential_lookups: AtomicU64::new(0),
                 structure: tokio::sync::Mutex::new(()),
+                gate: std::sync::RwLock::new(()),
             }),
         })
     }
@@ -276,6 +281,7 @@ impl Store {
             .iter()
             .map(|_| self.inner.db.generate_id())
             .collect::<Result<Vec<u64>, _>>()?;
+        let gate = self.inner.gate.read().unwrap_or_else(|p| p.into_inner());
         let result = self.inner.trees.as_slice().transaction(|views| {
             let tx = Tx { views };
             let value = f(&tx)?;
@@ -284,6 +290,7 @@ impl Store {
             }
             Ok(value)
         });
+        drop(gate);
         let value = match result {
             Ok(value) => value,
             Err(TransactionError::Storage(e)) => return Err(e.into()),

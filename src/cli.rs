@@ -1,0 +1,64 @@
+//! The `backup` and `restore` subcommands.
+
+use crate::store::Store;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
+
+/// Fetches `GET {url}/v1/latchkey/backup` with an Administrator's token and writes it to `out`.
+/// Speaks plain HTTP/1.1 (Latchkey listens on plain HTTP; put TLS in front of it).
+pub fn backup(url: &str, token: &str, out: &Path) -> Result<usize, String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url must start with http:// (got {url})"))?;
+    let (host, base) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
+    let mut stream =
+        TcpStream::connect(host).map_err(|e| format!("cannot connect to {host}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(300)))
+        .map_err(|e| e.to_string())?;
+    let path = format!("/{}/v1/latchkey/backup", base.trim_matches('/')).replace("//", "/");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("reading the backup failed: {e}"))?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("the server's answer is not HTTP")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let body = &response[split + 4..];
+    let status = head.split_whitespace().nth(1).unwrap_or("?");
+    if status != "200" {
+        return Err(format!(
+            "the server answered {status}: {}",
+            String::from_utf8_lossy(body)
+        ));
+    }
+    let declared = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_owned())
+        })
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n != body.len()) {
+        return Err("the backup was cut short; try again".into());
+    }
+    let tmp = out.with_extension("partial");
+    std::fs::write(&tmp, body).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(body.len())
+}
+
+/// Rebuilds the data directory `data` from the backup file `file`.
+pub fn restore(file: &Path, data: &Path) -> Result<usize, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    Store::restore(&bytes, data, &file.display().to_string()).map_err(|e| e.to_string())
+}

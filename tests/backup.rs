@@ -1,0 +1,296 @@
+//! `latchkey backup` against a running server that keeps taking writes, and `latchkey restore`
+//! into a new directory: the restored server answers exactly as the original did.
+
+mod common;
+
+use common::{binary, start, Client};
+use serde_json::{json, Value};
+use std::process::Command;
+
+fn s(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
+    let original = tempfile::tempdir().unwrap();
+    let server = start(original.path());
+    let api = Client::new(&server.url);
+    let admin = api.admin_token().await;
+    let env = s(&api
+        .ok(
+            "POST",
+            "/v1/environments",
+            Some(&admin),
+            Some(json!({ "name": "kept", "isProd": false })),
+        )
+        .await["data"]["id"]);
+    let keys = api
+        .ok(
+            "GET",
+            &format!("/v1/auth/api-keys?environmentId={env}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let sk = s(&keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["type"] == "SECRET")
+        .unwrap()["rawKey"]);
+    let pk_id = s(&keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["type"] == "PUBLISHABLE")
+        .unwrap()["id"]);
+    let pk = s(&keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["type"] == "PUBLISHABLE")
+        .unwrap()["rawKey"]);
+    api.ok(
+        "DELETE",
+        &format!("/v1/auth/api-key?environmentId={env}&key={pk_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let pat = s(&api
+        .ok(
+            "POST",
+            "/v1/auth/personal-access-tokens",
+            Some(&admin),
+            Some(json!({ "name": "backup" })),
+        )
+        .await["data"]["token"]);
+    api.ok(
+        "POST",
+        "/v1/secrets",
+        Some(&sk),
+        Some(json!({ "name": "HOOK", "value": "hook-value" })),
+    )
+    .await;
+
+    let writer = {
+        let url = server.url.clone();
+        let sk = sk.clone();
+        actix_web::rt::spawn(async move {
+            let api = Client::new(&url);
+            for i in 0..200 {
+                let _ = api
+                    .call(
+                        "POST",
+                        "/v1/secrets",
+                        Some(&sk),
+                        Some(json!({ "name": format!("BUSY{i}"), "value": "v" })),
+                    )
+                    .await;
+            }
+        })
+    };
+    let file = original.path().join("latchkey.backup");
+    let url = server.url.clone();
+    let (out_file, token) = (file.clone(), pat.clone());
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        Command::new(binary())
+            .args(["backup", "--out"])
+            .arg(&out_file)
+            .args(["--url", &url])
+            .env("LATCHKEY_TOKEN", token)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "backup failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    writer.await.unwrap();
+    let events_at_backup = api
+        .ok(
+            "GET",
+            "/v1/events?includeAcknowledged=true&pageSize=100&topic=secret:created",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let original_export = export(&api, &admin).await;
+
+    let target = tempfile::tempdir().unwrap();
+    let restore = Command::new(binary())
+        .arg("restore")
+        .arg(&file)
+        .arg("--data")
+        .arg(target.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        restore.status.success(),
+        "restore failed: {}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    std::fs::copy(
+        original.path().join("latchkey.key"),
+        target.path().join("latchkey.key"),
+    )
+    .unwrap();
+    let restored = start(target.path());
+    let again = Client::new(&restored.url);
+    assert_eq!(
+        again
+            .call("GET", "/v1/environments/current", Some(&sk), None)
+            .await
+            .unwrap()
+            .0,
+        200,
+        "the same keys are valid"
+    );
+    let (status, body) = again
+        .call("GET", "/v1/environments/current", Some(&pk), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (status, s(&body["errors"][0]["key"])),
+        (401, "revoked".to_owned()),
+        "the same revoked keys are refused"
+    );
+    assert_eq!(
+        again
+            .call("GET", "/v1/environments", Some(&pat), None)
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    assert_eq!(
+        again
+            .call("GET", "/v1/environments", Some(&admin), None)
+            .await
+            .unwrap()
+            .0,
+        200,
+        "tokens verify: same signing key"
+    );
+    let secrets = again.ok("GET", "/v1/secrets", Some(&sk), None).await;
+    assert!(secrets["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "HOOK" && s["value"] == "hook-value"));
+    let restored_export = export(&again, &admin).await;
+    let restored_lines: Vec<&str> = restored_export.lines().collect();
+    let original_lines: Vec<&str> = original_export.lines().collect();
+    assert!(
+        restored_lines.len() >= 6,
+        "the six events before the busy writer are in the backup: {restored_export}"
+    );
+    assert_eq!(
+        restored_lines,
+        original_lines[..restored_lines.len()],
+        "the restored log is the original's, up to the backup"
+    );
+    let busy = secrets["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().starts_with("BUSY"))
+        .count();
+    let events = restored_lines
+        .iter()
+        .filter(|l| l.contains("secret:created") && l.contains("BUSY"))
+        .count();
+    assert_eq!(
+        busy, events,
+        "every secret in the backup has its audit event, and no event lacks its secret"
+    );
+    assert!(events_at_backup["data"].as_array().unwrap().len() >= busy);
+}
+
+async fn export(api: &Client, admin: &str) -> String {
+    let mut res = api
+        .http
+        .get(format!("{}/v1/latchkey/events/export", api.url))
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .send()
+        .await
+        .unwrap();
+    String::from_utf8(res.body().limit(64 << 20).await.unwrap().to_vec()).unwrap()
+}
+
+#[actix_web::test]
+async fn restore_refuses_other_format_versions_damage_and_non_empty_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let api = Client::new(&server.url);
+    let admin = api.admin_token().await;
+    let file = dir.path().join("b.backup");
+    let (url, out) = (server.url.clone(), file.clone());
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        Command::new(binary())
+            .args(["backup", "--out"])
+            .arg(&out)
+            .args(["--url", &url])
+            .env("LATCHKEY_TOKEN", admin)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let good = std::fs::read(&file).unwrap();
+    let restore = |bytes: &[u8], target: &std::path::Path| {
+        let f = dir.path().join("candidate.backup");
+        std::fs::write(&f, bytes).unwrap();
+        let out = Command::new(binary())
+            .arg("restore")
+            .arg(&f)
+            .arg("--data")
+            .arg(target)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let mut other_version = good.clone();
+    other_version[19] = 99;
+    let (ok, err) = restore(&other_version, &dir.path().join("v"));
+    assert!(
+        !ok && err.contains("format version 99") && err.contains("restores version 1"),
+        "{err}"
+    );
+    let mut damaged = good.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0xff;
+    let (ok, err) = restore(&damaged, &dir.path().join("d"));
+    assert!(!ok && err.contains("damaged"), "{err}");
+    let (ok, err) = restore(b"hello", &dir.path().join("h"));
+    assert!(!ok && err.contains("not a Latchkey backup"), "{err}");
+    let (ok, err) = restore(&good, &dir.path().join("data"));
+    assert!(!ok && err.contains("not empty"), "{err}");
+    let (ok, err) = restore(&good, &dir.path().join("fresh"));
+    assert!(ok, "{err}");
+    let output = Command::new(binary())
+        .args(["backup", "--out", "/tmp/x.backup", "--url", &server.url])
+        .env("LATCHKEY_TOKEN", "sk_wrong")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
