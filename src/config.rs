@@ -229,6 +229,10 @@ impl Config {
             overlay_file(&defaults, &mut merged, file)?;
         }
         for (name, value) in env {
+            // LATCHKEY_TOKEN is the `backup` subcommand's credential, not a setting.
+            if name == "LATCHKEY_TOKEN" {
+                continue;
+            }
             if let Some(rest) = name.strip_prefix("LATCHKEY_") {
                 overlay_env(&defaults, &mut merged, &name, rest, &value)?;
             }

@@ -204,8 +204,15 @@ pub(super) async fn create_event(
     let mut event = audit(&auth, &p, &b.topic, &b.domain)
         .in_environment(&env)
         .with_payload(payload);
-    if let Some(space) = b.context.space_id {
-        event = event.in_space(&SpaceId::parse(&space)?);
+    if let Some(raw) = b.context.space_id {
+        let space = SpaceId::parse(&raw)?;
+        auth.store()
+            .space(&space)?
+            .filter(|s| s.environment_id == env)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("space {space} not found in environment {env}"))
+            })?;
+        event = event.in_space(&space);
     }
     auth.store()
         .record_events(std::slice::from_ref(&event))

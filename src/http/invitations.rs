@@ -222,6 +222,11 @@ async fn join(auth: &Authenticator, email: &str, space: &str) -> Result<HttpResp
             "the shared link of space {space_id} is turned off"
         )));
     }
+    if space.archived_at.is_some() {
+        return Err(ApiError::Forbidden(format!(
+            "space {space_id} is archived; its shared link is closed"
+        )));
+    }
     let now = auth.clock().now();
     let guest = match auth.store().guest_by_email(&space.environment_id, &email)? {
         Some(existing) => existing,

@@ -460,6 +460,9 @@ async fn set_archived(
     archived: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (mut space, env) = load(&auth, &p, raw, Action::UpdateSpace)?;
+    if space.archived_at.is_some() == archived {
+        return Ok(success());
+    }
     let now = auth.clock().now();
     space.archived_at = archived.then_some(now);
     space.updated_at = now;

@@ -137,8 +137,10 @@ impl Store {
         .await
     }
 
-    /// Deletes a workbook.
+    /// Deletes a workbook and drops it from every guest grant that names it.
     pub async fn delete_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
+        let _guard = self.structure_lock().await;
+        let guests = self.pair_seconds(T::SpaceGuests, wb.space_id.as_str())?;
         self.write(std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Workbooks, wb.id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("workbook {} not found", wb.id)));
@@ -147,6 +149,15 @@ impl Store {
                 T::SpaceWorkbooks,
                 &pair(wb.space_id.as_str(), wb.id.as_str()),
             )?;
+            for guest in &guests {
+                let key = pair(guest, wb.space_id.as_str());
+                if let Some(mut grant) = tx.get::<Grant>(T::Grants, &key)? {
+                    if let Some(list) = grant.workbooks.as_mut().filter(|l| l.contains(&wb.id)) {
+                        list.retain(|w| *w != wb.id);
+                        tx.put(T::Grants, &key, &grant)?;
+                    }
+                }
+            }
             Ok(())
         })
         .await

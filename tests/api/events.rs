@@ -177,7 +177,7 @@ const MUTATIONS: &[(&str, &str, &str, &str, &str)] = &[
     (
         "skA",
         "POST",
-        "/v1/spaces/<freshSpace>/unarchive",
+        "/v1/spaces/<archivedSpace>/unarchive",
         "-",
         "space:unarchived",
     ),
@@ -615,4 +615,26 @@ async fn the_export_streams_ndjson_oldest_first_for_a_time_range() {
             .0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[actix_web::test]
+async fn a_created_event_must_name_a_space_of_its_environment() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let dev = app.environment_id(&admin, "development").await;
+    let production = app.environment_id(&admin, "production").await;
+    let (_, other) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "prod space", "environmentId": production }),
+        )
+        .await;
+    let other = other["data"]["id"].as_str().unwrap();
+    let account = app.account_id(&admin).await;
+    for space in [other, "us_sp_nothere"] {
+        let body = json!({ "topic": "job:ready", "domain": "job", "payload": {}, "context": { "accountId": account, "environmentId": dev, "spaceId": space } });
+        let (status, answer) = app.post("/v1/events", &app.dev_secret, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    }
 }

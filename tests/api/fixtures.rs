@@ -226,6 +226,19 @@ async fn make_fresh(
             .await;
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
+        "archivedSpace" => {
+            let d = post_data(
+                app,
+                a,
+                "/v1/spaces",
+                json!({ "name": "archived", "environmentId": env_a }),
+            )
+            .await;
+            let id = d["id"].as_str().unwrap().to_owned();
+            let (status, _) = app.post_empty(&format!("/v1/spaces/{id}/archive"), a).await;
+            assert_eq!(status, StatusCode::OK);
+            fresh.insert(name.into(), id);
+        }
         "freshWorkbook" => {
             let d = post_data(
                 app,

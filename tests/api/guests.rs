@@ -794,3 +794,56 @@ async fn guests_per_request_are_limited() {
         StatusCode::OK
     );
 }
+
+#[actix_web::test]
+async fn a_deleted_workbook_leaves_every_grant_that_named_it() {
+    let app = spawn_app().await;
+    let w = spaces(&app).await;
+    let guest = add_guest(
+        &app,
+        &w.env,
+        "stale@example.com",
+        json!([{ "id": w.s1, "workbooks": [{ "id": w.w[0] }, { "id": w.w[1] }] }]),
+    )
+    .await;
+    assert_eq!(
+        app.delete(&format!("/v1/workbooks/{}", w.w[0]), &app.dev_secret)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, fetched) = app
+        .get(
+            &format!("/v1/guests/{}", guest["id"].as_str().unwrap()),
+            &app.dev_secret,
+        )
+        .await;
+    assert_eq!(
+        fetched["data"]["spaces"],
+        json!([{ "id": w.s1, "workbooks": [{ "id": w.w[1] }] }])
+    );
+}
+
+#[actix_web::test]
+async fn an_archived_space_keeps_its_archive_time_and_closes_its_shared_link() {
+    let app = spawn_app().await;
+    let w = spaces(&app).await;
+    app.post_empty(&format!("/v1/spaces/{}/archive", w.s1), &app.dev_secret)
+        .await;
+    let (_, first) = app
+        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
+        .await;
+    let admin = app.admin_token().await;
+    app.advance_clock(&admin, 60).await;
+    app.post_empty(&format!("/v1/spaces/{}/archive", w.s1), &app.dev_secret)
+        .await;
+    let (_, second) = app
+        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
+        .await;
+    assert_eq!(first["data"]["archivedAt"], second["data"]["archivedAt"]);
+    let join = json!({ "email": "late@example.com", "spaceId": w.s1 });
+    let (status, body) = app
+        .request("POST", "/v1/invitations/exchange", None, Some(join))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}

@@ -39,6 +39,11 @@ export const ID = {
   linkToken: /^lt_[A-Za-z0-9]+$/,
   role: /^us_rol_[A-Za-z0-9]+$/,
   actorRole: /^us_acr_[A-Za-z0-9]+$/,
+  space: /^us_sp_[A-Za-z0-9]+$/,
+  workbook: /^us_wb_[A-Za-z0-9]+$/,
+  guest: /^us_g_[A-Za-z0-9]+$/,
+  secret: /^us_sec_[A-Za-z0-9]+$/,
+  event: /^us_evt_[A-Za-z0-9]+$/,
   jwt: /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
   isoMillis: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
 };
@@ -194,6 +199,41 @@ export async function createEnvironment(prefix = "sdk") {
   assert.ok(secret?.rawKey, "a new environment has a secret key with its raw value");
   assert.ok(publishable?.rawKey, "a new environment has a publishable key with its raw value");
   return { env, secret, publishable };
+}
+
+/**
+ * Creates a space through `sdk` (the Administrator's client by default) in `environmentId` and
+ * returns the Space. Spaces, their workbooks, guests and secrets go with their environment, so
+ * the environment hook cleans them up.
+ */
+export async function createSpace(environmentId, config = {}, sdk = undefined) {
+  const api = sdk ?? (await adminClient());
+  return (await api.spaces.create({ name: uniqueName("space"), environmentId, ...config })).data;
+}
+
+/** Creates a workbook in `spaceId` through the Administrator's client and returns it. */
+export async function createWorkbook(spaceId, config = {}) {
+  const admin = await adminClient();
+  return (await admin.workbooks.create({ name: uniqueName("wb"), spaceId, ...config })).data;
+}
+
+/**
+ * Creates one guest in `environmentId` with the given `GuestSpace[]` grants through
+ * guests.create and returns the Guest (it goes with its environment).
+ */
+export async function createGuest(environmentId, spaces, { prefix = "guest", email = uniqueEmail(prefix) } = {}) {
+  const admin = await adminClient();
+  const created = (await admin.guests.create([{ environmentId, email, name: `Guest ${uniqueName(prefix)}`, spaces }])).data;
+  assert.equal(created.length, 1);
+  return created[0];
+}
+
+/** A guest token for `guestId` (limited to `spaceId` when given) from guests.getGuestToken. */
+export async function guestToken(guestId, spaceId = undefined) {
+  const admin = await adminClient();
+  const { data } = await admin.guests.getGuestToken(guestId, spaceId === undefined ? {} : { spaceId });
+  assert.equal(data.valid, true);
+  return data.token;
 }
 
 /**
