@@ -158,7 +158,16 @@ impl Query {
     /// `pageSize` and `pageNumber` (1-based) with a default size and the configured maximum.
     pub fn page(&self, default_size: u64, max_size: u64) -> Result<Page, ApiError> {
         let size = self
-            .number("pageSize", 1, max_size)?
+            .number("pageSize", 1, max_size)
+            .map_err(|e| match e {
+                ApiError::Unprocessable { key, .. } => ApiError::Unprocessable {
+                    key,
+                    message: format!(
+                        "pageSize must be between 1 and {max_size} (limits.max_page_size)"
+                    ),
+                },
+                other => other,
+            })?
             .unwrap_or(default_size.min(max_size));
         let number = self
             .number("pageNumber", 1, u64::from(u32::MAX))?

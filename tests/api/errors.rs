@@ -110,3 +110,60 @@ async fn security_headers_are_on_every_response() {
         assert!(h.get("content-security-policy").is_some(), "{path}");
     }
 }
+
+#[actix_web::test]
+async fn page_sizes_past_the_limit_are_refused_naming_it() {
+    let app = spawn_app_with(|c| c.limits.max_page_size = 5).await;
+    let admin = app.admin_token().await;
+    for path in [
+        "/v1/environments?pageSize=6",
+        "/v1/events?pageSize=6",
+        "/v1/users?pageSize=6",
+        "/v1/spaces?pageSize=6",
+    ] {
+        let (status, body) = app.get(path, &admin).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("limits.max_page_size"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.get("/v1/environments?pageSize=5", &admin).await.0,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_client_that_sends_its_request_too_slowly_is_cut_off() {
+    use std::io::{Read, Write};
+    let app = spawn_app_with(|c| c.server.client_request_timeout_seconds = 1).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        (started.elapsed(), String::from_utf8_lossy(&buf).to_string())
+    })
+    .await
+    .unwrap();
+    assert!(
+        answer.0 < std::time::Duration::from_secs(8),
+        "the half-sent request was not cut off"
+    );
+    assert!(
+        answer.1.is_empty() || answer.1.starts_with("HTTP/1.1 408"),
+        "{}",
+        answer.1
+    );
+}

@@ -9,6 +9,7 @@ mod events;
 mod fixtures;
 mod guests;
 mod helpers;
+mod hostile;
 mod login;
 mod matrix;
 mod pats;
