@@ -80,12 +80,15 @@ impl Default for ServerConfig {
 pub struct StorageConfig {
     /// The data directory.
     pub data_dir: String,
+    /// The store's page cache, in MiB; bounds resident memory.
+    pub cache_mb: i64,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             data_dir: "./data".into(),
+            cache_mb: 64,
         }
     }
 }
@@ -246,7 +249,8 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 23] = [
+        let at_least: [(&str, i64, i64); 24] = [
+            ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
                 "server.shutdown_timeout_seconds",

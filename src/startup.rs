@@ -123,7 +123,8 @@ impl Application {
             path: data_dir.display().to_string(),
             cause: e.to_string(),
         })?;
-        let store = Store::open(&data_dir).map_err(|e| StartupError::Store {
+        let cache = u64::try_from(config.storage.cache_mb).unwrap_or(64) << 20;
+        let store = Store::open_with_cache(&data_dir, cache).map_err(|e| StartupError::Store {
             path: data_dir.display().to_string(),
             cause: e.to_string(),
         })?;

@@ -192,9 +192,17 @@ impl WeakStore {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`. Fails when another process holds it.
+    /// Opens (or creates) the store in `dir` with a 64 MiB page cache.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+        Self::open_with_cache(dir, 64 << 20)
+    }
+
+    /// Opens (or creates) the store in `dir`. Fails when another process holds it.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .open()?;
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))

@@ -1,0 +1,167 @@
+//! A bounded soak on loopback: many concurrent connections mix reads, publishable-key token
+//! exchanges, wrong-password logins and durable writes. Zero 5xx, zero lost writes, and resident
+//! memory at the end within 20% of its value after warm-up.
+//! `SOAK_SECONDS` (default 5), `SOAK_CONNECTIONS` (default 500); `SOAK_BINARY` runs another build
+//! (the full run: `SOAK_SECONDS=60 SOAK_BINARY=target/release/latchkey cargo test --test soak -- --nocapture`).
+
+mod common;
+
+use common::{binary, command, start_with, Client};
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    server_errors: u64,
+    failures: u64,
+    by_status: std::collections::BTreeMap<u16, u64>,
+    written: Vec<String>,
+}
+
+#[actix_web::test]
+async fn a_soak_of_mixed_traffic_has_no_5xx_no_lost_writes_and_flat_memory() {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let connections: usize = std::env::var("SOAK_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let program = std::env::var("SOAK_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| binary().to_path_buf());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(&program, dir.path());
+    cmd.env("LATCHKEY_LIMITS__SECRETS_PER_SCOPE", "10000000")
+        .env("LATCHKEY_SERVER__WORKERS", "2");
+    let server = start_with(cmd);
+    let pid = server.child.id();
+    let admin = Client::new(&server.url).admin_token().await;
+    let keys = Client::new(&server.url)
+        .ok("GET", "/v1/environments", Some(&admin), None)
+        .await;
+    let env = keys["data"][0]["id"].as_str().unwrap().to_owned();
+    let keys = Client::new(&server.url)
+        .ok(
+            "GET",
+            &format!("/v1/auth/api-keys?environmentId={env}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let raw = |t: &str| {
+        keys["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["type"] == t)
+            .unwrap()["rawKey"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (sk, pk) = (raw("SECRET"), raw("PUBLISHABLE"));
+
+    let http = awc::Client::builder()
+        .connector(awc::Connector::new().limit(connections + 10))
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let tally = Rc::new(RefCell::new(Tally::default()));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let warm = started + Duration::from_secs(seconds) / 5;
+    let workers: Vec<_> = (0..connections)
+        .map(|c| {
+            let (http, url, sk, pk, tally) = (http.clone(), server.url.clone(), sk.clone(), pk.clone(), Rc::clone(&tally));
+            actix_web::rt::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    n += 1;
+                    let name = format!("SOAK_{c}_{n}");
+                    let kind = (c as u64 + n) % 10;
+                    let request = match kind {
+                        0..=3 => http.get(format!("{url}/v1/environments/current")).insert_header(("Authorization", format!("Bearer {sk}"))).send().await,
+                        4 | 5 => http.post(format!("{url}/v1/auth")).send_json(&json!({ "publishableKey": pk })).await,
+                        6 => http.post(format!("{url}/v1/auth")).send_json(&json!({ "email": "admin@example.com", "password": "wrong password" })).await,
+                        _ => http
+                            .post(format!("{url}/v1/secrets"))
+                            .insert_header(("Authorization", format!("Bearer {sk}")))
+                            .send_json(&json!({ "name": name, "value": "v" }))
+                            .await,
+                    };
+                    let mut t = tally.borrow_mut();
+                    t.requests += 1;
+                    match request {
+                        Ok(mut res) => {
+                            let status = res.status().as_u16();
+                            drop(t);
+                            let _ = res.body().await;
+                            let mut t = tally.borrow_mut();
+                            *t.by_status.entry(status).or_default() += 1;
+                            if status >= 500 {
+                                t.server_errors += 1;
+                            }
+                            if kind >= 7 && status == 200 {
+                                t.written.push(name);
+                            }
+                        }
+                        Err(_) => t.failures += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(warm.saturating_duration_since(Instant::now())).await;
+    let rss_warm = rss_kib(pid);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let rss_end = rss_kib(pid);
+    let elapsed = started.elapsed();
+    let t = tally.borrow();
+    let listed = Client::new(&server.url)
+        .ok("GET", "/v1/secrets", Some(&sk), None)
+        .await;
+    let names: std::collections::HashSet<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let lost = t
+        .written
+        .iter()
+        .filter(|n| !names.contains(n.as_str()))
+        .count();
+    println!(
+        "soak: {connections} connections, {:.1} s, {} requests ({:.0}/s), statuses {:?}, client errors {}, 5xx {}, acknowledged writes {}, lost {lost}, RSS after warm-up {} KiB, at end {} KiB ({:+.1}%)",
+        elapsed.as_secs_f64(),
+        t.requests,
+        t.requests as f64 / elapsed.as_secs_f64(),
+        t.by_status,
+        t.failures,
+        t.server_errors,
+        t.written.len(),
+        rss_warm,
+        rss_end,
+        (rss_end as f64 - rss_warm as f64) * 100.0 / rss_warm as f64
+    );
+    assert_eq!(t.server_errors, 0, "no 5xx");
+    assert_eq!(t.failures, 0, "every request got an answer");
+    assert_eq!(lost, 0, "no acknowledged write is lost");
+    assert!(!t.written.is_empty());
+    assert!(
+        rss_end as f64 <= rss_warm as f64 * 1.2,
+        "resident memory grew more than 20% after warm-up"
+    );
+}
