@@ -99,23 +99,20 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_no_lost_writes_and_flat_memory() {
                             .send_json(&json!({ "name": name, "value": "v" }))
                             .await,
                     };
+                    tally.borrow_mut().requests += 1;
+                    let Ok(mut res) = request else {
+                        tally.borrow_mut().failures += 1;
+                        continue;
+                    };
+                    let status = res.status().as_u16();
+                    let _ = res.body().await;
                     let mut t = tally.borrow_mut();
-                    t.requests += 1;
-                    match request {
-                        Ok(mut res) => {
-                            let status = res.status().as_u16();
-                            drop(t);
-                            let _ = res.body().await;
-                            let mut t = tally.borrow_mut();
-                            *t.by_status.entry(status).or_default() += 1;
-                            if status >= 500 {
-                                t.server_errors += 1;
-                            }
-                            if kind >= 7 && status == 200 {
-                                t.written.push(name);
-                            }
-                        }
-                        Err(_) => t.failures += 1,
+                    *t.by_status.entry(status).or_default() += 1;
+                    if status >= 500 {
+                        t.server_errors += 1;
+                    }
+                    if kind >= 7 && status == 200 {
+                        t.written.push(name);
                     }
                 }
             })
@@ -128,10 +125,10 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_no_lost_writes_and_flat_memory() {
     }
     let rss_end = rss_kib(pid);
     let elapsed = started.elapsed();
-    let t = tally.borrow();
     let listed = Client::new(&server.url)
         .ok("GET", "/v1/secrets", Some(&sk), None)
         .await;
+    let t = tally.borrow();
     let names: std::collections::HashSet<&str> = listed["data"]
         .as_array()
         .unwrap()
