@@ -8,10 +8,7 @@ use crate::auth::throttle::{Throttle, ThrottleSettings};
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{
-    AccountId, ApiKeyType, Email, EnvironmentId, EnvironmentName, GuestAuthentication, PersonName,
-    Role, UserId,
-};
+use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentName, PersonName, Role, UserId};
 use crate::http::{self, AppState};
 use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
 use actix_web::dev::{Server, ServerHandle};
@@ -505,23 +502,8 @@ async fn bootstrap(
         .map(|(i, (name, is_prod))| {
             // One millisecond apart, so listings show development first.
             let now = crate::domain::Timestamp(now.0 + i as i64);
-            let env = Environment {
-                id: EnvironmentId::generate(),
-                account_id: account.id.clone(),
-                name: EnvironmentName::parse(name).expect("built-in names are valid"),
-                is_prod,
-                guest_authentication: vec![
-                    GuestAuthentication::MagicLink,
-                    GuestAuthentication::SharedLink,
-                ],
-                metadata: "{}".into(),
-                translations_path: None,
-                namespaces: None,
-                language_override: None,
-                guests_can_invite: true,
-                created_at: now,
-                updated_at: now,
-            };
+            let name = EnvironmentName::parse(name).expect("built-in names are valid");
+            let env = Environment::new(account.id.clone(), name, is_prod, now);
             let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
                 .map(|t| crate::auth::seal_new_api_key(master, &account.id, &env.id, t, now).0)
                 .to_vec();

@@ -2,60 +2,10 @@
 //! is not a reveal path, in every log line of the real binary (at debug level), in the audit
 //! export and in the data directory's raw bytes.
 
+mod common;
+
+use common::{command, start_with, PASSWORD};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-const PASSWORD: &str = "bootstrap-admin-password-7f3a";
-
-struct Server {
-    child: Child,
-    url: String,
-    logs: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .current_dir(dir)
-        .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
-        .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
-        .env("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let logs = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&logs);
-    let mut stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a banner").expect("UTF-8");
-    std::thread::spawn(move || for _ in lines {});
-    let url = first
-        .trim_start_matches("Latchkey is listening on ")
-        .to_owned();
-    Server { child, url, logs }
-}
 
 /// A client that keeps every response body, marked as a reveal path or not.
 struct Recorder {
@@ -102,7 +52,9 @@ fn s(v: &Value) -> String {
 #[actix_web::test]
 async fn no_issued_credential_appears_outside_its_reveal_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path());
+    let mut cmd = command(common::binary(), dir.path());
+    cmd.env("RUST_LOG", "debug");
+    let mut server = start_with(cmd);
     let mut r = Recorder {
         url: server.url.clone(),
         client: awc::Client::default(),
@@ -368,15 +320,8 @@ async fn no_issued_credential_appears_outside_its_reveal_paths() {
         "the export holds the run's events"
     );
 
-    let mut child = server;
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.child.id().to_string()])
-        .status();
-    let start = std::time::Instant::now();
-    while child.child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let logs = child.logs.lock().unwrap().clone();
+    assert_eq!(server.terminate(), Some(0));
+    let logs = server.logs.lock().unwrap().clone();
     assert!(
         logs.contains("/v1/auth/api-key"),
         "request lines are logged at all"

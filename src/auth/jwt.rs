@@ -107,13 +107,10 @@ impl TokenSigner {
 
     /// A signed compact JWT for `claims`.
     pub fn sign(&self, claims: &Claims) -> String {
-        let header = Header {
-            alg: "EdDSA".into(),
-            typ: Some("JWT".into()),
-            kid: self.kid.clone(),
-        };
-        let header = B64.encode(serde_json::to_vec(&header).expect("header serializes"));
-        let payload = B64.encode(serde_json::to_vec(claims).expect("claims serialize"));
+        let header = serde_json::json!({ "alg": "EdDSA", "typ": "JWT", "kid": self.kid });
+        let header = B64.encode(header.to_string());
+        // Claims hold only strings and integers, which always serialize.
+        let payload = B64.encode(serde_json::to_string(claims).unwrap_or_default());
         let signing_input = format!("{header}.{payload}");
         let sig = self.pair.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", B64.encode(sig.as_ref()))

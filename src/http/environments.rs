@@ -220,23 +220,7 @@ pub(super) async fn create_environment(
         .is_prod
         .ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
     let now = auth.clock().now();
-    let mut env = Environment {
-        id: EnvironmentId::generate(),
-        account_id: p.account_id.clone(),
-        name,
-        is_prod,
-        guest_authentication: vec![
-            GuestAuthentication::MagicLink,
-            GuestAuthentication::SharedLink,
-        ],
-        metadata: "{}".into(),
-        translations_path: None,
-        namespaces: None,
-        language_override: None,
-        guests_can_invite: true,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut env = Environment::new(p.account_id.clone(), name, is_prod, now);
     body.0.apply(&mut env)?;
     let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
         .map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);

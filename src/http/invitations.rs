@@ -234,8 +234,8 @@ async fn join(auth: &Authenticator, email: &str, space: &str) -> Result<HttpResp
             id: GuestId::generate(),
             account_id: space.account_id.clone(),
             environment_id: space.environment_id.clone(),
-            name: PersonName::parse(email.as_str().split('@').next().unwrap_or("guest"))
-                .unwrap_or_else(|_| PersonName::parse("guest").expect("valid")),
+            name: PersonName::parse(email.as_str().split('@').next().unwrap_or_default())
+                .or_else(|_| PersonName::parse("guest"))?,
             email,
             created_at: now,
             updated_at: now,

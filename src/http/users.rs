@@ -200,7 +200,7 @@ pub(super) async fn invite_user(
             ))
         }
     };
-    if auth.store().users()?.len() >= state.limits.users as usize {
+    if auth.store().user_count(state.limits.users as usize) >= state.limits.users as usize {
         return Err(ApiError::unprocessable(
             "email",
             format!(

@@ -48,7 +48,7 @@ impl Store {
             key.created_at,
             max_per_environment,
         )?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.environment_exists(&key.environment_id)? {
                 return abort(Abort::NotFound(format!(
                     "environment {} not found",
@@ -110,7 +110,7 @@ impl Store {
             now,
             max_per_environment,
         )?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             let Some(mut current) = tx.get::<ApiKey>(T::ApiKeys, old.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("key {old} not found")));
             };

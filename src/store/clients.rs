@@ -38,12 +38,17 @@ impl Store {
         event: &Event,
     ) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
-        if self.clients_of(&client.user_id)?.len() >= max_per_user {
+        if self.count_prefix(
+            T::UserClients,
+            &pair_prefix(client.user_id.as_str()),
+            max_per_user,
+        ) >= max_per_user
+        {
             return Err(StoreError::Limit(format!(
                 "a user holds at most {max_per_user} client credentials (limits.pats_per_user)"
             )));
         }
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if tx
                 .get_raw(T::Users, client.user_id.as_str().as_bytes())?
                 .is_none()

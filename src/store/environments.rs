@@ -76,7 +76,7 @@ impl Store {
             .map(|g| Ok((self.grants_of(&g)?, g)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         let secrets = self.secret_keys_in(id)?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
             };

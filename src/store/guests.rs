@@ -89,12 +89,7 @@ impl Store {
                             )))
                         }
                     }
-                    let key = pair(g.id.as_str(), grant.space_id.as_str());
-                    let merged = match tx.get::<Grant>(T::Grants, &key)? {
-                        Some(existing) => existing.merged(grant),
-                        None => grant.clone(),
-                    };
-                    tx.put_grant(&merged)?;
+                    tx.widen_grant(grant)?;
                 }
             }
             Ok(())
@@ -112,7 +107,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let existing = self.grants_of(&guest.id)?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if tx
                 .get_raw(T::Guests, guest.id.as_str().as_bytes())?
                 .is_none()
@@ -177,12 +172,7 @@ impl Store {
                     grant.space_id
                 )));
             }
-            let key = pair(grant.guest_id.as_str(), grant.space_id.as_str());
-            let merged = match tx.get::<Grant>(T::Grants, &key)? {
-                Some(existing) => existing.merged(grant),
-                None => grant.clone(),
-            };
-            tx.put_grant(&merged)
+            tx.widen_grant(grant)
         })
         .await
     }
@@ -209,7 +199,7 @@ impl Store {
     pub async fn delete_guest(&self, id: &GuestId, events: &[Event]) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let grants = self.grants_of(id)?;
-        self.write(events, |tx| {
+        self.write_locked(_guard, events, |tx| {
             if !tx.remove_guest(id, &grants)? {
                 return abort(Abort::NotFound(format!("guest {id} not found")));
             }
@@ -235,6 +225,16 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// Writes `grant`, widening any grant the guest already holds to the same space.
+    fn widen_grant(&self, grant: &Grant) -> TxResult<()> {
+        let key = pair(grant.guest_id.as_str(), grant.space_id.as_str());
+        let merged = match self.get::<Grant>(T::Grants, &key)? {
+            Some(existing) => existing.merged(grant),
+            None => grant.clone(),
+        };
+        self.put_grant(&merged)
+    }
+
     /// Removes a guest, its email index entry and `grants`; false when it did not exist.
     pub(super) fn remove_guest(&self, id: &GuestId, grants: &[Grant]) -> TxResult<bool> {
         let Some(guest) = self.get::<Guest>(T::Guests, id.as_str().as_bytes())? else {

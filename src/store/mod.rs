@@ -285,6 +285,28 @@ impl Store {
         events: &[Event],
         f: impl Fn(&Tx) -> TxResult<R>,
     ) -> Result<R, StoreError> {
+        let value = self.commit(events, f)?;
+        self.inner.flusher.wait_durable().await?;
+        Ok(value)
+    }
+
+    /// Like `write`, but commits while `guard` (the structure lock) is held and releases it
+    /// before waiting for the flush, so group commit still batches these writes.
+    async fn write_locked<R>(
+        &self,
+        guard: tokio::sync::MutexGuard<'_, ()>,
+        events: &[Event],
+        f: impl Fn(&Tx) -> TxResult<R>,
+    ) -> Result<R, StoreError> {
+        let value = self.commit(events, f);
+        drop(guard);
+        let value = value?;
+        self.inner.flusher.wait_durable().await?;
+        Ok(value)
+    }
+
+    /// Runs `f` and records `events` as one atomic transaction over every tree (not yet durable).
+    fn commit<R>(&self, events: &[Event], f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         let seqs = events
             .iter()
             .map(|_| self.inner.db.generate_id())
@@ -299,19 +321,18 @@ impl Store {
             Ok(value)
         });
         drop(gate);
-        let value = match result {
-            Ok(value) => value,
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
-            Err(TransactionError::Abort(Abort::Conflict(m))) => {
-                return Err(StoreError::Conflict(m))
-            }
-            Err(TransactionError::Abort(Abort::NotFound(m))) => {
-                return Err(StoreError::NotFound(m))
-            }
-            Err(TransactionError::Abort(Abort::Corrupt(m))) => return Err(StoreError::Corrupt(m)),
-        };
-        self.inner.flusher.wait_durable().await?;
-        Ok(value)
+        match result {
+            Ok(value) => Ok(value),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+            Err(TransactionError::Abort(Abort::Conflict(m))) => Err(StoreError::Conflict(m)),
+            Err(TransactionError::Abort(Abort::NotFound(m))) => Err(StoreError::NotFound(m)),
+            Err(TransactionError::Abort(Abort::Corrupt(m))) => Err(StoreError::Corrupt(m)),
+        }
+    }
+
+    /// How many keys of `t` start with `prefix`, counting at most `max` (no values are read).
+    fn count_prefix(&self, t: T, prefix: &[u8], max: usize) -> usize {
+        self.tree(t).scan_prefix(prefix).keys().take(max).count()
     }
 }
 

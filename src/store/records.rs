@@ -54,6 +54,34 @@ pub struct Environment {
     pub updated_at: Timestamp,
 }
 
+impl Environment {
+    /// A new environment with the defaults: both guest sign-in methods, guests may invite.
+    pub fn new(
+        account_id: AccountId,
+        name: EnvironmentName,
+        is_prod: bool,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: EnvironmentId::generate(),
+            account_id,
+            name,
+            is_prod,
+            guest_authentication: vec![
+                GuestAuthentication::MagicLink,
+                GuestAuthentication::SharedLink,
+            ],
+            metadata: "{}".into(),
+            translations_path: None,
+            namespaces: None,
+            language_override: None,
+            guests_can_invite: true,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 impl Record for Environment {
     const VERSION: u8 = 1;
     const NAME: &'static str = "environment";

@@ -73,16 +73,17 @@ impl Store {
         );
         let exists = self.tree(T::SecretNames).contains_key(&key)?;
         if !exists
-            && self
-                .secrets_in(&secret.environment_id, secret.space_id.as_ref())?
-                .len()
-                >= max_per_scope
+            && self.count_prefix(
+                T::SecretNames,
+                &scope_prefix(&secret.environment_id, secret.space_id.as_ref()),
+                max_per_scope,
+            ) >= max_per_scope
         {
             return Err(StoreError::Limit(format!(
                 "a scope holds at most {max_per_scope} secrets (limits.secrets_per_scope)"
             )));
         }
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.environment_exists(&secret.environment_id)? {
                 return abort(Abort::NotFound(format!(
                     "environment {} not found",

@@ -62,7 +62,7 @@ impl Store {
             .iter()
             .map(|id| self.space_plan(id))
             .collect::<Result<Vec<_>, _>>()?;
-        self.write(events, |tx| {
+        self.write_locked(_guard, events, |tx| {
             for plan in &plans {
                 if !tx.remove_space(plan)? {
                     return abort(Abort::NotFound(format!("space {} not found", plan.space)));
@@ -141,7 +141,7 @@ impl Store {
     pub async fn delete_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let guests = self.pair_seconds(T::SpaceGuests, wb.space_id.as_str())?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Workbooks, wb.id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("workbook {} not found", wb.id)));
             }

@@ -25,6 +25,11 @@ impl Store {
         }
     }
 
+    /// How many users there are, counting at most `max`.
+    pub fn user_count(&self, max: usize) -> usize {
+        self.count_prefix(T::Users, b"", max)
+    }
+
     /// Every user, oldest first.
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
         let mut all = self
@@ -70,7 +75,7 @@ impl Store {
         if current.role == Role::Administrator && user.role != Role::Administrator {
             self.ensure_another_administrator(&user.id)?;
         }
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if tx.get_raw(T::Users, user.id.as_str().as_bytes())?.is_none() {
                 return abort(Abort::NotFound(format!("user {} not found", user.id)));
             }
@@ -116,7 +121,7 @@ impl Store {
         }
         let pats = self.pats_of(id)?;
         let clients = self.clients_of(id)?;
-        self.write(std::slice::from_ref(event), |tx| {
+        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Users, id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("user {id} not found")));
             }

@@ -75,7 +75,18 @@ impl TestApp {
 
     /// Builds and starts the server on the current configuration.
     pub async fn start(&mut self) -> Result<(), StartupError> {
-        let app = Application::build(self.config.clone()).await?;
+        let mut attempts = 0;
+        let app = loop {
+            // sled's own background thread may hold the directory lock for a moment after the
+            // previous store in this process closed; only that error is retried, for up to 10 s.
+            match Application::build(self.config.clone()).await {
+                Err(e) if e.to_string().contains("could not acquire lock") && attempts < 200 => {
+                    attempts += 1;
+                    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => break other?,
+            }
+        };
         self.address = format!("http://127.0.0.1:{}", app.port());
         let banner = app.banner().clone();
         self.generated_password = banner.generated_password.clone();

@@ -106,7 +106,14 @@ async fn an_inconsistent_store_is_refused_with_a_clear_message() {
     let mut app = spawn_app().await;
     app.stop().await;
     {
-        let db = sled::open(app.dir().join("data")).unwrap();
+        let db = (0..200)
+            .find_map(|_| {
+                sled::open(app.dir().join("data")).ok().or_else(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                    None
+                })
+            })
+            .expect("the data directory opens once the server is gone");
         let digests = db.open_tree("digests").unwrap();
         let mut value = vec![1u8, 0, 0, 0, 0];
         value.extend(bincode::serialize("us_key_dangling").unwrap());

@@ -1,0 +1,544 @@
+// End-to-end test of the admin page (/admin) in Debian's headless Chromium, driven by
+// playwright-core, against the real latchkey binary started by tests/browser.rs.
+//
+// Environment (set by `cargo test --test browser`):
+//   LATCHKEY_URL             http://127.0.0.1:PORT, no trailing slash
+//   LATCHKEY_ADMIN_EMAIL     the bootstrap Administrator
+//   LATCHKEY_ADMIN_PASSWORD  their password
+//   LATCHKEY_BROWSER_OUTPUT  where screenshots go (default: ./output)
+//   LATCHKEY_CHROMIUM        the browser (default: /usr/bin/chromium)
+//
+// Every screen is saved as a PNG. Any console error or uncaught page error fails the test; the
+// only console errors tolerated are Chromium's "Failed to load resource: … status of N" lines for
+// the few requests a step makes to fail on purpose (announced with `expectingHttpError`).
+
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; run this through \`cargo test --test browser\``);
+  return value;
+}
+
+const BASE = required("LATCHKEY_URL").replace(/\/+$/, "");
+const ADMIN_EMAIL = required("LATCHKEY_ADMIN_EMAIL");
+const ADMIN_PASSWORD = required("LATCHKEY_ADMIN_PASSWORD");
+const OUTPUT = resolve(process.env.LATCHKEY_BROWSER_OUTPUT || "output");
+const CHROMIUM = process.env.LATCHKEY_CHROMIUM || "/usr/bin/chromium";
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const MEMBER = { email: "mia.member@example.com", name: "Mia Member", password: "member-password-123" };
+const GUEST = { email: "gail.guest@example.com", name: "Gail Guest" };
+
+let context;
+let page;
+let userDataDir;
+let shot = 0;
+const problems = [];
+const expectedStatuses = [];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Calls the API directly (not through the page), to check what the page did. */
+async function api(token, method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(`${BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, headers: res.headers, json };
+}
+
+async function adminToken() {
+  const res = await api(null, "POST", "/v1/auth", { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  return res.json.accessToken;
+}
+
+async function screenshot(name) {
+  shot += 1;
+  const file = join(OUTPUT, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Runs `action` and waits for a success toast matching `text`; fails on an error toast. */
+async function expectSuccess(action, text) {
+  await page.evaluate(() => document.getElementById("toasts").replaceChildren());
+  await action();
+  const toast = page.locator("#toasts .toast").first();
+  await toast.waitFor();
+  const message = await toast.innerText();
+  assert.ok(!(await toast.getAttribute("class")).includes("error"), `expected "${text}", the page showed the error: ${message}`);
+  assert.match(message, text instanceof RegExp ? text : new RegExp(escapeRegExp(text)));
+  return message;
+}
+
+/** Allows one "Failed to load resource … status of `status`" console line while `action` runs. */
+async function expectingHttpError(status, action) {
+  expectedStatuses.push(status);
+  await action();
+  for (let i = 0; i < 20 && expectedStatuses.includes(status); i += 1) await page.waitForTimeout(50);
+  const left = expectedStatuses.indexOf(status);
+  if (left >= 0) expectedStatuses.splice(left, 1);
+}
+
+function assertNoProblems() {
+  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join("\n")}`);
+}
+
+async function openSection(name) {
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true }).click();
+  await page.locator("#view h1", { hasText: name }).waitFor();
+  await page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy"));
+}
+
+const rows = (tableName) => page.getByRole("table", { name: tableName, exact: true }).locator("tbody tr");
+const row = (tableName, text) => rows(tableName).filter({ hasText: text });
+const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+
+async function confirmDialog(buttonName) {
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: buttonName }).click();
+  await dialog.waitFor({ state: "hidden" });
+}
+
+async function signIn(email, password) {
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator("#app-view").waitFor();
+  await page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy")
+    && document.querySelector("#view h1"));
+}
+
+async function signOut() {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("latchkey.token")), null);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+before(async () => {
+  mkdirSync(OUTPUT, { recursive: true });
+  for (const f of readdirSync(OUTPUT)) if (f.endsWith(".png")) rmSync(join(OUTPUT, f));
+  userDataDir = mkdtempSync(join(tmpdir(), "latchkey-chromium-"));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    viewport: { width: 1280, height: 860 },
+    locale: "en-US",
+    timezoneId: "UTC",
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
+  page = context.pages()[0] || (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    const text = msg.text();
+    const failed = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(text);
+    const i = failed ? expectedStatuses.indexOf(Number(failed[1])) : -1;
+    if (i >= 0) expectedStatuses.splice(i, 1);
+    else problems.push(`console error: ${text} (${msg.location().url}:${msg.location().lineNumber})`);
+  });
+  page.on("pageerror", (error) => problems.push(`uncaught page error: ${error.message}`));
+});
+
+after(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+test("the page is self-contained and sent with the security headers", async () => {
+  const index = await fetch(`${BASE}/admin/`);
+  const html = await index.text();
+  assert.equal(index.headers.get("content-security-policy"), PAGE_CSP);
+  assert.equal(index.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(index.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(index.headers.get("x-frame-options"), "DENY");
+  assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)/i, "inline <script>");
+  assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, "inline style or handler attribute");
+  assert.doesNotMatch(html, /https?:\/\//i, "an external URL in index.html");
+  for (const asset of ["app.js", "style.css"]) {
+    const res = await fetch(`${BASE}/admin/${asset}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.doesNotMatch(await res.text(), /https?:\/\/(?!127\.0\.0\.1)[a-z]/i, `an external URL in ${asset}`);
+  }
+  const apiRes = await api(null, "GET", "/v1/latchkey/whoami");
+  assert.equal(apiRes.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(apiRes.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(apiRes.headers.get("x-frame-options"), "DENY");
+  assert.match(apiRes.headers.get("content-security-policy"), /frame-ancestors 'none'/);
+});
+
+test("sign in: a wrong password shows the server's message, the right one opens the page", async () => {
+  const response = await page.goto(`${BASE}/admin`);
+  assert.equal(response.headers()["content-security-policy"], PAGE_CSP);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await screenshot("sign-in");
+
+  await expectingHttpError(401, async () => {
+    await page.getByLabel("Email", { exact: true }).fill(ADMIN_EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#signin-error:not([hidden])").waitFor();
+  });
+  assert.match(await page.locator("#signin-error").innerText(), /email or password/i);
+  await screenshot("sign-in-error");
+
+  await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.locator("#view h1", { hasText: "API keys" }).waitFor();
+  const token = await page.evaluate(() => sessionStorage.getItem("latchkey.token"));
+  assert.match(token, /^eyJ/);
+  assert.ok(!page.url().includes(token), "the token is in the URL");
+  assert.equal(await page.locator("#who .badge").innerText(), "Administrator");
+  assertNoProblems();
+});
+
+let createdKey;
+
+test("API keys: create, reveal and copy a key", async () => {
+  const before = await rows("API keys").count();
+  await expectSuccess(() => page.getByRole("button", { name: "Create key" }).click(), "Created a secret key in development");
+  await page.locator("tr.highlight").waitFor();
+  assert.equal(await rows("API keys").count(), before + 1);
+  const keyRow = page.locator("tr.highlight");
+  createdKey = { id: await keyRow.getAttribute("data-id") };
+  const value = keyRow.locator("code.secret");
+  assert.match(await value.innerText(), /^sk_•+$/, "the key is masked until revealed");
+
+  await keyRow.getByRole("button", { name: /^Reveal/ }).click();
+  createdKey.raw = await value.innerText();
+  assert.match(createdKey.raw, /^sk_[A-Za-z0-9]{20,}$/);
+  const who = await api(createdKey.raw, "GET", "/v1/latchkey/whoami");
+  assert.equal(who.json.data.kind, "environment");
+  assert.equal(who.json.data.id, createdKey.id);
+
+  await expectSuccess(() => keyRow.getByRole("button", { name: /^Copy/ }).click(), "Copied");
+  assert.equal(await clipboard(), createdKey.raw);
+  await screenshot("keys-created-revealed");
+  await keyRow.getByRole("button", { name: /^Hide/ }).click();
+  assert.match(await value.innerText(), /^sk_•+$/);
+  assertNoProblems();
+});
+
+test("API keys: rotate with a one-hour grace, see it expiring, delete with confirmation", async () => {
+  const oldRow = page.locator(`tr[data-id="${createdKey.id}"]`);
+  await oldRow.getByRole("combobox").selectOption("3600");
+  await expectSuccess(() => oldRow.getByRole("button", { name: "Rotate" }).click(), /Rotated: .*the old one works until/);
+  await page.locator(".notice.warn", { hasText: "1 key is expiring" }).waitFor();
+  await oldRow.locator(".badge", { hasText: "Expiring" }).waitFor();
+  const newRow = page.locator("tr.highlight");
+  const newId = await newRow.getAttribute("data-id");
+  assert.notEqual(newId, createdKey.id);
+  assert.equal((await api(createdKey.raw, "GET", "/v1/latchkey/whoami")).json.data.valid, true,
+    "the old key keeps working during its grace");
+  await screenshot("keys-rotated");
+
+  // Cancel leaves the key; confirming deletes it.
+  await newRow.getByRole("button", { name: /^Delete/ }).click();
+  await screenshot("keys-confirm-delete");
+  await confirmDialog("Cancel");
+  assert.equal(await page.locator(`tr[data-id="${newId}"]`).count(), 1);
+  await expectSuccess(async () => {
+    await newRow.getByRole("button", { name: /^Delete/ }).click();
+    await confirmDialog("Delete");
+  }, "Deleted the secret key");
+  await page.locator(`tr[data-id="${newId}"]`).waitFor({ state: "detached" });
+  assertNoProblems();
+});
+
+test("environments: switching shows the other environment's keys", async () => {
+  const devIds = await rows("API keys").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+  await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "production (production)" });
+  await page.locator("#view .subtitle", { hasText: "production" }).waitFor();
+  const prodIds = await rows("API keys").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+  assert.equal(prodIds.length, 2, "production starts with one secret and one publishable key");
+  assert.ok(prodIds.every((id) => !devIds.includes(id)));
+  await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "development" });
+  await page.locator("#view .subtitle", { hasText: "development" }).waitFor();
+  assertNoProblems();
+});
+
+let pat;
+
+test("personal access tokens: the new token is shown once, with a copy button", async () => {
+  await openSection("Access tokens");
+  await page.getByLabel("Name").fill("CI deploy");
+  await expectSuccess(() => page.getByRole("button", { name: "Create token" }).click(), 'Created the token "CI deploy"');
+  const once = page.getByRole("region", { name: "New token" });
+  await once.waitFor();
+  assert.match(await once.innerText(), /will not be shown again/);
+  pat = await once.locator("code").innerText();
+  assert.match(pat, /^pat_[A-Za-z0-9]+$/);
+  await expectSuccess(() => once.getByRole("button", { name: "Copy the new token" }).click(), "Copied the new token");
+  assert.equal(await clipboard(), pat);
+  const who = await api(pat, "GET", "/v1/latchkey/whoami");
+  assert.equal(who.json.data.kind, "user");
+  await screenshot("token-created-once");
+
+  await once.getByRole("button", { name: /Done/ }).click();
+  await once.waitFor({ state: "detached" });
+  assert.ok(!(await page.content()).includes(pat), "the token is still on the page");
+  await openSection("Spaces");
+  await openSection("Access tokens");
+  assert.ok(!(await page.content()).includes(pat), "the token came back");
+  const tokenRow = row("Personal access tokens", "CI deploy");
+  await tokenRow.waitFor();
+  assert.equal(await tokenRow.locator('td[data-label="Last used"] time').count(), 1, "last use is shown");
+  await screenshot("tokens-list");
+  assertNoProblems();
+});
+
+test("users: invite a Member, change the role and back", async () => {
+  await openSection("Users");
+  const invite = page.getByRole("form", { name: "Invite a user" });
+  await invite.getByLabel("Email").fill(MEMBER.email);
+  await invite.getByLabel("Name").fill(MEMBER.name);
+  await invite.getByLabel("Role").selectOption("us_rol_member");
+  await expectSuccess(() => invite.getByRole("button", { name: "Invite" }).click(), `Invited ${MEMBER.email}`);
+  const memberRow = row("Users", MEMBER.email);
+  await memberRow.locator(".badge", { hasText: "Invited" }).waitFor();
+  const role = memberRow.getByRole("combobox", { name: `Role of ${MEMBER.email}` });
+  await expectSuccess(() => role.selectOption("us_rol_admin"), `${MEMBER.email} is now an Administrator`);
+  await expectSuccess(() => role.selectOption("us_rol_member"), `${MEMBER.email} is now a Member`);
+  // A refused action shows the server's message.
+  await expectingHttpError(409, async () => {
+    await invite.getByLabel("Email").fill(MEMBER.email);
+    await invite.getByLabel("Name").fill("Someone Else");
+    await page.evaluate(() => document.getElementById("toasts").replaceChildren());
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await page.locator(".toast.error", { hasText: `a user with email ${MEMBER.email} already exists` }).waitFor();
+  });
+  await screenshot("users");
+  assertNoProblems();
+});
+
+let space;
+
+test("spaces: create a space with two workbooks, archive another", async () => {
+  await openSection("Spaces");
+  const create = page.getByRole("form", { name: "Create a space" });
+  await create.getByLabel("Name").fill("Old space");
+  await expectSuccess(() => create.getByRole("button", { name: "Create space" }).click(), 'Created the space "Old space"');
+  await expectSuccess(() => row("Spaces", "Old space").getByRole("button", { name: /^Archive/ }).click(), 'Archived the space "Old space"');
+  await row("Spaces", "Old space").waitFor({ state: "detached" });
+  await page.getByLabel("Show archived spaces").check();
+  await row("Archived spaces", "Old space").waitFor();
+  await page.getByLabel("Show archived spaces").uncheck();
+  await page.getByRole("table", { name: "Spaces", exact: true }).or(page.locator("#view p.empty")).first().waitFor();
+
+  await create.getByLabel("Name").fill("Onboarding");
+  await expectSuccess(() => create.getByRole("button", { name: "Create space" }).click(), 'Created the space "Onboarding"');
+  const panel = page.getByRole("region", { name: "Workbooks of Onboarding" });
+  for (const name of ["Contacts", "Invoices"]) {
+    await panel.getByLabel("Workbook name").fill(name);
+    await expectSuccess(() => panel.getByRole("button", { name: "Add workbook" }).click(), `Added the workbook "${name}"`);
+    await row("Workbooks", name).waitFor();
+  }
+  space = { id: await row("Spaces", "Onboarding").getAttribute("data-id") };
+  assert.match(space.id, /^us_sp_/);
+  await screenshot("spaces-workbooks");
+  assertNoProblems();
+});
+
+let guestId;
+
+test("guests: add one with a workbook grant, send a magic link, remove another", async () => {
+  await openSection("Guests");
+  assert.equal(await page.getByLabel("Space", { exact: true }).inputValue(), space.id);
+  const add = page.getByRole("form", { name: "Add a guest to Onboarding" });
+  await add.getByLabel("Email").fill(GUEST.email);
+  await add.getByLabel("Name").fill(GUEST.name);
+  await add.getByLabel("Contacts").check();
+  await expectSuccess(() => add.getByRole("button", { name: "Add guest" }).click(), `Added ${GUEST.email} to Onboarding (1 workbook)`);
+  const guestRow = row("Guests of Onboarding", GUEST.email);
+  await guestRow.locator('td[data-label="Access"]', { hasText: "Workbooks: Contacts" }).waitFor();
+  guestId = await guestRow.getAttribute("data-id");
+  await expectSuccess(() => guestRow.getByRole("button", { name: /^Send a magic link/ }).click(), `Sent ${GUEST.email} a magic link to Onboarding`);
+
+  await add.getByLabel("Email").fill("temp.guest@example.com");
+  await add.getByLabel("Name").fill("Temporary Guest");
+  await expectSuccess(() => add.getByRole("button", { name: "Add guest" }).click(), "Added temp.guest@example.com to Onboarding");
+  const tempRow = row("Guests of Onboarding", "temp.guest@example.com");
+  await tempRow.locator('td[data-label="Access"]', { hasText: "Whole space" }).waitFor();
+  await screenshot("guests");
+  await expectSuccess(async () => {
+    await tempRow.getByRole("button", { name: /entirely$/ }).click();
+    await confirmDialog("Remove guest");
+  }, "Removed the guest temp.guest@example.com");
+  await tempRow.waitFor({ state: "detached" });
+  assertNoProblems();
+});
+
+test("outbox: the magic link and the invitation were sent", async () => {
+  await openSection("Outbox");
+  const mails = page.getByRole("list", { name: "Mails" }).getByRole("listitem");
+  const magic = mails.filter({ hasText: GUEST.email }).first();
+  assert.match(await magic.locator(".subject").innerText(), /invited you to Onboarding/);
+  await magic.locator("summary").click();
+  assert.match(await magic.locator("pre").innerText(), new RegExp(`/join/${space.id}#token=lt_`));
+  await mails.filter({ hasText: MEMBER.email }).first().waitFor();
+  await screenshot("outbox");
+  assertNoProblems();
+});
+
+test("secrets: add, reveal, change and delete", async () => {
+  await openSection("Secrets");
+  const add = page.getByRole("form", { name: /^Add a secret/ });
+  await add.getByLabel("Name").fill("WEBHOOK_SECRET");
+  await add.getByLabel("Value").fill("first-value-123");
+  await expectSuccess(() => add.getByRole("button", { name: "Add secret" }).click(), "Saved the secret WEBHOOK_SECRET");
+  const secretRow = row("Secrets", "WEBHOOK_SECRET");
+  const value = secretRow.locator("code.secret");
+  await value.waitFor();
+  assert.ok(!(await secretRow.innerText()).includes("first-value-123"), "the value is masked");
+  await secretRow.getByRole("button", { name: /^Reveal/ }).click();
+  assert.equal(await value.innerText(), "first-value-123");
+
+  await secretRow.getByRole("button", { name: "Change WEBHOOK_SECRET" }).click();
+  await secretRow.getByLabel("New value", { exact: true }).fill("second-value-456");
+  await expectSuccess(() => secretRow.getByRole("button", { name: "Save" }).click(), "Changed the secret WEBHOOK_SECRET");
+  await secretRow.getByRole("button", { name: /^Reveal/ }).click();
+  assert.equal(await value.innerText(), "second-value-456");
+  await screenshot("secrets");
+
+  await expectSuccess(async () => {
+    await secretRow.getByRole("button", { name: "Delete WEBHOOK_SECRET" }).click();
+    await confirmDialog("Delete");
+  }, "Deleted the secret WEBHOOK_SECRET");
+  await secretRow.waitFor({ state: "detached" });
+  assertNoProblems();
+});
+
+test("audit log: newest first, filter by topic and environment, page through", async () => {
+  await openSection("Audit log");
+  const events = rows("Audit events");
+  await events.first().waitFor();
+  assert.equal(await events.first().locator("code").innerText(), "secret:deleted");
+  const times = await events.locator("time").evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime"))));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), "newest first");
+  assert.equal(times.length, 20, "a full first page");
+
+  const filters = page.getByRole("form", { name: "Filter the audit log" });
+  await filters.getByLabel("Topic").fill("api-key:rotated");
+  await filters.getByLabel("Environment").selectOption({ label: "development" });
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll("#view tbody tr")].length === 1);
+  assert.equal(await events.first().locator("code").innerText(), "api-key:rotated");
+  assert.equal(await events.first().locator('td[data-label="Environment"]').innerText(), "development");
+  await screenshot("audit-filtered");
+
+  await filters.getByLabel("Environment").selectOption({ label: "production" });
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await page.locator("#view p.empty", { hasText: "No events match" }).waitFor();
+
+  await filters.getByLabel("Environment").selectOption({ label: "All environments" });
+  await filters.getByLabel("Topic").fill("");
+  await filters.getByLabel("Since").fill("2099-01-01T00:00");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await page.locator("#view p.empty", { hasText: "No events match" }).waitFor();
+  await filters.getByLabel("Since").fill("2000-01-01T00:00");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#view tbody tr").length === 20);
+
+  await page.getByRole("button", { name: "Reset" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#view tbody tr").length === 20);
+  const firstPage = await events.first().getAttribute("data-id");
+  await page.getByRole("button", { name: "Next ›" }).click();
+  await page.locator(".pager .page", { hasText: "Page 2" }).waitFor();
+  assert.ok((await events.count()) > 0, "a second page");
+  assert.notEqual(await events.first().getAttribute("data-id"), firstPage);
+  await screenshot("audit-page-2");
+  assertNoProblems();
+});
+
+test("narrow (375 px) screens: nothing overflows sideways", async () => {
+  await page.setViewportSize({ width: 375, height: 812 });
+  for (const name of ["API keys", "Access tokens", "Users", "Spaces", "Guests", "Secrets", "Audit log", "Outbox"]) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator("#nav").getByRole("link", { name, exact: true }).click();
+    await page.locator("#view h1", { hasText: name }).waitFor();
+    await page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy"));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `${name} is ${width} px wide at 375 px`);
+    const clipped = await page.evaluate(() => [...document.querySelectorAll("#view .table-wrap, #view form, #view .cell")]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${el.className || el.tagName}${el.closest("td") ? ` (${el.closest("td").dataset.label}: ${el.textContent.slice(0, 40)})` : ""}`));
+    assert.deepEqual(clipped, [], `${name}: content wider than its box at 375 px`);
+    await page.evaluate(() => document.getElementById("toasts").replaceChildren());
+    if (["API keys", "Guests", "Audit log"].includes(name)) await screenshot(`narrow-${name.toLowerCase().replace(/ /g, "-")}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+  assertNoProblems();
+});
+
+test("sign out, then an invited Member sets a password and sees only what a Member may do", async () => {
+  await signOut();
+  await screenshot("signed-out");
+  await page.goto(`${BASE}/admin/#/keys`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+  const admin = await adminToken();
+  const outbox = await api(admin, "GET", "/v1/latchkey/outbox?pageSize=100");
+  const mail = outbox.json.data.find((m) => m.to === MEMBER.email);
+  const link = /(http\S+\/admin\/#\/accept\?token=\S+)/.exec(mail.body)[1];
+  await page.goto(link);
+  await page.getByRole("heading", { name: "Choose your password" }).waitFor();
+  assert.ok(!page.url().includes("token="), "the link token stays in the address bar");
+  await page.getByLabel(/^New password/).fill(MEMBER.password);
+  await page.getByLabel("Repeat the password").fill(MEMBER.password);
+  await screenshot("accept-invitation");
+  await expectSuccess(() => page.getByRole("button", { name: "Set password" }).click(), `Password set for ${MEMBER.email}`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await page.getByLabel("Email", { exact: true }).inputValue(), MEMBER.email);
+
+  await signIn(MEMBER.email, MEMBER.password);
+  await page.locator("#view h1", { hasText: "Access tokens" }).waitFor();
+  const sections = await page.locator("#nav a").allInnerTexts();
+  assert.deepEqual(sections, ["Access tokens", "Spaces", "Guests"]);
+  assert.equal(await page.locator("#who .badge").innerText(), "Member");
+  await openSection("Guests");
+  await row("Guests of Onboarding", GUEST.email).waitFor();
+  await screenshot("member-guests");
+  await page.goto(`${BASE}/admin/#/keys`);
+  await page.locator("#view .notice", { hasText: "Only Administrators" }).waitFor();
+  await signOut();
+  assertNoProblems();
+});
+
+test("a guest token cannot open the page", async () => {
+  const admin = await adminToken();
+  const issued = await api(admin, "GET", `/v1/guests/${guestId}/token?spaceId=${space.id}`);
+  assert.equal(issued.status, 200, JSON.stringify(issued.json));
+  await page.evaluate((t) => sessionStorage.setItem("latchkey.token", t), issued.json.data.token);
+  await page.reload();
+  await page.locator("#signin-error", { hasText: "Guest tokens cannot open" }).waitFor();
+  assert.equal(await page.locator("#app-view").isHidden(), true);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("latchkey.token")), null);
+  await screenshot("guest-token-refused");
+  assertNoProblems();
+});
+
+test("the Administrator signs in again and signs out", async () => {
+  await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.locator("#view h1", { hasText: "API keys" }).waitFor();
+  await signOut();
+  await screenshot("final-signed-out");
+  assertNoProblems();
+});
