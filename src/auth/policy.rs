@@ -30,6 +30,8 @@ pub enum Action {
     ControlClock,
     /// List, create or delete one's own personal access tokens.
     ManageOwnTokens,
+    /// Delete a personal access token (one's own, or anyone's for an Administrator).
+    RevokePat,
     /// List users.
     ListUsers,
     /// Read one user (themself, or anyone for an Administrator).
@@ -116,7 +118,9 @@ impl Action {
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
             ExportEvents | Backup => Rule::Administrator,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
-            ReadUser | UpdateUserProfile | ManageClientCredentials => Rule::AdministratorOrSelf,
+            ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
+                Rule::AdministratorOrSelf
+            }
             CreateEnvironment | UpdateEnvironment | DeleteEnvironment | ReadApiKeys
             | ManageApiKeys | ControlClock | ListUsers | ManageUsers | UpdateAccount
             | ReadOutbox => Rule::Administrator,
@@ -137,6 +141,7 @@ impl Action {
             ManageApiKeys => ("POST", "/v1/auth/api-key"),
             ControlClock => ("POST", "/v1/latchkey/clock"),
             ManageOwnTokens => ("GET", "/v1/auth/personal-access-tokens"),
+            RevokePat => ("DELETE", "/v1/auth/personal-access-tokens/{accessTokenId}"),
             ListUsers => ("GET", "/v1/users"),
             ReadUser => ("GET", "/v1/users/{userId}"),
             UpdateUserProfile => ("PATCH", "/v1/users/{userId}"),
@@ -182,6 +187,7 @@ impl Action {
             ManageApiKeys => "managing API keys",
             ControlClock => "moving the clock",
             ManageOwnTokens => "managing personal access tokens",
+            RevokePat => "deleting another user's personal access token",
             ListUsers => "listing users",
             ReadUser => "reading another user",
             UpdateUserProfile => "changing another user",

@@ -4,7 +4,7 @@ use super::extract::JsonBody;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal, PrincipalKind};
-use crate::domain::{PatId, PersonName, Role, UserId};
+use crate::domain::{PatId, PersonName};
 use crate::store::{Pat, User};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -95,19 +95,20 @@ pub(super) async fn delete_pat(
     auth: web::Data<Authenticator>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&auth, &p)?;
+    caller(&auth, &p)?;
     let id = PatId::parse(&path)?;
     let pat = auth
         .store()
         .pat(&id)?
-        .filter(|t| {
-            t.account_id == p.account_id
-                && (t.user_id == user.id || user.role == Role::Administrator)
-        })
+        .filter(|t| t.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("personal access token {id} not found")))?;
-    let owner: &UserId = &pat.user_id;
+    authorize(
+        &p,
+        Action::RevokePat,
+        Resource::user(&p.account_id, &pat.user_id),
+    )?;
     let event = audit(&auth, &p, "pat:deleted", "auth")
-        .with_payload(serde_json::json!({ "patId": id.as_str(), "userId": owner.as_str() }));
+        .with_payload(serde_json::json!({ "patId": id.as_str(), "userId": pat.user_id.as_str() }));
     auth.store().delete_pat(&id, &event).await?;
     Ok(success())
 }
