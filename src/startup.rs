@@ -125,12 +125,18 @@ impl Application {
             path: data_dir.display().to_string(),
             cause: e.to_string(),
         })?;
-        store
-            .check_consistency()
-            .map_err(|e| StartupError::Corrupt {
-                path: data_dir.display().to_string(),
-                cause: e.to_string(),
-            })?;
+        // After a clean shutdown a bounded check suffices; after a crash (or on an unmarked
+        // store) every index is verified against every record.
+        let clean = store.take_clean_shutdown().map_err(other)?;
+        let checked = if clean {
+            store.check_consistency_sample(10_000)
+        } else {
+            store.check_consistency()
+        };
+        checked.map_err(|e| StartupError::Corrupt {
+            path: data_dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
         let initialised = store.account().map_err(other)?.is_some();
         let master = load_master_key(&config, initialised)?;
         let iterations =
@@ -275,7 +281,7 @@ impl Application {
             log::error!("could not record personal access token use: {e}");
         }
         drop(auth);
-        store.flush().map_err(std::io::Error::other)?;
+        store.mark_clean_shutdown().map_err(std::io::Error::other)?;
         result
     }
 }

@@ -379,7 +379,7 @@ pub(super) async fn guest_token(
     let event = audit(&auth, &p, "guest:token-issued", "auth")
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "spaceId": space.as_ref().map(|s| s.as_str()) }));
-    auth.store().record_events(&[event]).await?;
+    auth.store().record_events_soon(&[event])?;
     Ok(data(serde_json::json!({ "token": token, "valid": true })))
 }
 

@@ -238,7 +238,7 @@ async fn key_token(
         .in_environment(environment_id)
         .by(Some(key_id.to_string()))
         .with_payload(serde_json::json!({ "from": "publishable-key", "keyId": key_id.as_str(), "clientAddress": address(req) }));
-    auth.store().record_events(&[event]).await?;
+    auth.store().record_events_soon(&[event])?;
     Ok(token_body(
         issued,
         &principal.account_id,
@@ -270,7 +270,7 @@ pub(super) async fn refresh_token(
     if let Some(env) = principal.environment() {
         event = event.in_environment(env);
     }
-    auth.store().record_events(&[event]).await?;
+    auth.store().record_events_soon(&[event])?;
     Ok(token_body(
         issued,
         &principal.account_id,
@@ -337,6 +337,6 @@ async fn record(
     let event = Event::new(topic, "auth", account.id, auth.clock().now())
         .by(actor)
         .with_payload(payload);
-    auth.store().record_events(&[event]).await?;
+    auth.store().record_events_soon(&[event])?;
     Ok(())
 }

@@ -81,9 +81,18 @@ impl Store {
         self.tree(T::Events).len()
     }
 
-    /// Records events that accompany no other change (authentication decisions).
+    /// Records events that accompany no other change, and waits until they are durable.
     pub async fn record_events(&self, events: &[Event]) -> Result<(), StoreError> {
         self.write(events, |_| Ok(())).await
+    }
+
+    /// Records authentication decisions (a login, a token issued): committed atomically now and
+    /// flushed by the next group commit, without holding the answer for the disk. A crash can
+    /// lose the last milliseconds of these records, never a change to any credential.
+    pub fn record_events_soon(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.commit(events, |_| Ok(()))?;
+        self.inner.flusher.request();
+        Ok(())
     }
 
     /// Marks an event acknowledged (once; later calls keep the first acknowledgement).

@@ -65,6 +65,16 @@ impl Flusher {
         }
     }
 
+    /// Asks for a flush without waiting for it.
+    pub(super) fn request(&self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .requested += 1;
+        self.shared.wake.notify_one();
+    }
+
     /// Flushes what is pending and ends the thread.
     pub(super) fn stop(&self) {
         self.shared

@@ -8,6 +8,7 @@ const FORMAT: &[u8] = b"format";
 const ACCOUNT: &[u8] = b"account";
 const SIGNING_KEY: &[u8] = b"signing_key";
 const MASTER_CHECK: &[u8] = b"master_check";
+const CLEAN_SHUTDOWN: &[u8] = b"clean_shutdown";
 
 /// Everything first start writes, in one transaction.
 pub struct Bootstrap {
@@ -94,5 +95,21 @@ impl Store {
             tx.put(T::Meta, ACCOUNT, account)
         })
         .await
+    }
+
+    /// Durably marks a clean shutdown (the next start may run the bounded check).
+    pub fn mark_clean_shutdown(&self) -> Result<(), StoreError> {
+        self.tree(T::Meta).insert(CLEAN_SHUTDOWN, &[1u8])?;
+        self.flush()
+    }
+
+    /// Whether the last run ended cleanly; clears the mark durably, so a crash during this run
+    /// makes the next start run the full check.
+    pub fn take_clean_shutdown(&self) -> Result<bool, StoreError> {
+        let clean = self.tree(T::Meta).remove(CLEAN_SHUTDOWN)?.is_some();
+        if clean {
+            self.flush()?;
+        }
+        Ok(clean)
     }
 }

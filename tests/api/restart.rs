@@ -118,6 +118,11 @@ async fn an_inconsistent_store_is_refused_with_a_clear_message() {
         let mut value = vec![1u8, 0, 0, 0, 0];
         value.extend(bincode::serialize("us_key_dangling").unwrap());
         digests.insert([7u8; 32], value).unwrap();
+        // As after a crash: no clean-shutdown mark, so the next start checks every record.
+        db.open_tree("meta")
+            .unwrap()
+            .remove("clean_shutdown")
+            .unwrap();
         db.flush().unwrap();
     }
     let error = app
