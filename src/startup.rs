@@ -535,7 +535,7 @@ fn development_keys(auth: &Authenticator) -> Vec<(&'static str, String)> {
     let Ok(envs) = store.environments() else {
         return Vec::new();
     };
-    let Some(dev) = envs.into_iter().find(|e| e.name.as_str() == "development") else {
+    let Some(dev) = envs.iter().find(|e| e.name.as_str() == "development") else {
         return Vec::new();
     };
     let now = auth.clock().now();

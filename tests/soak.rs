@@ -120,10 +120,19 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_no_lost_writes_and_flat_memory() {
         .collect();
     actix_web::rt::time::sleep(warm.saturating_duration_since(Instant::now())).await;
     let rss_warm = rss_kib(pid);
+    let sampler = actix_web::rt::spawn(async move {
+        let mut samples = Vec::new();
+        while Instant::now() < deadline {
+            samples.push(rss_kib(pid) / 1024);
+            actix_web::rt::time::sleep(Duration::from_secs(seconds.div_ceil(10))).await;
+        }
+        samples
+    });
     for w in workers {
         w.await.unwrap();
     }
     let rss_end = rss_kib(pid);
+    println!("RSS samples (MiB): {:?}", sampler.await.unwrap());
     let elapsed = started.elapsed();
     let listed = Client::new(&server.url)
         .ok("GET", "/v1/secrets", Some(&sk), None)

@@ -1,14 +1,18 @@
 // The peer bench/run measures Latchkey against: oidc-provider (npm) on loopback, with one client
 // allowed the client_credentials grant and token introspection enabled. Usage:
-//   node bench/peer/server.mjs PORT
-// Prints "peer is listening on http://127.0.0.1:PORT" once it accepts connections.
+//   node bench/peer/server.mjs [PORT]
+// PORT 0 (the default) picks a free port. Prints "peer is listening on http://127.0.0.1:PORT"
+// once it accepts connections.
 // Client: id "bench", secret "bench-secret-0123456789" (client_secret_basic or client_secret_post).
 // Tokens are oidc-provider's default opaque access tokens kept in its in-memory adapter, which is
 // the cheapest format for it to issue and the one its introspection endpoint serves.
+import http from "node:http";
 import Provider from "oidc-provider";
 
-const port = Number(process.argv[2] || 4000);
-const issuer = `http://127.0.0.1:${port}`;
+const server = http.createServer();
+server.keepAliveTimeout = 60_000;
+await new Promise((resolve) => server.listen(Number(process.argv[2] || 0), "127.0.0.1", resolve));
+const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   clients: [
@@ -43,10 +47,8 @@ provider.on("server_error", (ctx, err) => {
   }
 });
 
-const server = provider.listen(port, "127.0.0.1", () => {
-  console.log(`peer is listening on ${issuer}`);
-});
-server.keepAliveTimeout = 60_000;
+server.on("request", provider.callback());
+console.log(`peer is listening on ${issuer}`);
 
 for (const sig of ["SIGTERM", "SIGINT"]) {
   process.on(sig, () => server.close(() => process.exit(0)));

@@ -1,5 +1,6 @@
 //! Credentials, digests, encryption, token signing, the `Principal` extractor and the policy.
 
+mod cache;
 pub mod credential;
 pub mod crypto;
 pub mod jwt;
@@ -45,6 +46,8 @@ pub struct Authenticator {
     settings: Arc<AuthSettings>,
     /// PAT last-use times not yet written; flushed in batches.
     pat_uses: Arc<Mutex<HashMap<PatId, Timestamp>>>,
+    /// Verified principals, valid until the store's next write.
+    cache: Arc<cache::PrincipalCache>,
 }
 
 /// What to put in a new access token.
@@ -97,6 +100,7 @@ impl Authenticator {
             master: Arc::new(master),
             settings: Arc::new(settings),
             pat_uses: Arc::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -283,7 +287,7 @@ impl Authenticator {
     }
 
     /// Remembers that a PAT was used now; written later in a batch.
-    fn note_pat_use(&self, id: &PatId) {
+    pub(crate) fn note_pat_use(&self, id: &PatId) {
         let now = self.clock.now();
         self.pat_uses
             .lock()

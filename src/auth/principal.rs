@@ -200,8 +200,27 @@ impl Authenticator {
         Err(AuthFailure::Missing)
     }
 
-    /// Resolves a presented credential to a principal, or says why not.
+    /// Resolves a presented credential to a principal, or says why not. Successful answers are
+    /// cached until the next write to the store (any write: revocation clears them before the
+    /// revoking request returns) or the credential's expiry.
     pub fn authenticate(&self, presented: &str) -> Result<Principal, AuthFailure> {
+        let generation = self.store.generation();
+        let key = super::crypto::sha256(presented.as_bytes());
+        let now = self.clock.now();
+        if let Some(principal) = self.cache.get(&key, generation, now) {
+            if principal.via == Via::PersonalAccessToken {
+                if let Ok(id) = PatId::parse(&principal.credential_id) {
+                    self.note_pat_use(&id);
+                }
+            }
+            return Ok(principal);
+        }
+        let principal = self.authenticate_uncached(presented)?;
+        self.cache.put(key, generation, &principal);
+        Ok(principal)
+    }
+
+    fn authenticate_uncached(&self, presented: &str) -> Result<Principal, AuthFailure> {
         if presented.starts_with("eyJ") {
             return self.authenticate_token(presented).map(|(p, _)| p);
         }

@@ -170,10 +170,9 @@ pub(super) async fn list_environments(
         Resource::account(&p.account_id),
     )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
-    let visible: Vec<EnvironmentBody> = auth
-        .store()
-        .environments()?
-        .into_iter()
+    let all = auth.store().environments()?;
+    let visible: Vec<&Environment> = all
+        .iter()
         .filter(|e| {
             authorize(
                 &p,
@@ -182,9 +181,13 @@ pub(super) async fn list_environments(
             )
             .is_ok()
         })
-        .map(EnvironmentBody::from)
         .collect();
     let (items, pagination) = page.slice(visible);
+    let items: Vec<EnvironmentBody> = items
+        .into_iter()
+        .cloned()
+        .map(EnvironmentBody::from)
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
 }
 

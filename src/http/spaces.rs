@@ -185,8 +185,8 @@ pub(super) async fn list_spaces(
             None => auth
                 .store()
                 .environments()?
-                .into_iter()
-                .map(|e| e.id)
+                .iter()
+                .map(|e| e.id.clone())
                 .collect(),
         },
     };

@@ -111,8 +111,8 @@ pub(super) async fn list_workbooks(
                 None => auth
                     .store()
                     .environments()?
-                    .into_iter()
-                    .map(|e| e.id)
+                    .iter()
+                    .map(|e| e.id.clone())
                     .collect(),
             };
             let mut ids = Vec::new();

@@ -3,6 +3,7 @@
 use super::codec::{pair_prefix, pair_second};
 use super::{abort, Abort, ApiKey, Environment, Event, Store, StoreError, Tx, TxResult, T};
 use crate::domain::{ApiKeyId, EnvironmentId, SpaceId};
+use std::sync::Arc;
 
 impl Store {
     /// One environment.
@@ -10,13 +11,31 @@ impl Store {
         self.get(T::Environments, id.as_str().as_bytes())
     }
 
-    /// Every environment, oldest first.
-    pub fn environments(&self) -> Result<Vec<Environment>, StoreError> {
+    /// Every environment, oldest first. Kept in memory until the next write.
+    pub fn environments(&self) -> Result<Arc<Vec<Environment>>, StoreError> {
+        let generation = self.generation();
+        if let Some((g, cached)) = self
+            .inner
+            .environments
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if *g == generation {
+                return Ok(Arc::clone(cached));
+            }
+        }
         let mut all = self
             .scan::<Environment>(T::Environments, b"")
             .map(|r| r.map(|(_, env)| env))
             .collect::<Result<Vec<_>, _>>()?;
         all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        let all = Arc::new(all);
+        *self
+            .inner
+            .environments
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some((generation, Arc::clone(&all)));
         Ok(all)
     }
 

@@ -165,6 +165,11 @@ struct Inner {
     trees: Vec<sled::Tree>,
     flusher: Flusher,
     credential_lookups: AtomicU64,
+    /// Bumped after every committed write: anything derived from the store before the bump
+    /// (cached principals) is stale.
+    generation: AtomicU64,
+    /// Every environment, sorted, as of a generation.
+    environments: std::sync::RwLock<Option<(u64, Arc<Vec<Environment>>)>>,
     /// Held shared by every write transaction, and exclusively while a snapshot is copied.
     gate: std::sync::RwLock<()>,
     /// Serialises writes that first scan an index and then change it (cascading deletes, count
@@ -214,6 +219,8 @@ impl Store {
                 trees,
                 flusher,
                 credential_lookups: AtomicU64::new(0),
+                generation: AtomicU64::new(0),
+                environments: std::sync::RwLock::new(None),
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),
@@ -229,6 +236,11 @@ impl Store {
     /// credentials are refused before any lookup).
     pub fn credential_lookups(&self) -> u64 {
         self.inner.credential_lookups.load(Ordering::Relaxed)
+    }
+
+    /// The write generation: it changes after every committed write.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
     }
 
     /// Blocks until everything written so far is on disk.
@@ -322,7 +334,10 @@ impl Store {
         });
         drop(gate);
         match result {
-            Ok(value) => Ok(value),
+            Ok(value) => {
+                self.inner.generation.fetch_add(1, Ordering::Release);
+                Ok(value)
+            }
             Err(TransactionError::Storage(e)) => Err(e.into()),
             Err(TransactionError::Abort(Abort::Conflict(m))) => Err(StoreError::Conflict(m)),
             Err(TransactionError::Abort(Abort::NotFound(m))) => Err(StoreError::NotFound(m)),

@@ -18,8 +18,8 @@ use base64::Engine;
 use latchkey::auth::crypto::{sha256, MasterKey};
 use latchkey::auth::seal_new_api_key;
 use latchkey::domain::{
-    random, ActorRoleId, ApiKeyType, Email, EnvironmentId, EnvironmentName, GuestAuthentication,
-    PersonName, Role, Timestamp, UserId,
+    random, ActorRoleId, ApiKeyType, Email, EnvironmentId, EnvironmentName, PersonName, Role,
+    Timestamp, UserId,
 };
 use latchkey::store::{Environment, Event, Link, LinkPurpose, Mail, Store, User};
 use std::fmt::Write as _;
@@ -55,7 +55,10 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: '{v}' is not a count"));
+        let number = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: '{v}' is not a count"))
+        };
         match flag.as_str() {
             "--data-dir" => args.data_dir = value()?.into(),
             "--master-key-file" => args.master_key_file = value()?.into(),
@@ -124,6 +127,18 @@ async fn run(a: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .ok_or("the store has no account yet: start the server on it once first")?;
     let acc = account.id.clone();
+    let env_template = store
+        .environments()
+        .map_err(|e| e.to_string())?
+        .first()
+        .cloned()
+        .ok_or("the store has no environment to copy defaults from")?;
+    let user_template = store
+        .users()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or("the store has no user to copy defaults from")?;
 
     if a.keys > 0 {
         let started = Instant::now();
@@ -139,26 +154,25 @@ async fn run(a: Args) -> Result<(), String> {
             let at = now();
             let n = a.keys_per_environment.min(a.keys - written);
             written += n;
+            // Fields this seeder does not name come from the bootstrapped environment, so a
+            // field added to the record later does not break the seeder.
             let env = Environment {
                 id: EnvironmentId::generate(),
                 account_id: acc.clone(),
                 name: EnvironmentName::parse(&format!("bench-{e}")).map_err(|e| e.to_string())?,
                 is_prod: false,
-                guest_authentication: vec![
-                    GuestAuthentication::MagicLink,
-                    GuestAuthentication::SharedLink,
-                ],
-                metadata: "{}".into(),
-                translations_path: None,
-                namespaces: None,
-                language_override: None,
                 created_at: at,
                 updated_at: at,
+                ..env_template.clone()
             };
             let _ = writeln!(env_out, "{}", env.id);
             let mut keys = Vec::with_capacity(n as usize);
             for i in 0..n {
-                let kind = if i == 0 { ApiKeyType::Publishable } else { ApiKeyType::Secret };
+                let kind = if i == 0 {
+                    ApiKeyType::Publishable
+                } else {
+                    ApiKeyType::Secret
+                };
                 let (key, raw) = seal_new_api_key(&master, &acc, &env.id, kind, at);
                 if i == 0 {
                     if e < a.sample {
@@ -175,11 +189,14 @@ async fn run(a: Args) -> Result<(), String> {
             }
             let mut event = Event::new("environment:created", "environment", acc.clone(), at)
                 .in_environment(&env.id);
-            event.payload = format!("{{\"name\":\"bench-{e}\",\"isProd\":false,\"seededKeys\":{n}}}");
+            event.payload =
+                format!("{{\"name\":\"bench-{e}\",\"isProd\":false,\"seededKeys\":{n}}}");
             pending.push((env, keys, event));
             if pending.len() >= ENVIRONMENTS_IN_FLIGHT || e + 1 == environments {
                 let results = futures_util::future::join_all(
-                    pending.iter().map(|(env, keys, ev)| store.create_environment(env, keys, ev)),
+                    pending
+                        .iter()
+                        .map(|(env, keys, ev)| store.create_environment(env, keys, ev)),
                 )
                 .await;
                 for r in results {
@@ -208,6 +225,7 @@ async fn run(a: Args) -> Result<(), String> {
         let mut pending: Vec<(User, [u8; 32], Link, Mail, Event)> = Vec::new();
         for i in 0..a.users {
             let at = now();
+            // Unnamed fields come from the bootstrapped Administrator (see the environments).
             let user = User {
                 id: UserId::generate(),
                 account_id: acc.clone(),
@@ -217,10 +235,9 @@ async fn run(a: Args) -> Result<(), String> {
                 role: Role::Member,
                 password: None,
                 role_assignment: ActorRoleId::generate(),
-                metadata: "{}".into(),
-                dashboard: None,
                 created_at: at,
                 updated_at: at,
+                ..user_template.clone()
             };
             if i < a.sample {
                 let _ = writeln!(users_out, "{}", user.id);
@@ -248,7 +265,9 @@ async fn run(a: Args) -> Result<(), String> {
             pending.push((user, digest, link, mail, event));
             if pending.len() >= USERS_IN_FLIGHT || i + 1 == a.users {
                 let results = futures_util::future::join_all(pending.iter().map(
-                    |(user, digest, link, mail, ev)| store.invite_user(user, digest, link, mail, ev),
+                    |(user, digest, link, mail, ev)| {
+                        store.invite_user(user, digest, link, mail, ev)
+                    },
                 ))
                 .await;
                 for r in results {
@@ -266,9 +285,13 @@ async fn run(a: Args) -> Result<(), String> {
         );
     }
     let started = Instant::now();
-    store.flush().map_err(|e| e.to_string())?;
+    // Everything was written in whole transactions: the next start may run the bounded check.
+    store.mark_clean_shutdown().map_err(|e| e.to_string())?;
     drop(store);
-    println!("closed the store in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "closed the store in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
