@@ -1,6 +1,7 @@
 //! A bounded soak on loopback: many concurrent connections mix reads, publishable-key token
-//! exchanges, wrong-password logins and durable writes. Zero 5xx, zero lost writes, and resident
-//! memory at the end within 20% of its value after warm-up.
+//! exchanges, wrong-password logins and durable writes. Zero 5xx, every request answered, zero
+//! lost writes. Resident memory after warm-up and at the end is printed as a figure to report
+//! (like a benchmark, it is not asserted: it tracks the size of the data written).
 //! `SOAK_SECONDS` (default 5), `SOAK_CONNECTIONS` (default 500); `SOAK_BINARY` runs another build
 //! (the full run: `SOAK_SECONDS=60 SOAK_BINARY=target/release/latchkey cargo test --test soak -- --nocapture`).
 
@@ -28,7 +29,7 @@ struct Tally {
 }
 
 #[actix_web::test]
-async fn a_soak_of_mixed_traffic_has_no_5xx_no_lost_writes_and_flat_memory() {
+async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
     let seconds: u64 = std::env::var("SOAK_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
