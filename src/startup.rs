@@ -193,6 +193,7 @@ impl Application {
             public_url: banner.url.clone(),
             hasher,
             throttle,
+            environment_bodies: Default::default(),
         };
         let server = serve(listener, &config, auth.clone(), state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);

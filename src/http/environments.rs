@@ -8,6 +8,7 @@ use crate::domain::{ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthenticat
 use crate::store::{Environment, Event};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, RwLock};
 
 /// The wire shape of an environment.
 #[derive(Serialize)]
@@ -49,6 +50,53 @@ impl From<Environment> for EnvironmentBody {
             updated_at: e.updated_at.to_rfc3339(),
         }
     }
+}
+
+/// Every environment with its serialized wire body, as of a store generation: environments
+/// change rarely and are read on the hot path.
+#[derive(Default)]
+pub struct EnvironmentBodies {
+    cached: RwLock<Option<(u64, Bodies)>>,
+}
+
+/// Environments with their serialized wire bodies.
+type Bodies = Arc<Vec<(Environment, String)>>;
+
+impl EnvironmentBodies {
+    fn get(&self, auth: &Authenticator) -> Result<Bodies, ApiError> {
+        let generation = auth.store().generation();
+        if let Some((g, bodies)) = self
+            .cached
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if *g == generation {
+                return Ok(Arc::clone(bodies));
+            }
+        }
+        let bodies = auth
+            .store()
+            .environments()?
+            .iter()
+            .map(|e| {
+                let json = serde_json::to_string(&EnvironmentBody::from(e.clone()))
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                Ok((e.clone(), json))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let bodies = Arc::new(bodies);
+        *self.cached.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((generation, Arc::clone(&bodies)));
+        Ok(bodies)
+    }
+}
+
+/// `{"data": <json>}` from an already serialized body.
+fn data_json(json: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(format!("{{\"data\":{json}}}"))
 }
 
 /// `EnvironmentConfigCreate` and `EnvironmentConfigUpdate`: every field optional here, required
@@ -135,22 +183,27 @@ fn parse_guest_authentication(methods: &[String]) -> Result<Vec<GuestAuthenticat
 }
 
 /// Resolves a path id (or `current`) to an environment the caller may see.
+/// A path's environment id, where `current` names the caller's own environment.
+fn environment_id(p: &Principal, raw: &str) -> Result<EnvironmentId, ApiError> {
+    if raw == "current" {
+        p.environment().cloned().ok_or_else(|| {
+            ApiError::bad_request(
+                "environmentId",
+                "'current' needs an environment key or token; name an environment id",
+            )
+        })
+    } else {
+        Ok(EnvironmentId::parse(raw)?)
+    }
+}
+
 fn resolve(
     auth: &Authenticator,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<Environment, ApiError> {
-    let id = if raw == "current" {
-        p.environment().cloned().ok_or_else(|| {
-            ApiError::bad_request(
-                "environmentId",
-                "'current' needs an environment key or token; name an environment id",
-            )
-        })?
-    } else {
-        EnvironmentId::parse(raw)?
-    };
+    let id = environment_id(p, raw)?;
     authorize(p, action, Resource::environment(&p.account_id, &id))?;
     auth.store()
         .environment(&id)?
@@ -170,10 +223,10 @@ pub(super) async fn list_environments(
         Resource::account(&p.account_id),
     )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
-    let all = auth.store().environments()?;
-    let visible: Vec<&Environment> = all
+    let bodies = state.environment_bodies.get(&auth)?;
+    let visible: Vec<&str> = bodies
         .iter()
-        .filter(|e| {
+        .filter(|(e, _)| {
             authorize(
                 &p,
                 Action::ReadEnvironment,
@@ -181,14 +234,16 @@ pub(super) async fn list_environments(
             )
             .is_ok()
         })
+        .map(|(_, json)| json.as_str())
         .collect();
     let (items, pagination) = page.slice(visible);
-    let items: Vec<EnvironmentBody> = items
-        .into_iter()
-        .cloned()
-        .map(EnvironmentBody::from)
-        .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+    let body = format!(
+        "{{\"data\":[{}],\"pagination\":{pagination}}}",
+        items.join(",")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 pub(super) async fn create_environment(
@@ -243,10 +298,21 @@ pub(super) async fn create_environment(
 pub(super) async fn get_environment(
     p: Principal,
     auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = resolve(&auth, &p, &path, Action::ReadEnvironment)?;
-    Ok(data(EnvironmentBody::from(env)))
+    let id = environment_id(&p, &path)?;
+    authorize(
+        &p,
+        Action::ReadEnvironment,
+        Resource::environment(&p.account_id, &id),
+    )?;
+    let bodies = state.environment_bodies.get(&auth)?;
+    let (_, json) = bodies
+        .iter()
+        .find(|(e, _)| e.id == id && e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))?;
+    Ok(data_json(json))
 }
 
 /// Answers with a bare `Environment` (no `data` envelope), as the contract says.

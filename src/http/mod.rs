@@ -4,7 +4,7 @@ mod account;
 mod admin;
 mod api_keys;
 mod clients;
-mod environments;
+pub mod environments;
 pub mod error;
 mod events;
 mod extract;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Failed-login throttling.
     pub throttle: crate::auth::throttle::Throttle,
+    /// Serialized environments, as of the store's last write.
+    pub environment_bodies: environments::EnvironmentBodies,
 }
 
 /// Registers every route.

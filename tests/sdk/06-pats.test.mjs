@@ -219,12 +219,11 @@ describe("auth.deletePersonalAccessToken", () => {
     });
   });
 
-  test("a Member cannot delete the Administrator's PAT (404) and it keeps working", async () => {
+  test("a Member cannot delete the Administrator's PAT (403) and it keeps working", async () => {
     const { token, personalAccessToken: pat } = await createPat(await adminClient());
     const member = await inviteUser({ prefix: "pat-del" });
     await expectHttpError(member.sdk.auth.deletePersonalAccessToken(pat.id), {
-      type: Flatfile.NotFoundError,
-      status: 404,
+      status: 403,
     });
     assert.ok(Array.isArray((await client(token).environments.list()).data));
   });
