@@ -207,7 +207,12 @@ impl Application {
                 Duration::from_secs(5),
                 stopped.clone(),
             )),
-            actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped)),
+            actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped.clone())),
+            actix_web::rt::spawn(drain_events_every(
+                auth.store().clone(),
+                Duration::from_millis(200),
+                stopped,
+            )),
         ];
         Ok(Self {
             port: bound.port(),
@@ -282,6 +287,9 @@ impl Application {
             log::error!("could not record personal access token use: {e}");
         }
         drop(auth);
+        store
+            .drain_pending_events()
+            .map_err(std::io::Error::other)?;
         store.mark_clean_shutdown().map_err(std::io::Error::other)?;
         result
     }
@@ -300,6 +308,23 @@ async fn flush_pat_uses_every(
         }
         if let Err(e) = auth.flush_pat_uses().await {
             log::error!("could not record personal access token use: {e}");
+        }
+    }
+}
+
+/// Commits buffered authentication events in batches.
+async fn drain_events_every(
+    store: Store,
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = actix_web::rt::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = store.drain_pending_events() {
+            log::error!("could not record buffered authentication events: {e}");
         }
     }
 }

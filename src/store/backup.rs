@@ -46,6 +46,7 @@ pub enum RestoreError {
 impl Store {
     /// Copies every tree while writes are held off (they wait on the gate; reads continue).
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        self.drain_pending_events()?;
         let started = Instant::now();
         let trees: Trees = {
             let _exclusive = self.inner.gate.write().unwrap_or_else(|p| p.into_inner());

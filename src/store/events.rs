@@ -31,6 +31,7 @@ pub struct EventQuery<'a> {
 impl Store {
     /// One event by id.
     pub fn event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
+        self.drain_pending_events()?;
         match self.tree(T::EventIds).get(id.as_str().as_bytes())? {
             Some(key) => self.get(T::Events, &key),
             None => Ok(None),
@@ -39,6 +40,7 @@ impl Store {
 
     /// Matching events, newest first. Only the time range is read.
     pub fn events_newest_first(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.drain_pending_events()?;
         let end = event_key(q.until.map_or(i64::MAX, |t| t.0.saturating_add(1)), 0);
         let mut out = Vec::new();
         let mut skipped = 0;
@@ -69,16 +71,21 @@ impl Store {
         since: Timestamp,
         until: Timestamp,
     ) -> impl Iterator<Item = Result<Event, StoreError>> + Send + 'static {
+        let drained = self.drain_pending_events();
         let start = event_key(since.0, 0);
         let end = event_key(until.0.saturating_add(1), 0);
-        self.tree(T::Events).range(start..end).map(|item| {
+        let failed = drained.err().into_iter().map(Err);
+        failed.chain(self.tree(T::Events).range(start..end).map(|item| {
             let (_, value) = item?;
             Event::decode(&value)
-        })
+        }))
     }
 
     /// How many events the log holds.
     pub fn event_count(&self) -> usize {
+        if let Err(e) = self.drain_pending_events() {
+            log::error!("could not record buffered events: {e}");
+        }
         self.tree(T::Events).len()
     }
 
@@ -118,11 +125,39 @@ impl Store {
             })
     }
 
-    /// Records authentication decisions (a login, a token issued): committed atomically now and
-    /// flushed by the next group commit, without holding the answer for the disk. A crash can
-    /// lose the last milliseconds of these records, never a change to any credential.
+    /// Records authentication decisions (a login, a token issued) without touching the disk on
+    /// the request path: they are buffered and committed in batches by `drain_pending_events`
+    /// (every 200 ms, before any read of the log, and at shutdown). A crash can lose the last
+    /// fraction of a second of these records, never a change to any credential.
     pub fn record_events_soon(&self, events: &[Event]) -> Result<(), StoreError> {
-        self.commit_events(events)?;
+        let full = {
+            let mut pending = self
+                .inner
+                .pending_events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            pending.extend_from_slice(events);
+            pending.len() >= 1024
+        };
+        if full {
+            self.drain_pending_events()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the buffered authentication events in one transaction and asks for a flush.
+    pub fn drain_pending_events(&self) -> Result<(), StoreError> {
+        let batch = std::mem::take(
+            &mut *self
+                .inner
+                .pending_events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.commit_events(&batch)?;
         self.inner.flusher.request();
         Ok(())
     }
@@ -134,6 +169,7 @@ impl Store {
         by: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
+        self.drain_pending_events()?;
         let key = self
             .tree(T::EventIds)
             .get(id.as_str().as_bytes())?

@@ -168,6 +168,8 @@ struct Inner {
     /// Bumped after every committed write: anything derived from the store before the bump
     /// (cached principals) is stale.
     generation: AtomicU64,
+    /// Authentication events waiting for their batch commit.
+    pending_events: std::sync::Mutex<Vec<Event>>,
     /// Every environment, sorted, as of a generation.
     environments: std::sync::RwLock<Option<(u64, Arc<Vec<Environment>>)>>,
     /// Held shared by every write transaction, and exclusively while a snapshot is copied.
@@ -221,6 +223,7 @@ impl Store {
                 credential_lookups: AtomicU64::new(0),
                 generation: AtomicU64::new(0),
                 environments: std::sync::RwLock::new(None),
+                pending_events: std::sync::Mutex::new(Vec::new()),
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),
