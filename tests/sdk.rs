@@ -4,217 +4,16 @@
 //! Needs `node` (20+) and `npm` on PATH; installs tests/sdk/node_modules with `npm ci` when it is
 //! missing. Run alone with `cargo test --test sdk -- --nocapture` to watch the node output live.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+mod node;
+
+use node::{ensure_node_modules, run, suite_dir, summary_count, text, Server};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ADMIN_EMAIL: &str = "admin@example.com";
 const ADMIN_PASSWORD: &str = "sdk-compat-password-0123456789";
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
-const NPM_CI_TIMEOUT: Duration = Duration::from_secs(300);
 const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Kills the child (and reaps it) when dropped, so no process outlives a failed assertion.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Text collected from a child's pipe by a draining thread.
-type Captured = Arc<Mutex<String>>;
-
-/// Reads `pipe` to its end on a thread, appending each line to the returned buffer and sending it
-/// on `lines` (if given), so the child never blocks on a full pipe.
-fn drain(
-    pipe: impl Read + Send + 'static,
-    lines: Option<mpsc::Sender<String>>,
-) -> (Captured, thread::JoinHandle<()>) {
-    let captured = Captured::default();
-    let sink = Arc::clone(&captured);
-    let handle = thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            sink.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(tx) = &lines {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    (captured, handle)
-}
-
-fn text(captured: &Captured) -> String {
-    captured.lock().unwrap().clone()
-}
-
-/// Waits for `child` up to `timeout`; kills it and returns `None` on timeout.
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait().expect("cannot poll the child process") {
-            Some(status) => return Some(status),
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-            None => thread::sleep(Duration::from_millis(50)),
-        }
-    }
-}
-
-/// Runs a command to completion with a timeout, returning its status and combined output.
-fn run(mut command: Command, what: &str, timeout: Duration) -> (Option<ExitStatus>, String) {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap_or_else(|e| {
-        panic!("cannot run {what}: {e}. Is it installed and on PATH? (node 20+ and npm are needed)")
-    });
-    let (out, out_thread) = drain(child.stdout.take().unwrap(), None);
-    let (err, err_thread) = drain(child.stderr.take().unwrap(), None);
-    let status = wait_with_timeout(&mut child, timeout);
-    let _ = out_thread.join();
-    let _ = err_thread.join();
-    (status, format!("{}{}", text(&out), text(&err)))
-}
-
-fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("sdk")
-}
-
-fn npm() -> &'static str {
-    if cfg!(windows) {
-        "npm.cmd"
-    } else {
-        "npm"
-    }
-}
-
-/// Installs the pinned SDK from package-lock.json unless node_modules is already there.
-fn ensure_node_modules(dir: &Path) {
-    if dir
-        .join("node_modules")
-        .join("@flatfile")
-        .join("api")
-        .join("package.json")
-        .is_file()
-    {
-        return;
-    }
-    eprintln!(
-        "tests/sdk/node_modules is missing; running `npm ci` in {}",
-        dir.display()
-    );
-    let mut command = Command::new(npm());
-    command
-        .arg("ci")
-        .arg("--no-audit")
-        .arg("--no-fund")
-        .current_dir(dir);
-    let (status, output) = run(command, "npm", NPM_CI_TIMEOUT);
-    match status {
-        Some(s) if s.success() => {}
-        Some(s) => panic!("`npm ci` in {} failed ({s}):\n{output}", dir.display()),
-        None => panic!(
-            "`npm ci` in {} did not finish in {NPM_CI_TIMEOUT:?}:\n{output}",
-            dir.display()
-        ),
-    }
-}
-
-/// A running latchkey on a free port with a fresh data directory.
-struct Server {
-    url: String,
-    stdout: Captured,
-    stderr: Captured,
-    // Dropped before `_dir`, so the process is gone before its data directory is removed.
-    _process: KillOnDrop,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().expect("cannot create a temporary directory");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-            .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
-            .env("LATCHKEY_STORAGE__DATA_DIR", dir.path().join("data"))
-            .env(
-                "LATCHKEY_SECURITY__MASTER_KEY_FILE",
-                dir.path().join("master.key"),
-            )
-            .env("LATCHKEY_BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
-            // The suite makes many failed logins on purpose (all from 127.0.0.1); keep the
-            // per-address throttle and its growing delays out of the way. The per-account limit
-            // stays at its default; throttling itself is covered by the Rust tests, not here.
-            .env("LATCHKEY_SECURITY__LOGIN_FAILURES_PER_ADDRESS", "1000")
-            .env("LATCHKEY_SECURITY__LOGIN_DELAY_MS", "0")
-            .env("LATCHKEY_DEV__CLOCK_CONTROL", "true")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start the latchkey binary");
-        let (tx, rx) = mpsc::channel();
-        let (stdout, _) = drain(child.stdout.take().unwrap(), Some(tx));
-        let (stderr, stderr_thread) = drain(child.stderr.take().unwrap(), None);
-        let mut process = KillOnDrop(child);
-        let first = match rx.recv_timeout(STARTUP_TIMEOUT) {
-            Ok(line) => line,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                // stdout closed: the server is exiting. Collect its status and all of stderr.
-                let status = process.0.wait();
-                let _ = stderr_thread.join();
-                panic!(
-                    "latchkey exited before printing its banner ({status:?}).\nstdout:\n{}\nstderr:\n{}",
-                    text(&stdout),
-                    text(&stderr)
-                )
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-                "latchkey printed no first line within {STARTUP_TIMEOUT:?}.\nstdout:\n{}\nstderr:\n{}",
-                text(&stdout),
-                text(&stderr)
-            ),
-        };
-        let url = first
-            .strip_prefix("Latchkey is listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "unexpected first line from latchkey: {first:?}\nstderr:\n{}",
-                    text(&stderr)
-                )
-            })
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "unexpected server URL {url:?}"
-        );
-        Self {
-            url,
-            stdout,
-            stderr,
-            _process: process,
-            _dir: dir,
-        }
-    }
-}
 
 /// The test files in name order; 99-clock.test.mjs (which moves the server clock) sorts last.
 fn test_files(dir: &Path) -> Vec<String> {
@@ -227,22 +26,10 @@ fn test_files(dir: &Path) -> Vec<String> {
     files
 }
 
-/// The number after `ℹ <label> ` in the spec reporter's summary.
-fn summary_count(output: &str, label: &str) -> Option<u64> {
-    let prefix = format!("ℹ {label} ");
-    output.lines().rev().find_map(|line| {
-        line.trim()
-            .strip_prefix(prefix.as_str())?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
 #[test]
 fn official_flatfile_sdk_works_against_latchkey() {
-    let dir = sdk_dir();
-    ensure_node_modules(&dir);
+    let dir = suite_dir("sdk");
+    ensure_node_modules(&dir, &["@flatfile", "api"], &[]);
     let files = test_files(&dir);
     assert!(
         !files.is_empty(),
@@ -250,7 +37,16 @@ fn official_flatfile_sdk_works_against_latchkey() {
         dir.display()
     );
 
-    let server = Server::start();
+    let server = Server::start(
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        &[
+            // The suite makes many failed logins on purpose (all from 127.0.0.1); keep the per-address
+            // throttle out of the way. Throttling itself is covered by the Rust tests.
+            ("LATCHKEY_SECURITY__LOGIN_FAILURES_PER_ADDRESS", "1000"),
+            ("LATCHKEY_DEV__CLOCK_CONTROL", "true"),
+        ],
+    );
     let started = Instant::now();
     let mut node = Command::new("node");
     node.arg("--test")
