@@ -10,7 +10,7 @@
 
 mod node;
 
-use node::{ensure_node_modules, run, suite_dir, summary_count, text, Server};
+use node::{assert_passed, ensure_node_modules, run, suite_dir, Server};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -60,29 +60,5 @@ fn admin_page_works_in_headless_chromium() {
         output_dir.display()
     );
 
-    let server_log = || {
-        format!(
-            "latchkey stdout:\n{}\nlatchkey stderr:\n{}",
-            text(&server.stdout),
-            text(&server.stderr)
-        )
-    };
-    let status = status.unwrap_or_else(|| {
-        panic!(
-            "node --test did not finish within {NODE_TEST_TIMEOUT:?}\n{output}\n{}",
-            server_log()
-        )
-    });
-    let passed = summary_count(&output, "pass");
-    let failed = summary_count(&output, "fail");
-    assert!(
-        status.success(),
-        "node --test exited with {status}\n{output}\n{}",
-        server_log()
-    );
-    assert!(
-        passed.is_some_and(|n| n > 0),
-        "node reported no passing tests (pass = {passed:?})"
-    );
-    assert_eq!(failed, Some(0), "node reported failing tests");
+    assert_passed(status, &output, &server, NODE_TEST_TIMEOUT);
 }

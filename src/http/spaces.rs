@@ -64,6 +64,23 @@ pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
     v
 }
 
+/// The environments a listing covers when none is named: an environment-bound caller's own, or
+/// every environment (each is then put to the policy by the caller).
+pub(super) fn environments_in_reach(
+    auth: &Authenticator,
+    p: &Principal,
+) -> Result<Vec<EnvironmentId>, ApiError> {
+    Ok(match p.environment() {
+        Some(env) => vec![env.clone()],
+        None => auth
+            .store()
+            .environments()?
+            .iter()
+            .map(|e| e.id.clone())
+            .collect(),
+    })
+}
+
 /// Loads a space and its environment after `action` is allowed on it; cross-environment and
 /// missing spaces look the same (404).
 pub(super) fn load(
@@ -180,15 +197,7 @@ pub(super) async fn list_spaces(
     let namespace = q.optional("namespace")?;
     let envs = match q.optional("environmentId")? {
         Some(raw) => vec![EnvironmentId::parse(raw)?],
-        None => match p.environment() {
-            Some(env) => vec![env.clone()],
-            None => auth
-                .store()
-                .environments()?
-                .iter()
-                .map(|e| e.id.clone())
-                .collect(),
-        },
+        None => environments_in_reach(&auth, &p)?,
     };
     let mut rows = Vec::new();
     for env_id in envs {

@@ -1,7 +1,9 @@
 //! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
 
 use super::extract::{JsonBody, Query};
-use super::spaces::{bounded, json_or_empty, load as load_space, strip_nulls};
+use super::spaces::{
+    bounded, environments_in_reach, json_or_empty, load as load_space, strip_nulls,
+};
 use super::{audit, data, success, ApiError};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
@@ -106,17 +108,8 @@ pub(super) async fn list_workbooks(
     let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
         Some(raw) => vec![load_space(&auth, &p, raw, Action::ReadSpace)?.0.id],
         None => {
-            let envs = match p.environment() {
-                Some(env) => vec![env.clone()],
-                None => auth
-                    .store()
-                    .environments()?
-                    .iter()
-                    .map(|e| e.id.clone())
-                    .collect(),
-            };
             let mut ids = Vec::new();
-            for env in envs {
+            for env in environments_in_reach(&auth, &p)? {
                 authorize(
                     &p,
                     Action::ListWorkbooks,

@@ -223,3 +223,33 @@ pub fn summary_count(output: &str, label: &str) -> Option<u64> {
             .ok()
     })
 }
+
+/// Asserts that a `node --test` run finished in time, exited 0, passed at least one test and
+/// failed none; on failure the message carries node's output and the server's.
+pub fn assert_passed(status: Option<ExitStatus>, output: &str, server: &Server, timeout: Duration) {
+    let server_log = || {
+        format!(
+            "latchkey stdout:\n{}\nlatchkey stderr:\n{}",
+            text(&server.stdout),
+            text(&server.stderr)
+        )
+    };
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "node --test did not finish within {timeout:?}\n{output}\n{}",
+            server_log()
+        )
+    });
+    let passed = summary_count(output, "pass");
+    let failed = summary_count(output, "fail");
+    assert!(
+        status.success(),
+        "node --test exited with {status}\n{output}\n{}",
+        server_log()
+    );
+    assert!(
+        passed.is_some_and(|n| n > 0),
+        "node reported no passing tests (pass = {passed:?})"
+    );
+    assert_eq!(failed, Some(0), "node reported failing tests");
+}
