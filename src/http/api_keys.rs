@@ -1,7 +1,7 @@
 //! Environment API keys: list, publishable key, create, delete, and timed rotation.
 
 use super::extract::{JsonBody, Query};
-use super::{data, success, ApiError, AppState};
+use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
@@ -115,7 +115,7 @@ pub(super) async fn create_api_key(
     let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
     let key_type = ApiKeyType::parse(q.required("type")?)?;
     let (key, _raw) = auth.new_api_key(&env.account_id, &env.id, key_type);
-    let event = key_event("api-key:created", &p, &key, auth.clock().now());
+    let event = key_event(&auth, "api-key:created", &p, &key);
     auth.store()
         .insert_api_key(&key, state.limits.keys_per_environment as usize, &event)
         .await?;
@@ -147,7 +147,7 @@ pub(super) async fn delete_api_key(
         .ok_or_else(|| {
             ApiError::NotFound(format!("key {id} not found in environment {}", env.id))
         })?;
-    let event = key_event("api-key:deleted", &p, &key, auth.clock().now());
+    let event = key_event(&auth, "api-key:deleted", &p, &key);
     auth.store().delete_api_key(&key.id, &event).await?;
     Ok(success())
 }
@@ -195,7 +195,7 @@ pub(super) async fn rotate_api_key(
     let (mut replacement, _raw) =
         auth.new_api_key(&old.account_id, &old.environment_id, old.key_type);
     replacement.operations = old.operations.clone();
-    let event = key_event("api-key:rotated", &p, &old, now).with_payload(serde_json::json!({
+    let event = key_event(&auth, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
         "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
     }));
     let max = state.limits.keys_per_environment as usize;
@@ -209,10 +209,9 @@ pub(super) async fn rotate_api_key(
     })))
 }
 
-fn key_event(topic: &str, p: &Principal, key: &ApiKey, now: crate::domain::Timestamp) -> Event {
-    Event::new(topic, "auth", p.account_id.clone(), now)
+fn key_event(auth: &Authenticator, topic: &str, p: &Principal, key: &ApiKey) -> Event {
+    audit(auth, p, topic, "auth")
         .in_environment(&key.environment_id)
-        .by(Some(p.actor_id()))
         .with_payload(
             serde_json::json!({ "keyId": key.id.as_str(), "type": key.key_type.as_str() }),
         )

@@ -1,11 +1,11 @@
 //! `/v1/environments`: list, create, get (`current` too), update, delete.
 
 use super::extract::{JsonBody, Query};
-use super::{data, success, ApiError, AppState};
+use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthentication};
-use crate::store::{Environment, Event};
+use crate::store::Environment;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};
@@ -282,15 +282,9 @@ pub(super) async fn create_environment(
     body.0.apply(&mut env)?;
     let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
         .map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);
-    let event = Event::new(
-        "environment:created",
-        "environment",
-        p.account_id.clone(),
-        now,
-    )
-    .in_environment(&env.id)
-    .by(Some(p.actor_id()))
-    .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    let event = audit(&auth, &p, "environment:created", "environment")
+        .in_environment(&env.id)
+        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
     store.create_environment(&env, &keys, &event).await?;
     Ok(data(EnvironmentBody::from(env)))
 }
@@ -325,15 +319,9 @@ pub(super) async fn update_environment(
     let mut env = resolve(&auth, &p, &path, Action::UpdateEnvironment)?;
     body.0.apply(&mut env)?;
     env.updated_at = auth.clock().now();
-    let event = Event::new(
-        "environment:updated",
-        "environment",
-        p.account_id.clone(),
-        env.updated_at,
-    )
-    .in_environment(&env.id)
-    .by(Some(p.actor_id()))
-    .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    let event = audit(&auth, &p, "environment:updated", "environment")
+        .in_environment(&env.id)
+        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
     auth.store().update_environment(&env, &event).await?;
     Ok(HttpResponse::Ok().json(EnvironmentBody::from(env)))
 }
@@ -344,15 +332,9 @@ pub(super) async fn delete_environment(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let env = resolve(&auth, &p, &path, Action::DeleteEnvironment)?;
-    let event = Event::new(
-        "environment:deleted",
-        "environment",
-        p.account_id.clone(),
-        auth.clock().now(),
-    )
-    .in_environment(&env.id)
-    .by(Some(p.actor_id()))
-    .with_payload(serde_json::json!({ "name": env.name.as_str() }));
+    let event = audit(&auth, &p, "environment:deleted", "environment")
+        .in_environment(&env.id)
+        .with_payload(serde_json::json!({ "name": env.name.as_str() }));
     auth.store().delete_environment(&env.id, &event).await?;
     Ok(success())
 }

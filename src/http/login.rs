@@ -141,8 +141,7 @@ async fn password_login(
                 "auth:login-failed",
                 other.map(|u| u.id.to_string()),
                 payload,
-            )
-            .await?;
+            )?;
             return Err(ApiError::LoginFailed(
                 "the email or password is wrong".into(),
             ));
@@ -155,8 +154,7 @@ async fn password_login(
         "auth:login-succeeded",
         Some(user.id.to_string()),
         serde_json::json!({ "email": email.as_str() }),
-    )
-    .await?;
+    )?;
     let issued = auth.issue_user_token(&user, user.id.as_str(), TokenKind::User);
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
@@ -182,8 +180,7 @@ async fn client_login(
             "auth:login-failed",
             None,
             serde_json::json!({ "clientId": id.as_str() }),
-        )
-        .await?;
+        )?;
         return Err(ApiError::LoginFailed(
             "the client id or secret is wrong".into(),
         ));
@@ -195,8 +192,7 @@ async fn client_login(
         "auth:login-succeeded",
         Some(user.id.to_string()),
         serde_json::json!({ "clientId": client.id.as_str() }),
-    )
-    .await?;
+    )?;
     let issued = auth.issue_user_token(&user, client.id.as_str(), TokenKind::Client);
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
@@ -259,17 +255,8 @@ pub(super) async fn refresh_token(
         _ => None,
     };
     let environment = principal.environment().map(|e| e.to_string());
-    let mut event = Event::new(
-        "auth:token-refreshed",
-        "auth",
-        principal.account_id.clone(),
-        auth.clock().now(),
-    )
-    .by(Some(principal.actor_id()))
-    .with_payload(serde_json::json!({ "parent": principal.credential_id }));
-    if let Some(env) = principal.environment() {
-        event = event.in_environment(env);
-    }
+    let event = super::audit(&auth, &principal, "auth:token-refreshed", "auth")
+        .with_payload(serde_json::json!({ "parent": principal.credential_id }));
     auth.store().record_events_soon(&[event])?;
     Ok(token_body(
         issued,
@@ -298,7 +285,7 @@ async fn begin(
         }
         Err(refusal) => {
             let payload = serde_json::json!({ "account": account, "scope": refusal.scope });
-            record(auth, req, "auth:login-throttled", None, payload).await?;
+            record(auth, req, "auth:login-throttled", None, payload)?;
             Err(ApiError::TooManyRequests {
                 message: format!(
                     "too many failed logins for this {}; try again later",
@@ -315,7 +302,7 @@ fn address(req: &HttpRequest) -> Option<String> {
 }
 
 /// Records an authentication decision with the client's address and user agent.
-async fn record(
+fn record(
     auth: &Authenticator,
     req: &HttpRequest,
     topic: &str,
