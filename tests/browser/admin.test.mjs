@@ -71,6 +71,12 @@ async function screenshot(name) {
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * Waits until the section view has finished re-rendering. A change re-renders the view from the
+ * server after its toast appears; typing into the old view meanwhile would be lost.
+ */
+const settled = () => page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy"));
+
 /** Runs `action` and waits for a success toast matching `text`; fails on an error toast. */
 async function expectSuccess(action, text) {
   await page.evaluate(() => document.getElementById("toasts").replaceChildren());
@@ -80,6 +86,7 @@ async function expectSuccess(action, text) {
   const message = await toast.innerText();
   assert.ok(!(await toast.getAttribute("class")).includes("error"), `expected "${text}", the page showed the error: ${message}`);
   assert.match(message, text instanceof RegExp ? text : new RegExp(escapeRegExp(text)));
+  await settled();
   return message;
 }
 
@@ -99,7 +106,7 @@ function assertNoProblems() {
 async function openSection(name) {
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true }).click();
   await page.locator("#view h1", { hasText: name }).waitFor();
-  await page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy"));
+  await settled();
 }
 
 const rows = (tableName) => page.getByRole("table", { name: tableName, exact: true }).locator("tbody tr");
@@ -267,11 +274,13 @@ test("API keys: rotate with a one-hour grace, see it expiring, delete with confi
 test("environments: switching shows the other environment's keys", async () => {
   const devIds = await rows("API keys").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
   await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "production (production)" });
+  await settled();
   await page.locator("#view .subtitle", { hasText: "production" }).waitFor();
   const prodIds = await rows("API keys").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
   assert.equal(prodIds.length, 2, "production starts with one secret and one publishable key");
   assert.ok(prodIds.every((id) => !devIds.includes(id)));
   await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "development" });
+  await settled();
   await page.locator("#view .subtitle", { hasText: "development" }).waitFor();
   assertNoProblems();
 });
@@ -340,9 +349,11 @@ test("spaces: create a space with two workbooks, archive another", async () => {
   await expectSuccess(() => row("Spaces", "Old space").getByRole("button", { name: /^Archive/ }).click(), 'Archived the space "Old space"');
   await row("Spaces", "Old space").waitFor({ state: "detached" });
   await page.getByLabel("Show archived spaces").check();
+  await settled();
   await row("Archived spaces", "Old space").waitFor();
   await page.getByLabel("Show archived spaces").uncheck();
-  await page.getByRole("table", { name: "Spaces", exact: true }).or(page.locator("#view p.empty")).first().waitFor();
+  await settled();
+  await page.getByRole("table", { name: "Archived spaces", exact: true }).waitFor({ state: "detached" });
 
   await create.getByLabel("Name").fill("Onboarding");
   await expectSuccess(() => create.getByRole("button", { name: "Create space" }).click(), 'Created the space "Onboarding"');
@@ -475,7 +486,7 @@ test("narrow (375 px) screens: nothing overflows sideways", async () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator("#nav").getByRole("link", { name, exact: true }).click();
     await page.locator("#view h1", { hasText: name }).waitFor();
-    await page.waitForFunction(() => !document.getElementById("view").hasAttribute("aria-busy"));
+    await settled();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `${name} is ${width} px wide at 375 px`);
     const clipped = await page.evaluate(() => [...document.querySelectorAll("#view .table-wrap, #view form, #view .cell")]
