@@ -3,6 +3,12 @@ use latchkey::startup::Application;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator: sled's node rewrites and the per-request buffers
+/// churn small allocations, and glibc's free-list consolidation showed up at 5–25% of the hot
+/// paths' CPU (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   latchkey [--config PATH]                    run the server
   latchkey backup --out FILE [--url URL]      save a consistent backup of a running server

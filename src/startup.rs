@@ -312,7 +312,8 @@ async fn flush_pat_uses_every(
     }
 }
 
-/// Commits buffered authentication events in batches.
+/// Commits buffered authentication events in batches: every `period`, or sooner when a batch
+/// is waiting. Runs on the main thread's runtime, never on a request worker.
 async fn drain_events_every(
     store: Store,
     period: Duration,
@@ -321,6 +322,7 @@ async fn drain_events_every(
     loop {
         tokio::select! {
             _ = actix_web::rt::time::sleep(period) => {}
+            _ = store.events_due() => {}
             _ = stop.changed() => return,
         }
         if let Err(e) = store.drain_pending_events() {

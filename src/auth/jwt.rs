@@ -5,6 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use ring::signature::{self, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 /// What a token was minted from, which decides what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,10 +79,19 @@ struct Header {
     kid: String,
 }
 
+/// Verified tokens remembered before the cache starts over.
+const VERIFIED_CAPACITY: usize = 100_000;
+
 /// Signs and verifies tokens with one Ed25519 key pair.
 pub struct TokenSigner {
     pair: Ed25519KeyPair,
     kid: String,
+    /// The encoded header every token carries.
+    header: String,
+    /// Claims of tokens whose signature checked out, by SHA-256 of the whole token. A signature
+    /// never stops being valid, so unlike the principal cache this one survives writes; expiry
+    /// and revocation are still checked on every use.
+    verified: RwLock<HashMap<[u8; 32], Claims>>,
 }
 
 impl TokenSigner {
@@ -97,7 +108,14 @@ impl TokenSigner {
     pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, ring::error::KeyRejected> {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8)?;
         let kid = B64.encode(&super::crypto::sha256(pair.public_key().as_ref())[..12]);
-        Ok(Self { pair, kid })
+        let header =
+            B64.encode(serde_json::json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid }).to_string());
+        Ok(Self {
+            pair,
+            kid,
+            header,
+            verified: RwLock::default(),
+        })
     }
 
     /// The key id in every token header.
@@ -107,13 +125,16 @@ impl TokenSigner {
 
     /// A signed compact JWT for `claims`.
     pub fn sign(&self, claims: &Claims) -> String {
-        let header = serde_json::json!({ "alg": "EdDSA", "typ": "JWT", "kid": self.kid });
-        let header = B64.encode(header.to_string());
         // Claims hold only strings and integers, which always serialize.
-        let payload = B64.encode(serde_json::to_string(claims).unwrap_or_default());
-        let signing_input = format!("{header}.{payload}");
-        let sig = self.pair.sign(signing_input.as_bytes());
-        format!("{signing_input}.{}", B64.encode(sig.as_ref()))
+        let payload = serde_json::to_vec(claims).unwrap_or_default();
+        let mut token = String::with_capacity(self.header.len() + payload.len() * 4 / 3 + 96);
+        token.push_str(&self.header);
+        token.push('.');
+        B64.encode_string(&payload, &mut token);
+        let sig = self.pair.sign(token.as_bytes());
+        token.push('.');
+        B64.encode_string(sig.as_ref(), &mut token);
+        token
     }
 
     /// Checks shape, header, signature and expiry (against `now`), and returns the claims.
@@ -130,6 +151,22 @@ impl TokenSigner {
         if token.len() > 8192 {
             return Err(TokenError::Malformed);
         }
+        let digest = super::crypto::sha256(token.as_bytes());
+        let verified = self.verified.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(claims) = verified.get(&digest) {
+            return Ok(claims.clone());
+        }
+        drop(verified);
+        let claims = self.check_signature(token)?;
+        let mut verified = self.verified.write().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
+        }
+        verified.insert(digest, claims.clone());
+        Ok(claims)
+    }
+
+    fn check_signature(&self, token: &str) -> Result<Claims, TokenError> {
         let mut parts = token.split('.');
         let (Some(h), Some(p), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())

@@ -5,6 +5,11 @@ use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
 use crate::domain::{EventId, Timestamp};
 use sled::Transactional;
 
+/// Buffered authentication events that wake the background task for a batch.
+const BATCH_EVENTS: usize = 512;
+/// Buffered authentication events at which a request commits the batch itself.
+const MAX_PENDING_EVENTS: usize = 16_384;
+
 impl Tx<'_> {
     /// Appends `event` under (created-at, `seq`) and indexes its id.
     pub(super) fn record_event(&self, event: &Event, seq: u64) -> TxResult<()> {
@@ -127,22 +132,31 @@ impl Store {
 
     /// Records authentication decisions (a login, a token issued) without touching the disk on
     /// the request path: they are buffered and committed in batches by `drain_pending_events`
-    /// (every 200 ms, before any read of the log, and at shutdown). A crash can lose the last
-    /// fraction of a second of these records, never a change to any credential.
+    /// (every 200 ms and whenever `BATCH_EVENTS` are waiting, from a background task; before
+    /// any read of the log; at shutdown). A crash can lose the last fraction of a second of
+    /// these records, never a change to any credential. Should the background task fall far
+    /// behind, the request that finds `MAX_PENDING_EVENTS` waiting commits them itself.
     pub fn record_events_soon(&self, events: &[Event]) -> Result<(), StoreError> {
-        let full = {
+        let waiting = {
             let mut pending = self
                 .inner
                 .pending_events
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             pending.extend_from_slice(events);
-            pending.len() >= 1024
+            pending.len()
         };
-        if full {
+        if waiting >= MAX_PENDING_EVENTS {
             self.drain_pending_events()?;
+        } else if waiting >= BATCH_EVENTS {
+            self.inner.events_due.notify_one();
         }
         Ok(())
+    }
+
+    /// Resolves when enough authentication events are waiting to be worth a batch now.
+    pub async fn events_due(&self) {
+        self.inner.events_due.notified().await;
     }
 
     /// Commits the buffered authentication events in one transaction and asks for a flush.

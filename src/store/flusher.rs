@@ -5,16 +5,22 @@
 use super::StoreError;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// How long a writer waits for its flush before the request fails.
 const DURABLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a flush waits for more writers to join it (only while writes are concurrent).
+const LINGER: Duration = Duration::from_micros(1000);
+/// Writers waiting that make a flush start at once.
+const FULL_BATCH: u64 = 64;
 
 #[derive(Default)]
 struct State {
     /// Tickets handed out: one per committed transaction.
     requested: u64,
+    /// The highest ticket the flusher has covered.
+    flushed: u64,
     stop: bool,
 }
 
@@ -51,12 +57,16 @@ impl Flusher {
     /// Waits until a flush that started after this call has finished.
     pub(super) async fn wait_durable(&self) -> Result<(), StoreError> {
         let mut rx = self.shared.durable.subscribe();
-        let ticket = {
+        let (ticket, waiting) = {
             let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
             state.requested += 1;
-            state.requested
+            (state.requested, state.requested - state.flushed)
         };
-        self.shared.wake.notify_one();
+        // The flusher sleeps only when nothing is waiting, or lingers for a full batch: other
+        // tickets need no wake-up call.
+        if waiting == 1 || waiting == FULL_BATCH {
+            self.shared.wake.notify_one();
+        }
         let waited =
             tokio::time::timeout(DURABLE_TIMEOUT, rx.wait_for(|&done| done >= ticket)).await;
         match waited {
@@ -90,21 +100,43 @@ impl Flusher {
 }
 
 fn run(db: &sled::Db, shared: &Shared) {
-    let mut flushed = 0u64;
+    let mut last_batch = 0u64;
     loop {
         let target = {
             let mut state = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+            let flushed = state.flushed;
             while state.requested == flushed && !state.stop {
                 state = shared.wake.wait(state).unwrap_or_else(|p| p.into_inner());
             }
             if state.requested == flushed {
                 return;
             }
+            // Under concurrent writes (the last flush covered more than one), linger briefly so
+            // one flush covers more of them: each flush costs a log write and an fsync.
+            if last_batch > 1 {
+                let until = Instant::now() + LINGER;
+                while state.requested - flushed < FULL_BATCH && !state.stop {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    state = shared
+                        .wake
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+            last_batch = state.requested - flushed;
             state.requested
         };
         match db.flush() {
             Ok(_) => {
-                flushed = target;
+                shared
+                    .state
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .flushed = target;
                 shared.durable.send_replace(target);
             }
             Err(e) => {

@@ -170,6 +170,11 @@ struct Inner {
     generation: AtomicU64,
     /// Authentication events waiting for their batch commit.
     pending_events: std::sync::Mutex<Vec<Event>>,
+    /// PATs held per user, remembered for the limit check; read and changed only under
+    /// `structure`.
+    pat_counts: std::sync::Mutex<std::collections::HashMap<crate::domain::UserId, usize>>,
+    /// Woken when a batch of authentication events is waiting.
+    events_due: tokio::sync::Notify,
     /// Every environment, sorted, as of a generation.
     environments: std::sync::RwLock<Option<(u64, Arc<Vec<Environment>>)>>,
     /// Held shared by every write transaction, and exclusively while a snapshot is copied.
@@ -224,6 +229,8 @@ impl Store {
                 generation: AtomicU64::new(0),
                 environments: std::sync::RwLock::new(None),
                 pending_events: std::sync::Mutex::new(Vec::new()),
+                events_due: tokio::sync::Notify::new(),
+                pat_counts: std::sync::Mutex::default(),
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),

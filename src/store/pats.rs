@@ -37,18 +37,14 @@ impl Store {
         max_per_user: usize,
         event: &Event,
     ) -> Result<(), StoreError> {
-        let _guard = self.structure_lock().await;
-        if self.count_prefix(
-            T::UserPats,
-            &pair_prefix(pat.user_id.as_str()),
-            max_per_user,
-        ) >= max_per_user
-        {
+        let guard = self.structure_lock().await;
+        let held = self.pats_held(&pat.user_id, max_per_user);
+        if held >= max_per_user {
             return Err(StoreError::Limit(format!(
                 "a user holds at most {max_per_user} personal access tokens (limits.pats_per_user)"
             )));
         }
-        self.write_locked(_guard, std::slice::from_ref(event), |tx| {
+        let committed = self.commit(std::slice::from_ref(event), |tx| {
             if tx
                 .get_raw(T::Users, pat.user_id.as_str().as_bytes())?
                 .is_none()
@@ -62,13 +58,41 @@ impl Store {
                 &[],
             )?;
             tx.put(T::Digests, &pat.digest, &CredentialRef::Pat(pat.id.clone()))
-        })
-        .await
+        });
+        if committed.is_ok() {
+            self.pat_counts().insert(pat.user_id.clone(), held + 1);
+        }
+        drop(guard);
+        committed?;
+        self.inner.flusher.wait_durable().await
+    }
+
+    /// How many PATs `user` holds, counting at most `max`. Called with the structure lock held:
+    /// every change to `user_pats` takes it and keeps the remembered counts right.
+    fn pats_held(&self, user: &UserId, max: usize) -> usize {
+        if let Some(&held) = self.pat_counts().get(user) {
+            return held;
+        }
+        let held = self.count_prefix(T::UserPats, &pair_prefix(user.as_str()), max);
+        self.pat_counts().insert(user.clone(), held);
+        held
+    }
+
+    /// The remembered PAT counts per user (see `pats_held`).
+    pub(super) fn pat_counts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<UserId, usize>> {
+        self.inner
+            .pat_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Deletes a PAT; it stops resolving at once.
     pub async fn delete_pat(&self, id: &PatId, event: &Event) -> Result<(), StoreError> {
-        self.write(std::slice::from_ref(event), |tx| {
+        let guard = self.structure_lock().await;
+        self.pat_counts().clear();
+        self.write_locked(guard, std::slice::from_ref(event), |tx| {
             if !tx.remove_pat(id)? {
                 return abort(Abort::NotFound(format!(
                     "personal access token {id} not found"

@@ -121,6 +121,7 @@ impl Store {
         }
         let pats = self.pats_of(id)?;
         let clients = self.clients_of(id)?;
+        self.pat_counts().remove(id);
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Users, id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("user {id} not found")));

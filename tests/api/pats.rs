@@ -215,20 +215,27 @@ async fn environment_keys_cannot_hold_pats() {
 async fn pats_per_user_are_limited_and_names_are_checked() {
     let app = spawn_app_with(|c| c.limits.pats_per_user = 2).await;
     let admin = app.admin_token().await;
-    app.create_pat(&admin, "one").await;
+    let (_, first) = app.create_pat(&admin, "one").await;
     app.create_pat(&admin, "two").await;
+    let three = json!({ "name": "three" });
     let (status, body) = app
-        .post(
-            "/v1/auth/personal-access-tokens",
-            &admin,
-            json!({ "name": "three" }),
-        )
+        .post("/v1/auth/personal-access-tokens", &admin, three.clone())
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("limits.pats_per_user"));
+    // A deleted token frees its place at once, and only one place.
+    let (status, _) = app
+        .delete(&format!("/v1/auth/personal-access-tokens/{first}"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.create_pat(&admin, "three").await;
+    let (status, _) = app
+        .post("/v1/auth/personal-access-tokens", &admin, three)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, body) = app
         .post(
             "/v1/auth/personal-access-tokens",
