@@ -45,7 +45,7 @@ pub struct Authenticator {
     master: Arc<MasterKey>,
     settings: Arc<AuthSettings>,
     /// PAT last-use times not yet written; flushed in batches.
-    pat_uses: Arc<Mutex<HashMap<PatId, Timestamp>>>,
+    pat_uses: Arc<Mutex<PatUses>>,
     /// Verified principals, valid until the store's next write.
     cache: Arc<cache::PrincipalCache>,
 }
@@ -286,13 +286,23 @@ impl Authenticator {
         String::from_utf8(self.master.open(b"mail", sealed).ok()?).ok()
     }
 
-    /// Remembers that a PAT was used now; written later in a batch.
+    /// Remembers that a PAT was used now, to the minute (`PAT_USE_PRECISION_MS`): a use within
+    /// a minute of the last one noted changes nothing. Written later in a batch.
     pub(crate) fn note_pat_use(&self, id: &PatId) {
         let now = self.clock.now();
-        self.pat_uses
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id.clone(), now);
+        let mut uses = self.pat_uses.lock().unwrap_or_else(|p| p.into_inner());
+        if uses
+            .noted
+            .get(id)
+            .is_some_and(|&at| (at.0..at.0 + PAT_USE_PRECISION_MS).contains(&now.0))
+        {
+            return;
+        }
+        if uses.noted.len() >= PAT_USES_REMEMBERED {
+            uses.noted.clear();
+        }
+        uses.noted.insert(id.clone(), now);
+        uses.pending.insert(id.clone(), now);
     }
 
     /// The last use of a PAT not yet written to the store.
@@ -300,6 +310,7 @@ impl Authenticator {
         self.pat_uses
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .pending
             .get(id)
             .copied()
     }
@@ -310,6 +321,7 @@ impl Authenticator {
             .pat_uses
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .pending
             .drain()
             .collect();
         if batch.is_empty() {
@@ -317,6 +329,20 @@ impl Authenticator {
         }
         self.store.touch_pats(&batch).await
     }
+}
+
+/// How precisely a PAT's last use is kept: uses closer together than this are noted once.
+const PAT_USE_PRECISION_MS: i64 = 60_000;
+/// PATs whose last noted use is remembered before that memory starts over.
+const PAT_USES_REMEMBERED: usize = 100_000;
+
+/// PAT uses seen by this process.
+#[derive(Default)]
+struct PatUses {
+    /// The last use noted per PAT (kept after it is written, to skip uses in the same minute).
+    noted: HashMap<PatId, Timestamp>,
+    /// Uses not yet written to the store.
+    pending: HashMap<PatId, Timestamp>,
 }
 
 /// A new API key record whose raw value is sealed under `master` (bound to the key id), and the

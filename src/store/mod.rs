@@ -329,6 +329,24 @@ impl Store {
 
     /// Runs `f` and records `events` as one atomic transaction over every tree (not yet durable).
     fn commit<R>(&self, events: &[Event], f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        let value = self.transact(events, f)?;
+        self.inner.generation.fetch_add(1, Ordering::Release);
+        Ok(value)
+    }
+
+    /// Like `commit`, but leaves the write generation as it is: only for changes nothing
+    /// derived from the store depends on (a PAT's last-use time).
+    async fn write_untracked<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        let value = self.transact(&[], f)?;
+        self.inner.flusher.wait_durable().await?;
+        Ok(value)
+    }
+
+    fn transact<R>(
+        &self,
+        events: &[Event],
+        f: impl Fn(&Tx) -> TxResult<R>,
+    ) -> Result<R, StoreError> {
         let seqs = events
             .iter()
             .map(|_| self.inner.db.generate_id())
@@ -344,10 +362,7 @@ impl Store {
         });
         drop(gate);
         match result {
-            Ok(value) => {
-                self.inner.generation.fetch_add(1, Ordering::Release);
-                Ok(value)
-            }
+            Ok(value) => Ok(value),
             Err(TransactionError::Storage(e)) => Err(e.into()),
             Err(TransactionError::Abort(Abort::Conflict(m))) => Err(StoreError::Conflict(m)),
             Err(TransactionError::Abort(Abort::NotFound(m))) => Err(StoreError::NotFound(m)),

@@ -103,9 +103,10 @@ impl Store {
         .await
     }
 
-    /// Records last-use times collected in memory; tokens deleted meanwhile are skipped.
+    /// Records last-use times collected in memory; tokens deleted meanwhile are skipped. No
+    /// cached principal depends on a last-use time, so the write generation stays.
     pub async fn touch_pats(&self, uses: &[(PatId, Timestamp)]) -> Result<(), StoreError> {
-        self.write(&[], |tx| {
+        self.write_untracked(|tx| {
             for (id, at) in uses {
                 if let Some(mut pat) = tx.get::<Pat>(T::Pats, id.as_str().as_bytes())? {
                     if pat.last_used_at.is_none_or(|old| old < *at) {

@@ -67,6 +67,30 @@ async fn last_use_is_listed_at_once_and_survives_a_restart() {
 }
 
 #[actix_web::test]
+async fn last_use_is_kept_to_the_minute() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (raw, _) = app.create_pat(&admin, "used").await;
+    let last_used = || async {
+        let (_, listed) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+        listed["data"][0]["lastUsedAt"].as_str().map(str::to_owned)
+    };
+    app.get("/v1/environments", &raw).await;
+    let first = last_used().await.expect("lastUsedAt after the first use");
+    app.advance_clock(&admin, 30).await;
+    app.get("/v1/environments", &raw).await;
+    assert_eq!(
+        last_used().await.as_deref(),
+        Some(first.as_str()),
+        "same minute"
+    );
+    app.advance_clock(&admin, 31).await;
+    app.get("/v1/environments", &raw).await;
+    let later = last_used().await.expect("lastUsedAt");
+    assert!(later > first, "{later} is after {first}");
+}
+
+#[actix_web::test]
 async fn a_pat_rotates_environment_keys_without_downtime() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
