@@ -327,7 +327,11 @@ impl Authenticator {
         if batch.is_empty() {
             return Ok(());
         }
-        self.store.touch_pats(&batch).await
+        // A few hundred per transaction: a sled transaction holds a lock every read waits for.
+        for chunk in batch.chunks(256) {
+            self.store.touch_pats(chunk).await?;
+        }
+        Ok(())
     }
 }
 

@@ -5,8 +5,9 @@ use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
 use crate::domain::{EventId, Timestamp};
 use sled::Transactional;
 
-/// Buffered authentication events that wake the background task for a batch.
-const BATCH_EVENTS: usize = 512;
+/// Buffered authentication events that wake the background task for a batch, and the most
+/// one event transaction holds.
+const BATCH_EVENTS: usize = 256;
 /// Buffered authentication events at which a request commits the batch itself.
 const MAX_PENDING_EVENTS: usize = 16_384;
 
@@ -147,7 +148,7 @@ impl Store {
             pending.len()
         };
         if waiting >= MAX_PENDING_EVENTS {
-            self.drain_pending_events()?;
+            self.commit_pending_events(BATCH_EVENTS)?;
         } else if waiting >= BATCH_EVENTS {
             self.inner.events_due.notify_one();
         }
@@ -159,21 +160,40 @@ impl Store {
         self.inner.events_due.notified().await;
     }
 
-    /// Commits the buffered authentication events in one transaction and asks for a flush.
+    /// Commits every buffered authentication event, `BATCH_EVENTS` per transaction (a sled
+    /// transaction holds a lock every read waits for), and asks for a flush.
     pub fn drain_pending_events(&self) -> Result<(), StoreError> {
-        let batch = std::mem::take(
-            &mut *self
+        while self.commit_pending_events(BATCH_EVENTS)? == BATCH_EVENTS {}
+        Ok(())
+    }
+
+    /// Commits up to `max` of the oldest buffered events in one transaction and asks for a
+    /// flush; answers how many it committed.
+    fn commit_pending_events(&self, max: usize) -> Result<usize, StoreError> {
+        let batch: Vec<Event> = {
+            let mut pending = self
                 .inner
                 .pending_events
                 .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        );
+                .unwrap_or_else(|p| p.into_inner());
+            let n = pending.len().min(max);
+            pending.drain(..n).collect()
+        };
         if batch.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        self.commit_events(&batch)?;
+        if let Err(e) = self.commit_events(&batch) {
+            // Put them back, oldest first, so a later drain can retry.
+            let mut pending = self
+                .inner
+                .pending_events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            pending.splice(0..0, batch);
+            return Err(e);
+        }
         self.inner.flusher.request();
-        Ok(())
+        Ok(batch.len())
     }
 
     /// Marks an event acknowledged (once; later calls keep the first acknowledgement).
