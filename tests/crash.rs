@@ -6,10 +6,9 @@
 
 mod common;
 
-use common::{command, start_with, Client, Server};
+use common::{command, release_binary, start_with, Client, Server};
 use serde_json::{json, Value};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -61,21 +60,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn release_binary() -> PathBuf {
-    if let Ok(path) = std::env::var("CRASH_BINARY") {
-        return PathBuf::from(path);
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--release", "--bin", "latchkey"])
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the release build failed");
-    root.join("target/release/latchkey")
 }
 
 fn s(v: &Value) -> String {
@@ -363,7 +347,7 @@ async fn acknowledged_writes_survive_sigkill_at_random_moments() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
-    let binary = release_binary();
+    let binary = release_binary("CRASH_BINARY");
     let dir = tempfile::tempdir().unwrap();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,13 +1,18 @@
 //! A bounded soak on loopback: many concurrent connections mix reads, publishable-key token
 //! exchanges, wrong-password logins and durable writes. Zero 5xx, every request answered, zero
-//! lost writes. Resident memory after warm-up and at the end is printed as a figure to report
-//! (like a benchmark, it is not asserted: it tracks the size of the data written).
-//! `SOAK_SECONDS` (default 5), `SOAK_CONNECTIONS` (default 500); `SOAK_BINARY` runs another build
-//! (the full run: `SOAK_SECONDS=60 SOAK_BINARY=target/release/latchkey cargo test --test soak -- --nocapture`).
+//! lost writes, and resident memory at the end within 20% of its value after warm-up (the first
+//! third of the run, while caches and allocator arenas fill).
+//! The server runs with an 8 MiB sled page cache (`SOAK_CACHE_MB`): with the default 64 MiB the
+//! cache is still filling with the data the soak writes after a minute, which is growth by design
+//! and bounded by `storage.cache_mb`, not a leak; a small cache is full after warm-up, so what
+//! the check sees is anything else that grows.
+//! It runs the release build (built first; a no-op after the crash harness built it).
+//! `SOAK_SECONDS` (default 60, as the issue asks), `SOAK_CONNECTIONS` (default 500); `SOAK_BINARY` runs another build
+//! (`cargo test --test soak -- --nocapture` prints the figures).
 
 mod common;
 
-use common::{binary, command, start_with, Client};
+use common::{command, release_binary, start_with, Client};
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,18 +38,18 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
     let seconds: u64 = std::env::var("SOAK_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(60);
+    let cache_mb = std::env::var("SOAK_CACHE_MB").unwrap_or_else(|_| "8".into());
     let connections: usize = std::env::var("SOAK_CONNECTIONS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    let program = std::env::var("SOAK_BINARY")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| binary().to_path_buf());
+    let program = release_binary("SOAK_BINARY");
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = command(&program, dir.path());
     cmd.env("LATCHKEY_LIMITS__SECRETS_PER_SCOPE", "10000000")
-        .env("LATCHKEY_SERVER__WORKERS", "2");
+        .env("LATCHKEY_SERVER__WORKERS", "2")
+        .env("LATCHKEY_STORAGE__CACHE_MB", &cache_mb);
     let server = start_with(cmd);
     let pid = server.child.id();
     let admin = Client::new(&server.url).admin_token().await;
@@ -80,7 +85,7 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
     let tally = Rc::new(RefCell::new(Tally::default()));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
-    let warm = started + Duration::from_secs(seconds) / 5;
+    let warm = started + Duration::from_secs(seconds) / 3;
     let workers: Vec<_> = (0..connections)
         .map(|c| {
             let (http, url, sk, pk, tally) = (http.clone(), server.url.clone(), sk.clone(), pk.clone(), Rc::clone(&tally));
@@ -151,7 +156,7 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
         .filter(|n| !names.contains(n.as_str()))
         .count();
     println!(
-        "soak: {connections} connections, {:.1} s, {} requests ({:.0}/s), statuses {:?}, client errors {}, 5xx {}, acknowledged writes {}, lost {lost}, RSS after warm-up {} KiB, at end {} KiB ({:+.1}%)",
+        "soak: {connections} connections, {cache_mb} MiB cache, {:.1} s, {} requests ({:.0}/s), statuses {:?}, client errors {}, 5xx {}, acknowledged writes {}, lost {lost}, RSS after warm-up {} KiB, at end {} KiB ({:+.1}%)",
         elapsed.as_secs_f64(),
         t.requests,
         t.requests as f64 / elapsed.as_secs_f64(),
@@ -167,4 +172,8 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
     assert_eq!(t.failures, 0, "every request got an answer");
     assert_eq!(lost, 0, "no acknowledged write is lost");
     assert!(!t.written.is_empty());
+    assert!(
+        rss_end * 100 <= rss_warm * 120,
+        "resident memory grew from {rss_warm} KiB after warm-up to {rss_end} KiB at the end"
+    );
 }

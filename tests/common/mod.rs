@@ -39,6 +39,24 @@ pub fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_latchkey"))
 }
 
+/// The release build (built now, a no-op when it is up to date), or the binary named by the
+/// environment variable `override_var`. Harnesses that measure (crash timing, soak memory) run
+/// what a deployment runs.
+pub fn release_binary(override_var: &str) -> std::path::PathBuf {
+    if let Ok(path) = std::env::var(override_var) {
+        return std::path::PathBuf::from(path);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "latchkey"])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the release build failed");
+    root.join("target/release/latchkey")
+}
+
 /// Starts the server in `dir` and waits for its banner's first line.
 pub fn start_with(mut cmd: Command) -> Server {
     let mut child = cmd
