@@ -183,6 +183,12 @@ pub struct LimitsConfig {
     pub guests_per_request: i64,
     /// Secrets in one scope (an environment, or a space).
     pub secrets_per_scope: i64,
+    /// Longest display name (environments, people, tokens, spaces, workbooks), in characters.
+    pub max_name_length: i64,
+    /// Largest metadata or settings document, in bytes of JSON.
+    pub max_metadata_bytes: i64,
+    /// Longest secret name or value, in characters.
+    pub max_secret_length: i64,
 }
 
 impl Default for LimitsConfig {
@@ -197,6 +203,9 @@ impl Default for LimitsConfig {
             users: 10_000,
             guests_per_request: 100,
             secrets_per_scope: 100,
+            max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
+            max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
+            max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
         }
     }
 }
@@ -249,7 +258,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 24] = [
+        let at_least: [(&str, i64, i64); 27] = [
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
@@ -304,6 +313,9 @@ impl Config {
             ("limits.users", lim.users, 1),
             ("limits.guests_per_request", lim.guests_per_request, 1),
             ("limits.secrets_per_scope", lim.secrets_per_scope, 1),
+            ("limits.max_name_length", lim.max_name_length, 1),
+            ("limits.max_metadata_bytes", lim.max_metadata_bytes, 2),
+            ("limits.max_secret_length", lim.max_secret_length, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
                 "audit.sweep_interval_seconds",

@@ -161,6 +161,14 @@ impl Application {
         } else {
             bootstrap(&store, &config, &master, &hasher, &clock).await?
         };
+        // The text limits apply to requests, not to the names bootstrap itself chooses.
+        let lim = &config.limits;
+        let size = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
+        crate::domain::limits::set(crate::domain::limits::TextLimits {
+            name_length: size(lim.max_name_length),
+            metadata_bytes: size(lim.max_metadata_bytes),
+            secret_length: size(lim.max_secret_length),
+        });
         let settings = AuthSettings {
             api_key_header: config.server.api_key_header.to_ascii_lowercase(),
             access_token_ttl_seconds: config.security.access_token_ttl_seconds,

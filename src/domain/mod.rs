@@ -2,6 +2,7 @@
 
 mod email;
 mod ids;
+pub mod limits;
 mod names;
 pub mod random;
 mod role;
@@ -21,6 +22,8 @@ pub struct ParseError {
     pub field: &'static str,
     /// A human explanation of what was expected.
     pub message: String,
+    /// The value is well formed but over a configured limit (answered 422, not 400).
+    pub over_limit: bool,
 }
 
 impl ParseError {
@@ -29,6 +32,15 @@ impl ParseError {
         Self {
             field,
             message: message.into(),
+            over_limit: false,
+        }
+    }
+
+    /// Builds an error for a value over a configured limit; the message names the limit.
+    pub fn over_limit(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            over_limit: true,
+            ..Self::new(field, message)
         }
     }
 }

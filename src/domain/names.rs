@@ -2,21 +2,26 @@ use super::ParseError;
 use serde::{Deserialize, Serialize};
 
 macro_rules! name_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
-            /// Trims and checks: 1 to the maximum characters, no control characters.
+            /// Trims and checks: 1 to `limits.max_name_length` characters, no control
+            /// characters.
             pub fn parse(raw: &str) -> Result<Self, ParseError> {
                 let value = raw.trim();
                 if value.is_empty() {
                     return Err(ParseError::new($field, concat!($field, " must not be empty")));
                 }
-                if value.chars().count() > $max {
-                    return Err(ParseError::new($field, format!("{} is longer than {} characters", $field, $max)));
+                let max = super::limits::name_length();
+                if value.chars().count() > max {
+                    return Err(ParseError::over_limit(
+                        $field,
+                        format!("{} is longer than {max} characters (limits.max_name_length)", $field),
+                    ));
                 }
                 if value.chars().any(char::is_control) {
                     return Err(ParseError::new($field, concat!($field, " must not contain control characters")));
@@ -33,11 +38,11 @@ macro_rules! name_type {
 }
 
 name_type!(
-    /// An environment's display name (1 to 128 characters).
-    EnvironmentName, "name", 128);
+    /// An environment's display name.
+    EnvironmentName, "name");
 name_type!(
-    /// A person's or token's display name (1 to 256 characters).
-    PersonName, "name", 256);
+    /// A person's or token's display name.
+    PersonName, "name");
 
 #[cfg(test)]
 mod tests {
@@ -47,7 +52,9 @@ mod tests {
     fn names_are_trimmed_and_bounded() {
         assert_eq!(EnvironmentName::parse("  dev ").unwrap().as_str(), "dev");
         assert!(EnvironmentName::parse("   ").is_err());
-        assert!(EnvironmentName::parse(&"x".repeat(129)).is_err());
+        assert!(EnvironmentName::parse(&"x".repeat(256)).is_ok());
+        let long = EnvironmentName::parse(&"x".repeat(257)).unwrap_err();
+        assert!(long.over_limit && long.message.contains("limits.max_name_length"));
         assert!(EnvironmentName::parse("a\u{0}b").is_err());
     }
 }

@@ -52,13 +52,8 @@ pub(super) async fn update_account(
         account.name = crate::domain::PersonName::parse(&name)?.as_str().to_owned();
     }
     if let Some(metadata) = body.0.metadata {
-        account.metadata = serde_json::Value::Object(metadata).to_string();
-        if account.metadata.len() > 16 * 1024 {
-            return Err(ApiError::unprocessable(
-                "metadata",
-                "metadata is larger than 16 KiB",
-            ));
-        }
+        account.metadata =
+            super::limited_metadata("metadata", serde_json::Value::Object(metadata).to_string())?;
     }
     account.updated_at = auth.clock().now();
     let event = audit(&auth, &p, "account:updated", "account")

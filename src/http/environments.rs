@@ -130,13 +130,10 @@ impl EnvironmentConfig {
             env.guest_authentication = parse_guest_authentication(&methods)?;
         }
         if let Some(metadata) = self.metadata {
-            env.metadata = serde_json::Value::Object(metadata).to_string();
-            if env.metadata.len() > 16 * 1024 {
-                return Err(ApiError::unprocessable(
-                    "metadata",
-                    "metadata is larger than 16 KiB",
-                ));
-            }
+            env.metadata = super::limited_metadata(
+                "metadata",
+                serde_json::Value::Object(metadata).to_string(),
+            )?;
         }
         if let Some(path) = self.translations_path {
             env.translations_path = Some(bounded("translationsPath", path, 1024)?);

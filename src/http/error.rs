@@ -154,7 +154,11 @@ impl From<AuthFailure> for ApiError {
 
 impl From<ParseError> for ApiError {
     fn from(e: ParseError) -> Self {
-        Self::bad_request(e.field, e.message)
+        if e.over_limit {
+            Self::unprocessable(e.field, e.message)
+        } else {
+            Self::bad_request(e.field, e.message)
+        }
     }
 }
 

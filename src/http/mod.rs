@@ -231,3 +231,28 @@ pub fn audit(
         None => event,
     }
 }
+
+/// `text` as a display name: at most `limits.max_name_length` characters, else 422 naming it.
+pub(crate) fn limited_name(key: &'static str, text: String) -> Result<String, ApiError> {
+    let max = crate::domain::limits::name_length();
+    if text.chars().count() > max {
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} is longer than {max} characters (limits.max_name_length)"),
+        ));
+    }
+    Ok(text)
+}
+
+/// `json` (serialized) as a metadata or settings document: at most `limits.max_metadata_bytes`
+/// bytes, else 422 naming the limit.
+pub(crate) fn limited_metadata(key: &'static str, json: String) -> Result<String, ApiError> {
+    let max = crate::domain::limits::metadata_bytes();
+    if json.len() > max {
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} is larger than {max} bytes of JSON (limits.max_metadata_bytes)"),
+        ));
+    }
+    Ok(json)
+}

@@ -130,10 +130,11 @@ pub(super) struct WriteSecret {
 
 fn checked(key: &str, text: &str) -> Result<(), ApiError> {
     let n = text.chars().count();
-    if n == 0 || n > 1024 {
+    let max = crate::domain::limits::secret_length();
+    if n == 0 || n > max {
         return Err(ApiError::unprocessable(
             key,
-            format!("{key} must have 1 to 1024 characters"),
+            format!("{key} must have 1 to {max} characters (limits.max_secret_length)"),
         ));
     }
     Ok(())

@@ -125,7 +125,7 @@ pub(super) struct SpaceConfig {
 impl SpaceConfig {
     fn apply(self, space: &mut Space) -> Result<(), ApiError> {
         if let Some(name) = self.name {
-            space.name = bounded("name", name, 256)?;
+            space.name = super::limited_name("name", name)?;
         }
         if let Some(methods) = self.guest_authentication {
             let mut parsed = Vec::new();
@@ -141,13 +141,12 @@ impl SpaceConfig {
             space.guests_can_invite = self.guests_can_invite;
         }
         if let Some(metadata) = self.metadata {
-            space.metadata = bounded("metadata", metadata.to_string(), 16 * 1024)?;
+            space.metadata = super::limited_metadata("metadata", metadata.to_string())?;
         }
         if let Some(settings) = self.settings {
-            space.settings = bounded(
+            space.settings = super::limited_metadata(
                 "settings",
                 serde_json::Value::Object(settings).to_string(),
-                16 * 1024,
             )?;
         }
         if let Some(labels) = self.labels {

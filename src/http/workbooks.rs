@@ -65,7 +65,7 @@ pub(super) struct WorkbookConfig {
 impl WorkbookConfig {
     fn apply(self, wb: &mut Workbook) -> Result<(), ApiError> {
         if let Some(name) = self.name {
-            wb.name = bounded("name", name, 256)?;
+            wb.name = super::limited_name("name", name)?;
         }
         if let Some(sheets) = self.sheets {
             if sheets.len() > 100 {
@@ -86,13 +86,12 @@ impl WorkbookConfig {
             wb.namespace = Some(bounded("namespace", namespace, 128)?);
         }
         if let Some(metadata) = self.metadata {
-            wb.metadata = bounded("metadata", metadata.to_string(), 16 * 1024)?;
+            wb.metadata = super::limited_metadata("metadata", metadata.to_string())?;
         }
         if let Some(settings) = self.settings {
-            wb.settings = bounded(
+            wb.settings = super::limited_metadata(
                 "settings",
                 serde_json::Value::Object(settings).to_string(),
-                16 * 1024,
             )?;
         }
         Ok(())

@@ -214,9 +214,9 @@ async fn invalid_environment_input_is_refused_naming_the_field() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({ "name": "x".repeat(200), "isProd": false }),
+            json!({ "name": "x".repeat(257), "isProd": false }),
             "name",
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
             json!({ "name": "x", "isProd": false, "guestAuthentication": ["password"] }),
