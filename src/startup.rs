@@ -11,9 +11,10 @@ use crate::config::Config;
 use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentName, PersonName, Role, UserId};
 use crate::http::{self, AppState};
 use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
+use actix_service::ServiceFactoryExt as _;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{DefaultHeaders, Logger};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use std::fmt;
@@ -383,7 +384,7 @@ fn serve(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n as usize,
     };
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .wrap(
                 Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
@@ -399,16 +400,46 @@ fn serve(
             )
             .configure(http::routes)
             .default_service(web::to(http::not_found))
-    })
-    .listen(listener)
-    .map_err(other)?
-    .workers(workers)
-    .disable_signals()
-    .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
-    .client_request_timeout(Duration::from_secs(
-        config.server.client_request_timeout_seconds as u64,
-    ))
-    .run();
+    };
+    // What `HttpServer::listen` builds, with each connection wrapped in `http::wire` so that
+    // the answers actix-http gives on its own (unparseable requests) carry the JSON error body.
+    let addr = listener.local_addr().map_err(other)?;
+    let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
+    let builder = actix_server::Server::build();
+    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`).
+    let stopping = builder.graceful_shutdown_signal();
+    let server = builder
+        .listen("latchkey", listener, move || {
+            let stopping = stopping.clone();
+            let service = actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                .client_request_timeout(request_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .finish(actix_service::map_config(
+                    actix_service::IntoServiceFactory::into_factory(app())
+                        .map_err(|e: actix_web::Error| e.error_response()),
+                    |_| actix_web::dev::AppConfig::default(),
+                ));
+            actix_service::fn_service(|io: actix_rt::net::TcpStream| async move {
+                let _ = io.set_nodelay(true);
+                let peer = io.peer_addr().ok();
+                Ok((
+                    http::wire::ErrorBodies::new(io),
+                    actix_http::Protocol::Http1,
+                    peer,
+                ))
+            })
+            .and_then(service)
+        })
+        .map_err(other)?
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
+        .run();
     Ok(server)
 }
 

@@ -16,6 +16,7 @@ mod secrets;
 mod spaces;
 mod system;
 mod users;
+pub mod wire;
 mod workbooks;
 
 pub use error::ApiError;

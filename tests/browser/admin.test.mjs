@@ -451,6 +451,7 @@ test("audit log: newest first, filter by topic and environment, page through", a
   await filters.getByLabel("Topic").fill("api-key:rotated");
   await filters.getByLabel("Environment").selectOption({ label: "development" });
   await filters.getByRole("button", { name: "Apply filters" }).click();
+  await settled();
   await page.waitForFunction(() => [...document.querySelectorAll("#view tbody tr")].length === 1);
   assert.equal(await events.first().locator("code").innerText(), "api-key:rotated");
   assert.equal(await events.first().locator('td[data-label="Environment"]').innerText(), "development");
@@ -458,21 +459,26 @@ test("audit log: newest first, filter by topic and environment, page through", a
 
   await filters.getByLabel("Environment").selectOption({ label: "production" });
   await filters.getByRole("button", { name: "Apply filters" }).click();
+  await settled();
   await page.locator("#view p.empty", { hasText: "No events match" }).waitFor();
 
   await filters.getByLabel("Environment").selectOption({ label: "All environments" });
   await filters.getByLabel("Topic").fill("");
   await filters.getByLabel("Since").fill("2099-01-01T00:00");
   await filters.getByRole("button", { name: "Apply filters" }).click();
+  await settled();
   await page.locator("#view p.empty", { hasText: "No events match" }).waitFor();
   await filters.getByLabel("Since").fill("2000-01-01T00:00");
   await filters.getByRole("button", { name: "Apply filters" }).click();
+  await settled();
   await page.waitForFunction(() => document.querySelectorAll("#view tbody tr").length === 20);
 
   await page.getByRole("button", { name: "Reset" }).click();
+  await settled();
   await page.waitForFunction(() => document.querySelectorAll("#view tbody tr").length === 20);
   const firstPage = await events.first().getAttribute("data-id");
   await page.getByRole("button", { name: "Next ›" }).click();
+  await settled();
   await page.locator(".pager .page", { hasText: "Page 2" }).waitFor();
   assert.ok((await events.count()) > 0, "a second page");
   assert.notEqual(await events.first().getAttribute("data-id"), firstPage);

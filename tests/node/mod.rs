@@ -159,7 +159,10 @@ impl Server {
             .env("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", password)
             .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
             .env("LATCHKEY_SECURITY__LOGIN_DELAY_MS", "0")
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
