@@ -55,7 +55,7 @@ pub(super) async fn advance_clock(
 
 /// `GET /v1/latchkey/whoami`: what the presented credential is, or why it is refused.
 pub(super) async fn whoami(req: HttpRequest, auth: web::Data<Authenticator>) -> HttpResponse {
-    let outcome = auth.presented(&req).and_then(|c| auth.authenticate(&c));
+    let outcome = auth.presented(&req).and_then(|c| auth.authenticate(c));
     match outcome {
         Ok(p) => data(describe(&p)),
         Err(reason) => data(serde_json::json!({
