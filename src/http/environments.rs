@@ -136,7 +136,7 @@ impl EnvironmentConfig {
             )?;
         }
         if let Some(path) = self.translations_path {
-            env.translations_path = Some(bounded("translationsPath", path, 1024)?);
+            env.translations_path = Some(super::bounded("translationsPath", path, 1024)?);
         }
         if let Some(namespaces) = self.namespaces {
             if namespaces.len() > 32 {
@@ -147,25 +147,15 @@ impl EnvironmentConfig {
             }
             let checked = namespaces
                 .into_iter()
-                .map(|n| bounded("namespaces", n, 128))
+                .map(|n| super::bounded("namespaces", n, 128))
                 .collect::<Result<Vec<_>, _>>()?;
             env.namespaces = Some(checked);
         }
         if let Some(lang) = self.language_override {
-            env.language_override = Some(bounded("languageOverride", lang, 32)?);
+            env.language_override = Some(super::bounded("languageOverride", lang, 32)?);
         }
         Ok(())
     }
-}
-
-fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
-    if value.chars().count() > max {
-        return Err(ApiError::unprocessable(
-            key,
-            format!("{key} is longer than {max} characters"),
-        ));
-    }
-    Ok(value)
 }
 
 fn parse_guest_authentication(methods: &[String]) -> Result<Vec<GuestAuthentication>, ApiError> {

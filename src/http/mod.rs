@@ -233,6 +233,17 @@ pub fn audit(
     }
 }
 
+/// `value` if it has at most `max` characters (labels, namespaces, paths), else 422.
+pub(crate) fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::unprocessable(
+            key,
+            format!("{key} is longer than {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
 /// `text` as a display name: at most `limits.max_name_length` characters, else 422 naming it.
 pub(crate) fn limited_name(key: &'static str, text: String) -> Result<String, ApiError> {
     let max = crate::domain::limits::name_length();

@@ -155,24 +155,14 @@ impl SpaceConfig {
             }
             space.labels = labels
                 .into_iter()
-                .map(|l| bounded("labels", l, 128))
+                .map(|l| super::bounded("labels", l, 128))
                 .collect::<Result<_, _>>()?;
         }
         if let Some(namespace) = self.namespace {
-            space.namespace = Some(bounded("namespace", namespace, 128)?);
+            space.namespace = Some(super::bounded("namespace", namespace, 128)?);
         }
         Ok(())
     }
-}
-
-pub(super) fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
-    if value.chars().count() > max {
-        return Err(ApiError::unprocessable(
-            key,
-            format!("{key} is longer than {max} characters"),
-        ));
-    }
-    Ok(value)
 }
 
 pub(super) async fn list_spaces(

@@ -1,9 +1,7 @@
 //! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
 
 use super::extract::{JsonBody, Query};
-use super::spaces::{
-    bounded, environments_in_reach, json_or_empty, load as load_space, strip_nulls,
-};
+use super::spaces::{environments_in_reach, json_or_empty, load as load_space, strip_nulls};
 use super::{audit, data, success, ApiError};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
@@ -79,11 +77,11 @@ impl WorkbookConfig {
             }
             wb.labels = labels
                 .into_iter()
-                .map(|l| bounded("labels", l, 128))
+                .map(|l| super::bounded("labels", l, 128))
                 .collect::<Result<_, _>>()?;
         }
         if let Some(namespace) = self.namespace {
-            wb.namespace = Some(bounded("namespace", namespace, 128)?);
+            wb.namespace = Some(super::bounded("namespace", namespace, 128)?);
         }
         if let Some(metadata) = self.metadata {
             wb.metadata = super::limited_metadata("metadata", metadata.to_string())?;
