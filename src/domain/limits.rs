@@ -39,6 +39,18 @@ pub fn name_length() -> usize {
     NAME_LENGTH.load(Ordering::Relaxed)
 }
 
+/// Refuses a display name longer than `limits.max_name_length`, naming the setting.
+pub fn check_name_length(field: &'static str, name: &str) -> Result<(), super::ParseError> {
+    let max = name_length();
+    if name.chars().count() > max {
+        return Err(super::ParseError::over_limit(
+            field,
+            format!("{field} is longer than {max} characters (limits.max_name_length)"),
+        ));
+    }
+    Ok(())
+}
+
 /// `limits.max_metadata_bytes`.
 pub fn metadata_bytes() -> usize {
     METADATA_BYTES.load(Ordering::Relaxed)

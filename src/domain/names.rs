@@ -16,13 +16,7 @@ macro_rules! name_type {
                 if value.is_empty() {
                     return Err(ParseError::new($field, concat!($field, " must not be empty")));
                 }
-                let max = super::limits::name_length();
-                if value.chars().count() > max {
-                    return Err(ParseError::over_limit(
-                        $field,
-                        format!("{} is longer than {max} characters (limits.max_name_length)", $field),
-                    ));
-                }
+                super::limits::check_name_length($field, value)?;
                 if value.chars().any(char::is_control) {
                     return Err(ParseError::new($field, concat!($field, " must not contain control characters")));
                 }

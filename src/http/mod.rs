@@ -246,13 +246,7 @@ pub(crate) fn bounded(key: &str, value: String, max: usize) -> Result<String, Ap
 
 /// `text` as a display name: at most `limits.max_name_length` characters, else 422 naming it.
 pub(crate) fn limited_name(key: &'static str, text: String) -> Result<String, ApiError> {
-    let max = crate::domain::limits::name_length();
-    if text.chars().count() > max {
-        return Err(ApiError::unprocessable(
-            key,
-            format!("{key} is longer than {max} characters (limits.max_name_length)"),
-        ));
-    }
+    crate::domain::limits::check_name_length(key, &text)?;
     Ok(text)
 }
 

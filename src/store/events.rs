@@ -183,13 +183,21 @@ impl Store {
             return Ok(0);
         }
         if let Err(e) = self.commit_events(&batch) {
-            // Put them back, oldest first, so a later drain can retry.
+            // Put them back, oldest first, so a later drain can retry; while the store keeps
+            // failing, memory stays bounded and the oldest are given up (and said so).
             let mut pending = self
                 .inner
                 .pending_events
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            pending.splice(0..0, batch);
+            if pending.len() + batch.len() <= 2 * MAX_PENDING_EVENTS {
+                pending.splice(0..0, batch);
+            } else {
+                log::error!(
+                    "gave up {} authentication events that could not be recorded: {e}",
+                    batch.len()
+                );
+            }
             return Err(e);
         }
         self.inner.flusher.request();
