@@ -99,9 +99,41 @@ id_type!(
     /// A role assignment (`us_acr_…`).
     ActorRoleId, "us_acr_", "actorRoleId");
 
+impl EventId {
+    /// A new identifier that begins with the current wall-clock millisecond (8 base62 characters,
+    /// in ASCII order) followed by 8 random characters, so ids made one after another sort
+    /// together: the id index grows at its end, where its pages are already cached, instead of
+    /// at a random page of an index as large as the log. Not a secret and not meant to be one;
+    /// the random part keeps ids made in the same millisecond apart (about 48 bits).
+    pub fn generate_timed() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let mut suffix = [b'0'; 8];
+        let mut rest = millis;
+        for slot in suffix.iter_mut().rev() {
+            *slot = random::BASE62[(rest % 62) as usize];
+            rest /= 62;
+        }
+        let suffix = std::str::from_utf8(&suffix).unwrap_or("00000000");
+        Self(format!("{}{}{}", Self::PREFIX, suffix, random::base62(8)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timed_event_ids_parse_back_and_sort_by_creation() {
+        let first = EventId::generate_timed();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = EventId::generate_timed();
+        assert_eq!(EventId::parse(first.as_str()).unwrap(), first);
+        assert_eq!(first.as_str().len(), "us_evt_".len() + 16);
+        assert!(first < second, "{first} then {second}");
+        assert_ne!(EventId::generate_timed(), EventId::generate_timed());
+    }
 
     #[test]
     fn generated_ids_parse_back() {

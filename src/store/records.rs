@@ -212,7 +212,7 @@ impl Event {
     /// A new event at `now` with a fresh id and no acknowledgement.
     pub fn new(topic: &str, domain: &str, account_id: AccountId, now: Timestamp) -> Self {
         Self {
-            id: EventId::generate(),
+            id: EventId::generate_timed(),
             topic: topic.to_owned(),
             domain: domain.to_owned(),
             account_id,
