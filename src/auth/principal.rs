@@ -11,10 +11,31 @@ use crate::domain::{GuestAuthentication, GuestId, SpaceId};
 use crate::store::{CredentialRef, Grant, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
+use std::sync::Arc;
 
-/// Who is calling, after the credential was checked against the store.
+/// Who is calling, after the credential was checked against the store: a shared handle to the
+/// `Caller`, so that a cached answer is handed to a request without copying it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
+pub struct Principal(Arc<Caller>);
+
+impl Principal {
+    /// Wraps a resolved caller.
+    pub fn new(caller: Caller) -> Self {
+        Self(Arc::new(caller))
+    }
+}
+
+impl std::ops::Deref for Principal {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+/// What a presented credential resolved to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
     /// The account the caller belongs to.
     pub account_id: AccountId,
     /// What kind of caller this is.
@@ -104,7 +125,7 @@ pub enum PrincipalKind {
     },
 }
 
-impl Principal {
+impl Caller {
     /// The id to record as an event's actor: a user or key id, never a raw credential.
     pub fn actor_id(&self) -> String {
         match &self.kind {
@@ -265,7 +286,7 @@ impl Authenticator {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        Ok(Principal {
+        Ok(Principal::new(Caller {
             account_id: key.account_id,
             credential_id: key.id.to_string(),
             expires_at,
@@ -276,7 +297,7 @@ impl Authenticator {
                 key_type: key.key_type,
                 operations: key.operations,
             },
-        })
+        }))
     }
 
     fn pat_principal(&self, id: &PatId, digest: &[u8; 32]) -> Result<Principal, AuthFailure> {
@@ -286,7 +307,7 @@ impl Authenticator {
         }
         let user = self.store.user(&pat.user_id)?.ok_or(AuthFailure::Revoked)?;
         self.note_pat_use(&pat.id);
-        Ok(Principal {
+        Ok(Principal::new(Caller {
             account_id: user.account_id,
             credential_id: pat.id.to_string(),
             expires_at: None,
@@ -295,7 +316,7 @@ impl Authenticator {
                 id: user.id,
                 role: user.role,
             },
-        })
+        }))
     }
 
     /// Verifies an access token and its parent credential; returns the principal and claims.
@@ -323,7 +344,7 @@ impl Authenticator {
                     Via::LoginToken
                 };
                 let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;
-                Principal {
+                Principal::new(Caller {
                     account_id: user.account_id,
                     credential_id: claims.par.clone(),
                     expires_at: Some(exp),
@@ -332,7 +353,7 @@ impl Authenticator {
                         id: user.id,
                         role: user.role,
                     },
-                }
+                })
             }
             TokenKind::Publishable => {
                 let id = ApiKeyId::parse(&claims.par).map_err(|_| bad("parent"))?;
@@ -361,7 +382,7 @@ impl Authenticator {
             }
         }
         let grants = self.store.grants_of(&guest.id)?;
-        Ok(Principal {
+        Ok(Principal::new(Caller {
             account_id: guest.account_id,
             credential_id: claims.par.clone(),
             expires_at: Some(exp),
@@ -372,7 +393,7 @@ impl Authenticator {
                 scope,
                 grants,
             },
-        })
+        }))
     }
 
     fn space_token_principal(
@@ -385,9 +406,9 @@ impl Authenticator {
         let key = self.key_principal(&key_id, None, Via::SpaceToken, Some(exp))?;
         let space_id = SpaceId::parse(&claims.sub).map_err(|_| bad("subject"))?;
         let space = self.store.space(&space_id)?.ok_or(AuthFailure::Revoked)?;
-        Ok(Principal {
-            account_id: key.account_id,
-            credential_id: key.credential_id,
+        Ok(Principal::new(Caller {
+            account_id: key.account_id.clone(),
+            credential_id: key.credential_id.clone(),
             expires_at: key.expires_at,
             via: Via::SpaceToken,
             kind: PrincipalKind::SpaceToken {
@@ -395,7 +416,7 @@ impl Authenticator {
                 environment_id: space.environment_id,
                 key_id,
             },
-        })
+        }))
     }
 
     /// Whether a space (or, when it does not say, its environment) allows a guest sign-in method.

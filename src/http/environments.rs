@@ -211,7 +211,7 @@ pub(super) async fn list_environments(
     )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
     let bodies = state.environment_bodies.get(&auth)?;
-    let visible: Vec<&str> = bodies
+    let visible = bodies
         .iter()
         .filter(|(e, _)| {
             authorize(
@@ -221,8 +221,7 @@ pub(super) async fn list_environments(
             )
             .is_ok()
         })
-        .map(|(_, json)| json.as_str())
-        .collect();
+        .map(|(_, json)| json.as_str());
     let (items, pagination) = page.slice(visible);
     let body = format!(
         "{{\"data\":[{}],\"pagination\":{pagination}}}",

@@ -187,15 +187,17 @@ pub struct Page {
 
 impl Page {
     /// The items of this page and the contract's `pagination` object.
-    pub fn slice<T>(self, all: Vec<T>) -> (Vec<T>, serde_json::Value) {
-        let total = all.len() as u64;
-        let page_count = total.div_ceil(self.size).max(1);
+    pub fn slice<T>(self, all: impl IntoIterator<Item = T>) -> (Vec<T>, serde_json::Value) {
         let skip = (self.number - 1).saturating_mul(self.size);
-        let items = all
-            .into_iter()
-            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(usize::try_from(self.size).unwrap_or(usize::MAX))
-            .collect();
+        let mut items = Vec::new();
+        let mut total = 0u64;
+        for item in all {
+            if total >= skip && total - skip < self.size {
+                items.push(item);
+            }
+            total += 1;
+        }
+        let page_count = total.div_ceil(self.size).max(1);
         let pagination = serde_json::json!({
             "currentPage": self.number,
             "pageCount": page_count,

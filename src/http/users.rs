@@ -110,7 +110,8 @@ pub(super) async fn list_users(
         q.optional("sortField")?,
         q.optional("sortDirection")?,
     )?;
-    let (items, pagination) = page.slice(users.into_iter().map(UserBody::from).collect());
+    let (items, pagination) = page.slice(users);
+    let items: Vec<UserBody> = items.into_iter().map(UserBody::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
 }
 
