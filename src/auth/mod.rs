@@ -288,7 +288,7 @@ impl Authenticator {
 
     /// Remembers that a PAT was used now, to the minute (`PAT_USE_PRECISION_MS`): a use within
     /// a minute of the last one noted changes nothing. Written later in a batch.
-    pub(crate) fn note_pat_use(&self, id: &PatId) {
+    pub(crate) fn note_pat_use(&self, id: &str) {
         let now = self.clock.now();
         let mut uses = self.pat_uses.lock().unwrap_or_else(|p| p.into_inner());
         if uses
@@ -298,6 +298,9 @@ impl Authenticator {
         {
             return;
         }
+        let Ok(id) = PatId::parse(id) else {
+            return;
+        };
         if uses.noted.len() >= PAT_USES_REMEMBERED {
             uses.noted.clear();
         }

@@ -232,9 +232,7 @@ impl Authenticator {
         let now = self.clock.now();
         if let Some(principal) = self.cache.get(&key, generation, now) {
             if principal.via == Via::PersonalAccessToken {
-                if let Ok(id) = PatId::parse(&principal.credential_id) {
-                    self.note_pat_use(&id);
-                }
+                self.note_pat_use(&principal.credential_id);
             }
             return Ok(principal);
         }
@@ -306,7 +304,7 @@ impl Authenticator {
             return Err(AuthFailure::Unknown);
         }
         let user = self.store.user(&pat.user_id)?.ok_or(AuthFailure::Revoked)?;
-        self.note_pat_use(&pat.id);
+        self.note_pat_use(pat.id.as_str());
         Ok(Principal::new(Caller {
             account_id: user.account_id,
             credential_id: pat.id.to_string(),

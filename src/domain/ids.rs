@@ -40,6 +40,13 @@ macro_rules! id_type {
             }
         }
 
+        // Hash and Eq of the derived newtype are those of the string, as `Borrow` requires.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
