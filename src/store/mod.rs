@@ -173,6 +173,8 @@ struct Inner {
     /// PATs held per user, remembered for the limit check; read and changed only under
     /// `structure`.
     pat_counts: std::sync::Mutex<std::collections::HashMap<crate::domain::UserId, usize>>,
+    /// PAT creations waiting for the batch that commits them together.
+    pending_pats: std::sync::Mutex<Vec<pats::PendingPat>>,
     /// Woken when a batch of authentication events is waiting.
     events_due: tokio::sync::Notify,
     /// Every environment, sorted, as of a generation.
@@ -231,6 +233,7 @@ impl Store {
                 pending_events: std::sync::Mutex::new(Vec::new()),
                 events_due: tokio::sync::Notify::new(),
                 pat_counts: std::sync::Mutex::default(),
+                pending_pats: std::sync::Mutex::default(),
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),

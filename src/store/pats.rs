@@ -30,41 +30,125 @@ impl Store {
         Ok(out)
     }
 
-    /// Adds a PAT for an existing user, refusing past `max_per_user`.
+    /// Adds a PAT for an existing user, refusing past `max_per_user`, and waits until it is
+    /// durable. Concurrent creations are committed together: the first to arrive starts a batch
+    /// (`commit_pat_batch`, under the structure lock), and those that arrive before it runs
+    /// join it, so one sled transaction (two synced log writes in sled 0.34) covers them all.
     pub async fn insert_pat(
         &self,
         pat: &Pat,
         max_per_user: usize,
         event: &Event,
     ) -> Result<(), StoreError> {
-        let guard = self.structure_lock().await;
-        let held = self.pats_held(&pat.user_id, max_per_user);
-        if held >= max_per_user {
-            return Err(StoreError::Limit(format!(
-                "a user holds at most {max_per_user} personal access tokens (limits.pats_per_user)"
-            )));
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let first = {
+            let mut waiting = self
+                .inner
+                .pending_pats
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            waiting.push(PendingPat {
+                pat: pat.clone(),
+                max_per_user,
+                event: event.clone(),
+                reply,
+            });
+            waiting.len() == 1
+        };
+        if first {
+            // A task of its own, so the batch is committed even if this request goes away.
+            let store = self.clone();
+            tokio::spawn(async move {
+                let guard = store.structure_lock().await;
+                // Let creations that are already on their way join this batch.
+                tokio::task::yield_now().await;
+                store.commit_pat_batch();
+                drop(guard);
+            });
         }
-        let committed = self.commit(std::slice::from_ref(event), |tx| {
-            if tx
-                .get_raw(T::Users, pat.user_id.as_str().as_bytes())?
-                .is_none()
-            {
-                return abort(Abort::NotFound(format!("user {} not found", pat.user_id)));
-            }
-            tx.put(T::Pats, pat.id.as_str().as_bytes(), pat)?;
-            tx.put_raw(
-                T::UserPats,
-                &pair(pat.user_id.as_str(), pat.id.as_str()),
-                &[],
-            )?;
-            tx.put(T::Digests, &pat.digest, &CredentialRef::Pat(pat.id.clone()))
-        });
-        if committed.is_ok() {
-            self.pat_counts().insert(pat.user_id.clone(), held + 1);
-        }
-        drop(guard);
-        committed?;
+        answer.await.map_err(|_| StoreError::NotDurable)??;
         self.inner.flusher.wait_durable().await
+    }
+
+    /// Commits every waiting PAT creation that is within its user's limit in one transaction and
+    /// answers each (not yet durable). Called with the structure lock held, so user records and
+    /// the remembered counts cannot change meanwhile.
+    fn commit_pat_batch(&self) {
+        let batch = std::mem::take(
+            &mut *self
+                .inner
+                .pending_pats
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        let mut accepted = Vec::with_capacity(batch.len());
+        let mut added: std::collections::HashMap<UserId, usize> = Default::default();
+        for item in batch {
+            let user = &item.pat.user_id;
+            match self.tree(T::Users).contains_key(user.as_str().as_bytes()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = item
+                        .reply
+                        .send(Err(StoreError::NotFound(format!("user {user} not found"))));
+                    continue;
+                }
+                Err(e) => {
+                    let _ = item.reply.send(Err(e.into()));
+                    continue;
+                }
+            }
+            let held =
+                self.pats_held(user, item.max_per_user) + added.get(user).copied().unwrap_or(0);
+            if held >= item.max_per_user {
+                let _ = item.reply.send(Err(StoreError::Limit(format!(
+                    "a user holds at most {} personal access tokens (limits.pats_per_user)",
+                    item.max_per_user
+                ))));
+                continue;
+            }
+            *added.entry(user.clone()).or_default() += 1;
+            accepted.push(item);
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let events: Vec<Event> = accepted.iter().map(|item| item.event.clone()).collect();
+        let committed = self.commit(&events, |tx| {
+            for PendingPat { pat, .. } in &accepted {
+                if tx
+                    .get_raw(T::Users, pat.user_id.as_str().as_bytes())?
+                    .is_none()
+                {
+                    return abort(Abort::NotFound(format!("user {} not found", pat.user_id)));
+                }
+                tx.put(T::Pats, pat.id.as_str().as_bytes(), pat)?;
+                tx.put_raw(
+                    T::UserPats,
+                    &pair(pat.user_id.as_str(), pat.id.as_str()),
+                    &[],
+                )?;
+                tx.put(T::Digests, &pat.digest, &CredentialRef::Pat(pat.id.clone()))?;
+            }
+            Ok(())
+        });
+        match committed {
+            Ok(()) => {
+                let mut counts = self.pat_counts();
+                for (user, n) in added {
+                    *counts.entry(user).or_default() += n;
+                }
+                drop(counts);
+                for item in accepted {
+                    let _ = item.reply.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                for item in accepted {
+                    let _ = item.reply.send(Err(e.for_each_of_a_batch()));
+                }
+            }
+        }
     }
 
     /// How many PATs `user` holds, counting at most `max`. Called with the structure lock held:
@@ -135,5 +219,27 @@ impl Tx<'_> {
             &CredentialRef::Revoked(pat.created_at),
         )?;
         Ok(true)
+    }
+}
+
+/// A PAT creation waiting for its batch.
+pub(super) struct PendingPat {
+    pat: Pat,
+    max_per_user: usize,
+    event: Event,
+    reply: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+impl StoreError {
+    /// The same failure again, for each member of a batch that failed as one.
+    fn for_each_of_a_batch(&self) -> StoreError {
+        match self {
+            Self::Sled(e) => Self::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))),
+            Self::Corrupt(m) => Self::Corrupt(m.clone()),
+            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::NotFound(m) => Self::NotFound(m.clone()),
+            Self::Limit(m) => Self::Limit(m.clone()),
+            Self::NotDurable => Self::NotDurable,
+        }
     }
 }

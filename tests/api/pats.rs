@@ -270,3 +270,48 @@ async fn pats_per_user_are_limited_and_names_are_checked() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "name");
 }
+
+#[actix_web::test]
+async fn concurrent_pat_creations_stop_exactly_at_the_limit_and_all_work() {
+    let app = spawn_app_with(|c| c.limits.pats_per_user = 5).await;
+    let admin = app.admin_token().await;
+    let events_before = app.event_count();
+    // Twenty creations at once: they are committed in shared batches, and the limit still
+    // holds exactly.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let url = format!("{}/v1/auth/personal-access-tokens", app.address);
+            let bearer = format!("Bearer {admin}");
+            actix_web::rt::spawn(async move {
+                let mut res = awc::Client::new()
+                    .post(url)
+                    .insert_header(("Authorization", bearer))
+                    .send_json(&json!({ "name": format!("parallel {i}") }))
+                    .await
+                    .expect("request sent");
+                let body: serde_json::Value = res.json().await.expect("a JSON body");
+                (res.status(), body)
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.expect("the request task");
+        match status {
+            StatusCode::OK => created.push(body["data"]["token"].as_str().unwrap().to_owned()),
+            StatusCode::UNPROCESSABLE_ENTITY => assert!(body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("limits.pats_per_user")),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(created.len(), 5);
+    for raw in &created {
+        assert_eq!(app.get("/v1/environments", raw).await.0, StatusCode::OK);
+    }
+    let (_, list) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 5);
+    // One audit event per created token, none for the refused ones.
+    assert_eq!(app.event_count() - events_before, 5);
+}
