@@ -415,6 +415,23 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
     }
 }
 
+/// Whether `principal` may take `action` on every resource of its own account, whatever its
+/// environment, space or user, so that a listing need not check each item. Mirrors the user
+/// arms of `authorize`: Administrators may do anything, Members what every user may do.
+/// Environment keys, guests and space tokens are confined and are checked per item.
+pub fn allowed_account_wide(principal: &Principal, action: Action) -> bool {
+    match &principal.kind {
+        PrincipalKind::User {
+            role: Role::Administrator,
+            ..
+        } => true,
+        PrincipalKind::User {
+            role: Role::Member, ..
+        } => matches!(action.rule(), Rule::Anyone | Rule::UsersOnly),
+        _ => false,
+    }
+}
+
 /// A guest may read its granted spaces and workbooks, work in granted workbooks, read itself,
 /// and invite guests into its spaces within its own grant when allowed. Nothing else.
 fn guest_decision(
@@ -489,4 +506,69 @@ fn not_found(resource: Resource) -> Denial {
         "the resource".to_owned()
     };
     Denial::NotFound(format!("{what} not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::principal::{Caller, Via};
+
+    fn caller(account: &AccountId, kind: PrincipalKind) -> Principal {
+        Principal::new(Caller {
+            account_id: account.clone(),
+            kind,
+            credential_id: "us_pat_test".into(),
+            expires_at: None,
+            via: Via::PersonalAccessToken,
+        })
+    }
+
+    #[test]
+    fn account_wide_permission_implies_authorize_allows_every_environment() {
+        let account = AccountId::generate();
+        let environments = [EnvironmentId::generate(), EnvironmentId::generate()];
+        let actions = [
+            Action::ListEnvironments,
+            Action::ReadEnvironment,
+            Action::ReadSpace,
+            Action::ReadSecrets,
+            Action::ManageApiKeys,
+            Action::ManageOwnTokens,
+            Action::ControlClock,
+        ];
+        let user = |role| PrincipalKind::User {
+            id: UserId::generate(),
+            role,
+        };
+        let key = PrincipalKind::Environment {
+            key_id: crate::domain::ApiKeyId::generate(),
+            environment_id: environments[0].clone(),
+            key_type: ApiKeyType::Secret,
+            operations: Vec::new(),
+        };
+        for kind in [user(Role::Administrator), user(Role::Member), key] {
+            let p = caller(&account, kind);
+            for action in actions {
+                if allowed_account_wide(&p, action) {
+                    for e in &environments {
+                        let r = Resource::environment(&account, e);
+                        assert_eq!(authorize(&p, action, r), Ok(()), "{:?} {action:?}", p.kind);
+                    }
+                }
+            }
+        }
+        let member = caller(&account, user(Role::Member));
+        assert!(allowed_account_wide(&member, Action::ReadEnvironment));
+        assert!(!allowed_account_wide(&member, Action::ReadSecrets));
+        let secret_key = caller(
+            &account,
+            PrincipalKind::Environment {
+                key_id: crate::domain::ApiKeyId::generate(),
+                environment_id: environments[0].clone(),
+                key_type: ApiKeyType::Secret,
+                operations: Vec::new(),
+            },
+        );
+        assert!(!allowed_account_wide(&secret_key, Action::ReadEnvironment));
+    }
 }
