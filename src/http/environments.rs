@@ -9,6 +9,7 @@ use crate::store::Environment;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 
 /// The wire shape of an environment.
@@ -262,10 +263,16 @@ pub(super) async fn list_environments(
         })
         .map(|(_, json)| json.as_str());
     let (items, pagination) = page.slice(visible);
-    let body = format!(
-        "{{\"data\":[{}],\"pagination\":{pagination}}}",
-        items.join(",")
-    );
+    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 96);
+    body.push_str("{\"data\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    // Writing to a String cannot fail.
+    let _ = write!(body, "],\"pagination\":{pagination}}}");
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))

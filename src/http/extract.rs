@@ -185,9 +185,32 @@ pub struct Page {
     pub number: u64,
 }
 
+/// The contract's `pagination` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    /// The page shown, from 1.
+    pub current_page: u64,
+    /// Pages in all (at least 1).
+    pub page_count: u64,
+    /// Items in all pages.
+    pub total_count: u64,
+}
+
+/// The same JSON as its `Serialize`, written directly (for bodies assembled as text).
+impl std::fmt::Display for Pagination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            r#"{{"currentPage":{},"pageCount":{},"totalCount":{}}}"#,
+            self.current_page, self.page_count, self.total_count
+        )
+    }
+}
+
 impl Page {
     /// The items of this page and the contract's `pagination` object.
-    pub fn slice<T>(self, all: impl IntoIterator<Item = T>) -> (Vec<T>, serde_json::Value) {
+    pub fn slice<T>(self, all: impl IntoIterator<Item = T>) -> (Vec<T>, Pagination) {
         let skip = (self.number - 1).saturating_mul(self.size);
         let mut items = Vec::new();
         let mut total = 0u64;
@@ -198,11 +221,28 @@ impl Page {
             total += 1;
         }
         let page_count = total.div_ceil(self.size).max(1);
-        let pagination = serde_json::json!({
-            "currentPage": self.number,
-            "pageCount": page_count,
-            "totalCount": total,
-        });
+        let pagination = Pagination {
+            current_page: self.number,
+            page_count,
+            total_count: total,
+        };
         (items, pagination)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pagination;
+
+    #[test]
+    fn pagination_text_is_its_json() {
+        let p = Pagination {
+            current_page: 3,
+            page_count: 12,
+            total_count: 117,
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&p.to_string()).unwrap();
+        assert_eq!(parsed, serde_json::to_value(p).unwrap());
+        assert_eq!(parsed["currentPage"], 3);
     }
 }
