@@ -415,11 +415,15 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
     }
 }
 
-/// Whether `principal` may take `action` on every resource of its own account, whatever its
-/// environment, space or user, so that a listing need not check each item. Mirrors the user
-/// arms of `authorize`: Administrators may do anything, Members what every user may do.
-/// Environment keys, guests and space tokens are confined and are checked per item.
-pub fn allowed_account_wide(principal: &Principal, action: Action) -> bool {
+/// Whether `principal` may take `action` on every resource of `account`, whatever its
+/// environment, space or user, so that a listing need not check each item. Mirrors `authorize`:
+/// only within the principal's own account; Administrators may do anything there, Members what
+/// every user may do. Environment keys, guests and space tokens are confined and are checked
+/// per item.
+pub fn allowed_account_wide(principal: &Principal, action: Action, account: &AccountId) -> bool {
+    if principal.account_id != *account {
+        return false;
+    }
     match &principal.kind {
         PrincipalKind::User {
             role: Role::Administrator,
@@ -549,7 +553,7 @@ mod tests {
         for kind in [user(Role::Administrator), user(Role::Member), key] {
             let p = caller(&account, kind);
             for action in actions {
-                if allowed_account_wide(&p, action) {
+                if allowed_account_wide(&p, action, &account) {
                     for e in &environments {
                         let r = Resource::environment(&account, e);
                         assert_eq!(authorize(&p, action, r), Ok(()), "{:?} {action:?}", p.kind);
@@ -558,8 +562,21 @@ mod tests {
             }
         }
         let member = caller(&account, user(Role::Member));
-        assert!(allowed_account_wide(&member, Action::ReadEnvironment));
-        assert!(!allowed_account_wide(&member, Action::ReadSecrets));
+        assert!(allowed_account_wide(
+            &member,
+            Action::ReadEnvironment,
+            &account
+        ));
+        assert!(!allowed_account_wide(
+            &member,
+            Action::ReadEnvironment,
+            &AccountId::generate()
+        ));
+        assert!(!allowed_account_wide(
+            &member,
+            Action::ReadSecrets,
+            &account
+        ));
         let secret_key = caller(
             &account,
             PrincipalKind::Environment {
@@ -569,6 +586,10 @@ mod tests {
                 operations: Vec::new(),
             },
         );
-        assert!(!allowed_account_wide(&secret_key, Action::ReadEnvironment));
+        assert!(!allowed_account_wide(
+            &secret_key,
+            Action::ReadEnvironment,
+            &account
+        ));
     }
 }

@@ -247,8 +247,10 @@ pub(super) async fn list_environments(
     )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
     let listing = state.environment_bodies.get(&auth)?;
-    let everywhere = listing.sole_account.as_ref() == Some(&p.account_id)
-        && policy::allowed_account_wide(&p, Action::ReadEnvironment);
+    let everywhere = listing
+        .sole_account
+        .as_ref()
+        .is_some_and(|account| policy::allowed_account_wide(&p, Action::ReadEnvironment, account));
     let visible = listing
         .items
         .iter()

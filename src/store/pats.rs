@@ -115,13 +115,8 @@ impl Store {
         }
         let events: Vec<Event> = accepted.iter().map(|item| item.event.clone()).collect();
         let committed = self.commit(&events, |tx| {
+            // Users were checked above; they are removed only under the structure lock.
             for PendingPat { pat, .. } in &accepted {
-                if tx
-                    .get_raw(T::Users, pat.user_id.as_str().as_bytes())?
-                    .is_none()
-                {
-                    return abort(Abort::NotFound(format!("user {} not found", pat.user_id)));
-                }
                 tx.put(T::Pats, pat.id.as_str().as_bytes(), pat)?;
                 tx.put_raw(
                     T::UserPats,
