@@ -124,7 +124,8 @@ impl Application {
             path: data_dir.display().to_string(),
             cause: e.to_string(),
         })?;
-        let cache = u64::try_from(config.storage.cache_mb).unwrap_or(64) << 20;
+        let cache =
+            u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
         let opening = std::time::Instant::now();
         let store = Store::open_with_cache(&data_dir, cache).map_err(|e| StartupError::Store {
             path: data_dir.display().to_string(),

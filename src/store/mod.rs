@@ -206,9 +206,9 @@ impl WeakStore {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir` with a 64 MiB page cache.
+    /// Opens (or creates) the store in `dir` with the default page cache (`storage.cache_mb`).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Self::open_with_cache(dir, 64 << 20)
+        Self::open_with_cache(dir, crate::config::DEFAULT_CACHE_MB << 20)
     }
 
     /// Opens (or creates) the store in `dir`. Fails when another process holds it.
