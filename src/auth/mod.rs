@@ -288,24 +288,22 @@ impl Authenticator {
 
     /// Remembers that a PAT was used now, to the minute (`PAT_USE_PRECISION_MS`): a use within
     /// a minute of the last one noted changes nothing. Written later in a batch.
-    pub(crate) fn note_pat_use(&self, id: &str) {
+    /// Answers the use noted that covers now.
+    pub(crate) fn note_pat_use(&self, id: &str) -> Timestamp {
         let now = self.clock.now();
         let mut uses = self.pat_uses.lock().unwrap_or_else(|p| p.into_inner());
-        if uses
-            .noted
-            .get(id)
-            .is_some_and(|&at| (at.0..at.0 + PAT_USE_PRECISION_MS).contains(&now.0))
-        {
-            return;
+        if let Some(&at) = uses.noted.get(id).filter(|&&at| pat_use_covers(at, now)) {
+            return at;
         }
         let Ok(id) = PatId::parse(id) else {
-            return;
+            return now;
         };
         if uses.noted.len() >= PAT_USES_REMEMBERED {
             uses.noted.clear();
         }
         uses.noted.insert(id.clone(), now);
         uses.pending.insert(id.clone(), now);
+        now
     }
 
     /// The last use of a PAT not yet written to the store.
@@ -340,6 +338,12 @@ impl Authenticator {
 
 /// How precisely a PAT's last use is kept: uses closer together than this are noted once.
 const PAT_USE_PRECISION_MS: i64 = 60_000;
+
+/// True when a use noted at `at` stands for a use at `now` (same minute, clock not moved back).
+fn pat_use_covers(at: Timestamp, now: Timestamp) -> bool {
+    (at.0..at.0.saturating_add(PAT_USE_PRECISION_MS)).contains(&now.0)
+}
+
 /// PATs whose last noted use is remembered before that memory starts over.
 const PAT_USES_REMEMBERED: usize = 100_000;
 

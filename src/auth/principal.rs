@@ -11,17 +11,49 @@ use crate::domain::{GuestAuthentication, GuestId, SpaceId};
 use crate::store::{CredentialRef, Grant, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// Who is calling, after the credential was checked against the store: a shared handle to the
 /// `Caller`, so that a cached answer is handed to a request without copying it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal(Arc<Caller>);
+pub struct Principal(Arc<Resolved>);
+
+/// A caller, and (for a PAT) when its last use was noted, so that a cached PAT's requests within
+/// the same minute skip the shared last-use table.
+#[derive(Debug)]
+struct Resolved {
+    caller: Caller,
+    /// Milliseconds of the last noted use; `i64::MIN` when none was noted through this handle.
+    use_noted_at: AtomicI64,
+}
+
+impl PartialEq for Resolved {
+    fn eq(&self, other: &Self) -> bool {
+        self.caller == other.caller
+    }
+}
 
 impl Principal {
     /// Wraps a resolved caller.
     pub fn new(caller: Caller) -> Self {
-        Self(Arc::new(caller))
+        Self(Arc::new(Resolved {
+            caller,
+            use_noted_at: AtomicI64::new(i64::MIN),
+        }))
+    }
+
+    /// The last use noted through this handle, if any.
+    pub(super) fn use_noted_at(&self) -> Option<Timestamp> {
+        match self.0.use_noted_at.load(Ordering::Relaxed) {
+            i64::MIN => None,
+            at => Some(Timestamp(at)),
+        }
+    }
+
+    /// Remembers the use noted for this caller's credential.
+    pub(super) fn set_use_noted_at(&self, at: Timestamp) {
+        self.0.use_noted_at.store(at.0, Ordering::Relaxed);
     }
 }
 
@@ -29,7 +61,7 @@ impl std::ops::Deref for Principal {
     type Target = Caller;
 
     fn deref(&self) -> &Caller {
-        &self.0
+        &self.0.caller
     }
 }
 
@@ -231,8 +263,12 @@ impl Authenticator {
         let key = super::crypto::sha256(presented.as_bytes());
         let now = self.clock.now();
         if let Some(principal) = self.cache.get(&key, generation, now) {
-            if principal.via == Via::PersonalAccessToken {
-                self.note_pat_use(&principal.credential_id);
+            if principal.via == Via::PersonalAccessToken
+                && !principal
+                    .use_noted_at()
+                    .is_some_and(|at| super::pat_use_covers(at, now))
+            {
+                principal.set_use_noted_at(self.note_pat_use(&principal.credential_id));
             }
             return Ok(principal);
         }
@@ -304,8 +340,8 @@ impl Authenticator {
             return Err(AuthFailure::Unknown);
         }
         let user = self.store.user(&pat.user_id)?.ok_or(AuthFailure::Revoked)?;
-        self.note_pat_use(pat.id.as_str());
-        Ok(Principal::new(Caller {
+        let noted = self.note_pat_use(pat.id.as_str());
+        let principal = Principal::new(Caller {
             account_id: user.account_id,
             credential_id: pat.id.to_string(),
             expires_at: None,
@@ -314,7 +350,9 @@ impl Authenticator {
                 id: user.id,
                 role: user.role,
             },
-        }))
+        });
+        principal.set_use_noted_at(noted);
+        Ok(principal)
     }
 
     /// Verifies an access token and its parent credential; returns the principal and claims.
