@@ -76,8 +76,8 @@ impl Default for ServerConfig {
 
 /// The default page cache, in MiB. sled 0.34 keeps about 2.5× its nominal cache size in memory
 /// (nodes are larger in memory than on disk), and verified credentials are served from the
-/// principal cache, not from sled: 16 MiB keeps a 1,000,000-key server near 230 MiB resident
-/// with the same read throughput as 64 MiB (README, Performance).
+/// principal cache, not from sled: with 16 MiB a 1,000,000-key server stays at 230–251 MiB
+/// resident under reads, at the read throughput of 64 MiB (README, Performance).
 pub const DEFAULT_CACHE_MB: u64 = 16;
 
 /// `[storage]`
