@@ -102,7 +102,7 @@ impl fmt::Display for Banner {
     }
 }
 
-/// Records of each tree checked at startup after a clean shutdown (every record after any other).
+/// Records of each tree checked at startup after a clean shutdown (after any other stop, all).
 const CLEAN_CHECK_SAMPLE: usize = 10_000;
 
 /// A built server, not yet running.

@@ -121,13 +121,7 @@ impl fmt::Debug for RawCredential {
 
 /// CRC32 (IEEE) of `body`, as 6 base62 characters.
 fn checksum(body: &str) -> String {
-    let mut n = crc32(body.as_bytes());
-    let mut out = [b'0'; CHECKSUM_LEN];
-    for slot in out.iter_mut().rev() {
-        *slot = random::BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    out.iter().map(|&b| b as char).collect()
+    random::base62_digits(u64::from(crc32(body.as_bytes())), CHECKSUM_LEN)
 }
 
 fn crc32(bytes: &[u8]) -> u32 {

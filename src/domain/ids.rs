@@ -115,15 +115,9 @@ impl EventId {
     pub fn generate_timed() -> Self {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let mut suffix = [b'0'; 8];
-        let mut rest = millis;
-        for slot in suffix.iter_mut().rev() {
-            *slot = random::BASE62[(rest % 62) as usize];
-            rest /= 62;
-        }
-        let suffix = std::str::from_utf8(&suffix).unwrap_or("00000000");
-        Self(format!("{}{}{}", Self::PREFIX, suffix, random::base62(8)))
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let time = random::base62_digits(millis, 8);
+        Self(format!("{}{}{}", Self::PREFIX, time, random::base62(8)))
     }
 }
 

@@ -15,6 +15,18 @@ pub fn bytes<const N: usize>() -> [u8; N] {
     out
 }
 
+/// `n` in base62, most significant digit first, as exactly `width` characters: padded with `0`,
+/// and only the lowest `width` digits when `n` needs more. Fixed-width numbers in this alphabet
+/// sort as text in the order they sort as numbers.
+pub fn base62_digits(mut n: u64, width: usize) -> String {
+    let mut out = vec![b'0'; width];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out.into_iter().map(char::from).collect()
+}
+
 /// A uniformly random base62 string of `len` characters (about 5.95 bits each).
 pub fn base62(len: usize) -> String {
     let mut out = String::with_capacity(len);
@@ -31,6 +43,19 @@ pub fn base62(len: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base62_digits_are_fixed_width_and_sort_like_the_numbers() {
+        assert_eq!(super::base62_digits(0, 3), "000");
+        assert_eq!(super::base62_digits(61, 2), "0z");
+        assert_eq!(super::base62_digits(62, 2), "10");
+        assert_eq!(super::base62_digits(62 * 62, 2), "00");
+        let texts: Vec<String> = [5u64, 61, 62, 3843, 3844, 1 << 40]
+            .iter()
+            .map(|&n| super::base62_digits(n, 8))
+            .collect();
+        assert!(texts.windows(2).all(|w| w[0] < w[1]), "{texts:?}");
+    }
+
     #[test]
     fn base62_strings_have_the_asked_length_and_alphabet() {
         let s = super::base62(40);
