@@ -1,7 +1,10 @@
 //! Personal access tokens, indexed by digest and by user.
 
+use super::codec::Record;
 use super::codec::{pair, pair_prefix, pair_second};
-use super::{abort, Abort, CredentialRef, Event, Pat, Store, StoreError, Tx, TxResult, T};
+use super::{
+    abort, decode_in_tx, Abort, CredentialRef, Event, Pat, Store, StoreError, Tx, TxResult, T,
+};
 use crate::domain::{PatId, Timestamp, UserId};
 
 impl Store {
@@ -185,13 +188,16 @@ impl Store {
     /// Records last-use times collected in memory; tokens deleted meanwhile are skipped. No
     /// cached principal depends on a last-use time, so the write generation stays.
     pub async fn touch_pats(&self, uses: &[(PatId, Timestamp)]) -> Result<(), StoreError> {
-        self.write_untracked(|tx| {
+        self.write_untracked_in(T::Pats, |pats| {
             for (id, at) in uses {
-                if let Some(mut pat) = tx.get::<Pat>(T::Pats, id.as_str().as_bytes())? {
-                    if pat.last_used_at.is_none_or(|old| old < *at) {
-                        pat.last_used_at = Some(*at);
-                        tx.put(T::Pats, id.as_str().as_bytes(), &pat)?;
-                    }
+                let key = id.as_str().as_bytes();
+                let Some(bytes) = pats.get(key)? else {
+                    continue;
+                };
+                let mut pat: Pat = decode_in_tx(&bytes)?;
+                if pat.last_used_at.is_none_or(|old| old < *at) {
+                    pat.last_used_at = Some(*at);
+                    pats.insert(key, pat.encode())?;
                 }
             }
             Ok(())
