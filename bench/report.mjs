@@ -45,7 +45,7 @@ lines.push(`- Command: \`${meta.command}\``);
 lines.push(`- Machine: ${meta.cores} cores (${meta.cpuModel}), ${meta.memory}; ${meta.kernel}`);
 lines.push(`- Pinning: ${meta.pinning}`);
 lines.push(`- Latchkey: ${meta.binary}, \`${meta.workers}\` worker(s); ${meta.commit}`);
-lines.push(`- Load: wrk ${meta.wrkVersion}, ${meta.threads} thread(s), ${meta.connections} connections, ${meta.duration} s per scenario after a ${meta.warmup} s warm-up; requests rotate over up to 10,000 sampled keys or PATs, or the ${int(meta.patOwners)} PAT owners' client credentials and access tokens${meta.rounds > 1 ? `; bare and the secret-key, PAT and access-token reads ran in ${meta.rounds} interleaved rounds of ${Math.max(1, Math.floor(meta.duration / meta.rounds))} s (bare, secret, PAT, JWT, then again), and each shows its round with the median req/s (every round's req/s in the note)` : ""}`);
+lines.push(`- Load: wrk ${meta.wrkVersion}, ${meta.threads} thread(s), ${meta.connections} connections, ${meta.duration} s per scenario after a ${meta.warmup} s warm-up; requests rotate over up to 10,000 sampled keys or PATs, or the ${int(meta.patOwners)} PAT owners' client credentials and access tokens${meta.rounds > 1 ? `; bare and the secret-key, PAT and access-token reads ran in ${meta.rounds} interleaved rounds of ${Math.max(1, Math.floor(meta.duration / meta.rounds))} s (bare, secret, PAT, JWT, then again), and each shows the median over its rounds of req/s, p50 and p99 (every round's req/s and p99 in the note)` : ""}`);
 lines.push(`- Store: ${meta.storeLine}`);
 lines.push(`- Peer: ${meta.peerLine}`);
 lines.push(`- Server settings for the run: ${meta.settings}`);
@@ -62,7 +62,10 @@ for (const [name, label, note] of rows) {
   const errors = r.errors_status + r.errors_connect + r.errors_read + r.errors_write + r.errors_timeout;
   const ratio = bare ? (r.rps / bare.rps).toFixed(2) + "×" : "–";
   const p99r = bare ? (r.p99_us / Math.max(bare.p99_us, 1)).toFixed(2) + "×" : "–";
-  const rounds = r.rounds?.length > 1 ? `rounds: ${r.rounds.map(int).join(" / ")}` : "";
+  const rounds = r.rounds?.length > 1
+    ? `rounds: ${r.rounds.map(int).join(" / ")} req/s` +
+      (r.roundsP99 ? `, p99 ${r.roundsP99.map(ms).join(" / ")} ms` : "")
+    : "";
   const notes = [note, rounds].filter(Boolean).join("; ");
   lines.push(`| ${label} | ${int(r.rps)} | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${ratio} | ${p99r} | ${errors ? int(errors) : 0} | ${notes} |`);
 }
