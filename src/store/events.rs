@@ -1,7 +1,7 @@
 //! The audit log: events keyed by time (newest last), with an id index.
 
 use super::codec::{event_key, Record};
-use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
+use super::{abort, tx_error, Abort, Event, Store, StoreError, Tx, TxResult, T};
 use crate::domain::{EventId, Timestamp};
 use sled::Transactional;
 
@@ -116,19 +116,14 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let _gate = self.inner.gate.read().unwrap_or_else(|p| p.into_inner());
         (self.tree(T::Events), self.tree(T::EventIds))
-            .transaction(|(log, ids)| {
+            .transaction(|(log, ids)| -> TxResult<()> {
                 for (key, value, id) in &rows {
                     log.insert(&key[..], value.as_slice())?;
                     ids.insert(id.as_slice(), &key[..])?;
                 }
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+                Ok(())
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
-                sled::transaction::TransactionError::Abort(()) => {
-                    StoreError::Corrupt("event transaction aborted".into())
-                }
-            })
+            .map_err(tx_error)
     }
 
     /// Records authentication decisions (a login, a token issued) without touching the disk on

@@ -353,7 +353,7 @@ impl Store {
         f: impl Fn(&TransactionalTree) -> TxResult<R>,
     ) -> Result<R, StoreError> {
         let gate = self.inner.gate.read().unwrap_or_else(|p| p.into_inner());
-        let result = self.tree(t).transaction(|view| f(view));
+        let result = self.tree(t).transaction(f);
         drop(gate);
         let value = result.map_err(tx_error)?;
         self.inner.flusher.wait_durable().await?;
@@ -388,6 +388,7 @@ impl Store {
     }
 }
 
+/// The store error for a failed transaction.
 fn tx_error(e: TransactionError<Abort>) -> StoreError {
     match e {
         TransactionError::Storage(e) => e.into(),

@@ -1,7 +1,6 @@
 //! Personal access tokens, indexed by digest and by user.
 
-use super::codec::Record;
-use super::codec::{pair, pair_prefix, pair_second};
+use super::codec::{pair, pair_prefix, pair_second, Record};
 use super::{
     abort, decode_in_tx, Abort, CredentialRef, Event, Pat, Store, StoreError, Tx, TxResult, T,
 };
