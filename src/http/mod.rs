@@ -52,7 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/").route(web::get().to(admin::index)))
         .service(resource("/admin/{file}").route(web::get().to(admin::asset)))
         .service(resource("/join/{spaceId}").route(web::get().to(spaces::join_page)))
-        .service(web::scope("/v1").configure(v1_routes));
+        .service(web::scope("/v1").configure(v1_routes))
+        // The prefix of the hosted service's URLs (`https://…/api/v1/…`, and the client's
+        // `FLATFILE_API_URL=https://…/api`): the same API, route for route.
+        .service(web::scope("/api/v1").configure(v1_routes));
 }
 
 fn v1_routes(cfg: &mut web::ServiceConfig) {

@@ -78,22 +78,37 @@ fn scope(
     Ok((env, space))
 }
 
-/// The secrets a scope sees: the environment's, with a space's secrets replacing those of the
-/// same name.
+/// The secrets a scope sees, one per name (per name and actor when no actor asks): of those
+/// meant for `actor` or for nobody in particular, the most specific wins — an actor's over the
+/// scope's own, then a space's over the environment's.
 fn visible(
     auth: &Authenticator,
     env: &EnvironmentId,
     space: Option<&SpaceId>,
+    actor: Option<&str>,
 ) -> Result<Vec<Secret>, ApiError> {
-    let mut out = auth.store().secrets_in(env, None)?;
+    let mut candidates = auth.store().secrets_in(env, None)?;
     if let Some(space) = space {
-        for s in auth.store().secrets_in(env, Some(space))? {
-            out.retain(|e| e.name != s.name);
-            out.push(s);
+        candidates.extend(auth.store().secrets_in(env, Some(space))?);
+    }
+    let mut best: std::collections::BTreeMap<(String, Option<String>), (u8, Secret)> =
+        Default::default();
+    for s in candidates {
+        let for_actor = match (actor, s.actor_id.as_deref()) {
+            (Some(wanted), Some(theirs)) if wanted != theirs => continue,
+            (Some(_), Some(_)) => true,
+            _ => false,
+        };
+        let rank = u8::from(for_actor) * 2 + u8::from(s.space_id.is_some());
+        let key = match actor {
+            Some(_) => (s.name.clone(), None),
+            None => (s.name.clone(), s.actor_id.clone()),
+        };
+        if best.get(&key).is_none_or(|(r, _)| rank > *r) {
+            best.insert(key, (rank, s));
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    Ok(best.into_values().map(|(_, s)| s).collect())
 }
 
 pub(super) async fn list_secrets(
@@ -109,9 +124,8 @@ pub(super) async fn list_secrets(
         Action::ReadSecrets,
     )?;
     let actor = q.optional("actorId")?;
-    let secrets = visible(&auth, &env, space.as_ref())?
+    let secrets = visible(&auth, &env, space.as_ref(), actor)?
         .iter()
-        .filter(|s| actor.is_none_or(|a| s.actor_id.as_deref() == Some(a)))
         .map(|s| secret_body(&auth, s))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(data(secrets))
@@ -140,7 +154,8 @@ fn checked(key: &str, text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `POST /secrets`: upsert by (name, environment, space); only the value changes. Answers a list.
+/// `POST /secrets`: upsert by (name, environment, space, actor); only the value changes. Answers
+/// a list.
 pub(super) async fn upsert_secret(
     p: Principal,
     auth: web::Data<Authenticator>,
@@ -158,6 +173,12 @@ pub(super) async fn upsert_secret(
     }
     if let Some(actor) = &w.actor_id {
         checked("actorId", actor)?;
+        if actor.chars().any(char::is_control) {
+            return Err(ApiError::bad_request(
+                "actorId",
+                "actorId must not contain control characters",
+            ));
+        }
     }
     let (env, space) = scope(
         &auth,
@@ -167,7 +188,9 @@ pub(super) async fn upsert_secret(
         Action::WriteSecrets,
     )?;
     let now = auth.clock().now();
-    let existing = auth.store().secret_named(&env, space.as_ref(), &w.name)?;
+    let existing =
+        auth.store()
+            .secret_named(&env, space.as_ref(), w.actor_id.as_deref(), &w.name)?;
     let id = existing
         .as_ref()
         .map_or_else(SecretId::generate, |s| s.id.clone());
@@ -177,9 +200,7 @@ pub(super) async fn upsert_secret(
         account_id: p.account_id.clone(),
         environment_id: env.clone(),
         space_id: space.clone(),
-        actor_id: w
-            .actor_id
-            .or_else(|| existing.as_ref().and_then(|s| s.actor_id.clone())),
+        actor_id: w.actor_id,
         name: w.name,
         created_at: existing.as_ref().map_or(now, |s| s.created_at),
         updated_at: now,

@@ -89,7 +89,8 @@ enum T {
     /// `secrets`: secret id (UTF-8) → Secret.
     Secrets,
     /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
-    /// name → secret id. The upsert key, and a scope's listing by prefix.
+    /// [0x01 ‖ actor id ‖ 0x00, for an actor's secret] ‖ name → secret id. The upsert key, and a
+    /// scope's listing (its actors' secrets included) by prefix.
     SecretNames,
 }
 

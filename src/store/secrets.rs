@@ -3,11 +3,33 @@
 use super::{abort, Abort, Event, Secret, Store, StoreError, T};
 use crate::domain::{EnvironmentId, SecretId, SpaceId};
 
-/// `env ‖ 0 ‖ space-or-empty ‖ 0 ‖ name`.
-fn name_key(env: &EnvironmentId, space: Option<&SpaceId>, name: &str) -> Vec<u8> {
+/// `env ‖ 0 ‖ space-or-empty ‖ 0 ‖ name` for a secret of the whole scope, and
+/// `env ‖ 0 ‖ space-or-empty ‖ 0 ‖ 0x01 ‖ actor ‖ 0 ‖ name` for one meant for an actor. Names and
+/// actor ids hold no control characters, so the two forms never collide.
+fn name_key(
+    env: &EnvironmentId,
+    space: Option<&SpaceId>,
+    actor: Option<&str>,
+    name: &str,
+) -> Vec<u8> {
     let mut key = scope_prefix(env, space);
+    if let Some(actor) = actor {
+        key.push(1);
+        key.extend_from_slice(actor.as_bytes());
+        key.push(0);
+    }
     key.extend_from_slice(name.as_bytes());
     key
+}
+
+/// The key of `secret` in `secret_names`.
+fn key_of(secret: &Secret) -> Vec<u8> {
+    name_key(
+        &secret.environment_id,
+        secret.space_id.as_ref(),
+        secret.actor_id.as_deref(),
+        &secret.name,
+    )
 }
 
 /// `env ‖ 0 ‖ space-or-empty ‖ 0`: every secret of one scope.
@@ -44,21 +66,25 @@ impl Store {
         Ok(out)
     }
 
-    /// The secret with this scope and name.
+    /// The secret with this scope, actor (none: the scope's own) and name.
     pub fn secret_named(
         &self,
         env: &EnvironmentId,
         space: Option<&SpaceId>,
+        actor: Option<&str>,
         name: &str,
     ) -> Result<Option<Secret>, StoreError> {
-        match self.tree(T::SecretNames).get(name_key(env, space, name))? {
+        match self
+            .tree(T::SecretNames)
+            .get(name_key(env, space, actor, name))?
+        {
             Some(id) => self.get(T::Secrets, &id),
             None => Ok(None),
         }
     }
 
-    /// Creates or replaces a secret (same id when the scope and name exist), refusing a new
-    /// one past `max_per_scope`.
+    /// Creates or replaces a secret (same id when the scope, actor and name exist), refusing a
+    /// new one past `max_per_scope`.
     pub async fn upsert_secret(
         &self,
         secret: &Secret,
@@ -66,11 +92,7 @@ impl Store {
         event: &Event,
     ) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
-        let key = name_key(
-            &secret.environment_id,
-            secret.space_id.as_ref(),
-            &secret.name,
-        );
+        let key = key_of(secret);
         let exists = self.tree(T::SecretNames).contains_key(&key)?;
         if !exists
             && self.count_prefix(
@@ -107,14 +129,21 @@ impl Store {
             if !tx.remove(T::Secrets, secret.id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("secret {} not found", secret.id)));
             }
-            tx.remove(
-                T::SecretNames,
-                &name_key(
-                    &secret.environment_id,
-                    secret.space_id.as_ref(),
-                    &secret.name,
-                ),
-            )?;
+            tx.remove(T::SecretNames, &key_of(secret))?;
+            // Before actor-scoped keys, a secret with an actor was indexed under its scope's
+            // own key: drop such an entry too when it names this secret.
+            let legacy = name_key(
+                &secret.environment_id,
+                secret.space_id.as_ref(),
+                None,
+                &secret.name,
+            );
+            if secret.actor_id.is_some()
+                && tx.get_raw(T::SecretNames, &legacy)?.as_deref()
+                    == Some(secret.id.as_str().as_bytes())
+            {
+                tx.remove(T::SecretNames, &legacy)?;
+            }
             Ok(())
         })
         .await

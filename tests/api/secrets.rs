@@ -66,15 +66,79 @@ async fn an_upsert_changes_only_the_value_and_keeps_the_id() {
         )
         .await;
     let (_, second) = app
-        .post("/v1/secrets", &sk, json!({ "name": "KEY", "value": "two" }))
+        .post(
+            "/v1/secrets",
+            &sk,
+            json!({ "name": "KEY", "value": "two", "actorId": "us_ag_1" }),
+        )
         .await;
     assert_eq!(first["data"][0]["id"], second["data"][0]["id"]);
     assert_eq!(second["data"][0]["value"], "two");
     assert_eq!(second["data"][0]["actorId"], "us_ag_1");
     let (_, list) = app.get("/v1/secrets?actorId=us_ag_1", &sk).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
-    let (_, none) = app.get("/v1/secrets?actorId=us_ag_2", &sk).await;
-    assert_eq!(none["data"].as_array().unwrap().len(), 0);
+    assert_eq!(list["data"][0]["value"], "two");
+}
+
+/// `{name: value}` of a secrets listing.
+fn values(list: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<_> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[actix_web::test]
+async fn an_actors_secret_wins_and_others_fall_back_to_the_space_then_the_environment() {
+    let app = spawn_app().await;
+    let sk = app.dev_secret.clone();
+    let (_, space) = app.post("/v1/spaces", &sk, json!({ "name": "s" })).await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    for body in [
+        json!({ "name": "API_TOKEN", "value": "environment's" }),
+        json!({ "name": "OTHER", "value": "other" }),
+        json!({ "name": "API_TOKEN", "value": "space's", "spaceId": space }),
+        json!({ "name": "API_TOKEN", "value": "agent 1's", "actorId": "us_ag_1" }),
+    ] {
+        let (status, answer) = app.post("/v1/secrets", &sk, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let pair = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+    let in_space = |actor: &str| format!("/v1/secrets?spaceId={space}&actorId={actor}");
+    let (_, list) = app.get(&in_space("us_ag_1"), &sk).await;
+    assert_eq!(
+        values(&list),
+        [pair("API_TOKEN", "agent 1's"), pair("OTHER", "other")]
+    );
+    let (_, list) = app.get(&in_space("us_ag_2"), &sk).await;
+    assert_eq!(
+        values(&list),
+        [pair("API_TOKEN", "space's"), pair("OTHER", "other")]
+    );
+    let (_, list) = app.get("/v1/secrets?actorId=us_ag_2", &sk).await;
+    assert_eq!(
+        values(&list),
+        [pair("API_TOKEN", "environment's"), pair("OTHER", "other")]
+    );
+    // Without an actor, the listing shows the actor's secret beside the scope's own.
+    let (_, list) = app.get(&format!("/v1/secrets?spaceId={space}"), &sk).await;
+    assert_eq!(
+        values(&list),
+        [
+            pair("API_TOKEN", "agent 1's"),
+            pair("API_TOKEN", "space's"),
+            pair("OTHER", "other")
+        ]
+    );
 }
 
 #[actix_web::test]
