@@ -16,6 +16,11 @@ const USAGE: &str = "usage:
                                               (an Administrator's token or PAT in LATCHKEY_TOKEN;
                                               URL defaults to http://127.0.0.1:8080)
   latchkey restore FILE --data DIR            rebuild an empty data directory from a backup
+  latchkey env [ENVIRONMENT] [--config PATH]  print an environment's .env block for the official
+                                              clients (default: development), keys revealed
+                                              with the master key; for a running server set
+                                              LATCHKEY_TOKEN (an Administrator's token or PAT)
+                                              and --url URL (default http://127.0.0.1:8080)
 
 Without --config the server uses built-in defaults; any setting can be overridden with
 LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0.0.0:8080. A backup holds the
@@ -24,8 +29,19 @@ raw API keys and secret values sealed under the master key: keep the master key 
 
 enum Command {
     Serve(Option<PathBuf>),
-    Backup { out: PathBuf, url: String },
-    Restore { file: PathBuf, data: PathBuf },
+    Backup {
+        out: PathBuf,
+        url: String,
+    },
+    Restore {
+        file: PathBuf,
+        data: PathBuf,
+    },
+    Env {
+        environment: String,
+        config: Option<PathBuf>,
+        url: String,
+    },
     Help,
 }
 
@@ -43,6 +59,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve(path) => serve(path),
+        Command::Env {
+            environment,
+            config,
+            url,
+        } => report(client_env(&environment, config.as_deref(), &url).map(|b| b.to_string())),
         Command::Backup { out, url } => {
             let Ok(token) = std::env::var("LATCHKEY_TOKEN") else {
                 eprintln!("latchkey: set LATCHKEY_TOKEN to an Administrator's access token or personal access token");
@@ -60,6 +81,28 @@ fn main() -> ExitCode {
             )
         })),
     }
+}
+
+/// The `.env` block: from the running server at `url` when LATCHKEY_TOKEN is set, else from the
+/// data directory the configuration names.
+fn client_env(
+    environment: &str,
+    config: Option<&std::path::Path>,
+    url: &str,
+) -> Result<latchkey::dotenv::ClientEnv, String> {
+    if let Ok(token) = std::env::var("LATCHKEY_TOKEN") {
+        return latchkey::cli::client_env_remote(url, &token, environment);
+    }
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let config = Config::load(config, env).map_err(|e| e.to_string())?;
+    latchkey::startup::client_env(&config, environment).map_err(|e| {
+        format!(
+            "{e}\n(If a latchkey server is running on this data directory, ask it instead: set \
+             LATCHKEY_TOKEN to an Administrator's access token or personal access token, and \
+             --url if it is not at http://127.0.0.1:8080.)"
+        )
+    })
 }
 
 fn report(result: Result<String, String>) -> ExitCode {
@@ -141,6 +184,19 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
             out: PathBuf::from(take("--out")?.ok_or("backup needs --out FILE")?),
             url: take("--url")?.unwrap_or_else(|| "http://127.0.0.1:8080".into()),
         },
+        Some("env") => {
+            let config = take("--config")?.map(PathBuf::from);
+            let url = take("--url")?.unwrap_or_else(|| "http://127.0.0.1:8080".into());
+            let environment = match rest.first() {
+                Some(name) if !name.starts_with('-') => rest.remove(0),
+                _ => "development".into(),
+            };
+            Command::Env {
+                environment,
+                config,
+                url,
+            }
+        }
         Some("restore") => {
             let data = PathBuf::from(take("--data")?.ok_or("restore needs --data DIR")?);
             let file = PathBuf::from(

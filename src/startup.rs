@@ -9,6 +9,7 @@ use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentName, PersonName, Role, UserId};
+use crate::dotenv::ClientEnv;
 use crate::http::{self, AppState};
 use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
 use actix_service::ServiceFactoryExt as _;
@@ -66,6 +67,9 @@ pub struct Banner {
     pub first_start: bool,
     /// The development environment's raw keys, as (type, raw).
     pub development_keys: Vec<(&'static str, String)>,
+    /// The development environment as a client's `.env` block (raw keys on the first start
+    /// only; later starts name the key ids).
+    pub development: Option<ClientEnv>,
     /// Whether the dev clock can be moved.
     pub clock_control: bool,
 }
@@ -74,7 +78,11 @@ impl fmt::Display for Banner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Latchkey is listening on {}", self.url)?;
         writeln!(f, "  data directory: {}", self.data_dir.display())?;
-        writeln!(f, "  API base URL:   {}/v1", self.url)?;
+        writeln!(
+            f,
+            "  REST API:       {0}/v1/… (also {0}/api/v1/…, as in the hosted URLs)",
+            self.url
+        )?;
         writeln!(f, "  Administrator:  {}", self.admin_email)?;
         if let Some(password) = &self.generated_password {
             writeln!(
@@ -88,11 +96,24 @@ impl fmt::Display for Banner {
                 "  created the account and the development and production environments"
             )?;
         }
-        for (kind, raw) in &self.development_keys {
-            writeln!(f, "  development {kind:<11} key: {raw}")?;
-        }
         if self.clock_control {
             writeln!(f, "  WARNING: dev.clock_control is on; Administrators can move the server clock. Never in production.")?;
+        }
+        match &self.development {
+            Some(env) if env.is_complete() => writeln!(
+                f,
+                "For the official Flatfile clients, put this in .env (they add /v1 themselves; \
+                 the raw keys are shown on this first start only, `latchkey env [ENVIRONMENT]` \
+                 prints the block again):\n{env}"
+            )?,
+            Some(env) => writeln!(
+                f,
+                "  {}\n  `latchkey env [ENVIRONMENT]` prints an environment's .env block for the \
+                 official clients (FLATFILE_API_URL={}, FLATFILE_API_KEY, FLATFILE_ENVIRONMENT_ID)",
+                env.summary(),
+                env.api_url
+            )?,
+            None => {}
         }
         write!(
             f,
@@ -191,6 +212,10 @@ impl Application {
             access_token_ttl_seconds: config.security.access_token_ttl_seconds,
             issuer: url.clone(),
         };
+        // The development environment's `.env` block: raw keys on the first start only.
+        let first_master = (!initialised).then_some(&master);
+        let development =
+            ClientEnv::from_store(&store, "development", clock.now(), &url, first_master).ok();
         let auth = Authenticator::new(store.clone(), clock, signer, master, settings);
         let banner = Banner {
             url,
@@ -199,6 +224,7 @@ impl Application {
             generated_password,
             first_start: !initialised,
             development_keys: development_keys(&auth),
+            development,
             clock_control: config.dev.clock_control,
         };
         let throttle = Throttle::new(
@@ -469,6 +495,43 @@ fn security_headers() -> DefaultHeaders {
             "default-src 'none'; frame-ancestors 'none'",
         ))
         .add(("Cache-Control", "no-store"))
+}
+
+/// `latchkey env` on the data directory of a stopped server: the `.env` block of the
+/// environment named (or with the id) `selector`, its keys raw since the master key is at hand.
+pub fn client_env(config: &Config, selector: &str) -> Result<ClientEnv, StartupError> {
+    let data_dir = PathBuf::from(&config.storage.data_dir);
+    let missing = || {
+        StartupError::Other(format!(
+        "{} holds no Latchkey data yet: start the server once (cargo run --release) to create it",
+        data_dir.display()
+    ))
+    };
+    if !data_dir.is_dir() {
+        return Err(missing());
+    }
+    let store = Store::open_with_cache(&data_dir, 1 << 20).map_err(|e| StartupError::Store {
+        path: data_dir.display().to_string(),
+        cause: e.to_string(),
+    })?;
+    if store.account().map_err(other)?.is_none() {
+        return Err(missing());
+    }
+    let master = load_master_key(config, true)?;
+    load_signer(&store, &master)?;
+    let url = if config.server.public_url.is_empty() {
+        format!("http://{}", config.server.bind)
+    } else {
+        config.server.public_url.trim_end_matches('/').to_owned()
+    };
+    ClientEnv::from_store(
+        &store,
+        selector,
+        Clock::default().now(),
+        &url,
+        Some(&master),
+    )
+    .map_err(StartupError::Other)
 }
 
 /// Reads the master key from config or its file; creates the file (mode 0600) only for an
