@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const ADMIN_EMAIL: &str = "admin@example.com";
 const ADMIN_PASSWORD: &str = "sdk-compat-password-0123456789";
-const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(120);
+const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The test files in name order; 99-clock.test.mjs (which moves the server clock) sorts last.
 fn test_files(dir: &Path) -> Vec<String> {
@@ -27,9 +27,26 @@ fn test_files(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn official_flatfile_sdk_works_against_latchkey() {
+fn official_flatfile_sdk_1_23_0_works_against_latchkey() {
+    run_suite("@flatfile/api");
+}
+
+/// 1.23.1 through the npm alias `@flatfile/api-1.23.1`, with its `Keep-Alive` request header
+/// stripped in helpers.mjs as Node users must.
+#[test]
+fn official_flatfile_sdk_1_23_1_works_against_latchkey() {
+    run_suite("@flatfile/api-1.23.1");
+}
+
+/// Every `*.test.mjs` here through the client `package`, against a fresh server.
+fn run_suite(package: &str) {
     let dir = suite_dir("sdk");
-    ensure_node_modules(&dir, &["@flatfile", "api"], &[]);
+    {
+        // The two suites run at once; one `npm ci` at a time.
+        static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _installing = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+        ensure_node_modules(&dir, &["@flatfile", "listener"], &[]);
+    }
     let files = test_files(&dir);
     assert!(
         !files.is_empty(),
@@ -56,6 +73,7 @@ fn official_flatfile_sdk_works_against_latchkey() {
         .args(&files)
         .current_dir(&dir)
         .env("LATCHKEY_URL", &server.url)
+        .env("LATCHKEY_SDK_PACKAGE", package)
         .env("LATCHKEY_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("LATCHKEY_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("NO_COLOR", "1")
@@ -65,7 +83,7 @@ fn official_flatfile_sdk_works_against_latchkey() {
         .env_remove("FLATFILE_BEARER_TOKEN")
         .env_remove("FLATFILE_API_KEY");
     let (status, output) = run(node, "node", NODE_TEST_TIMEOUT);
-    println!("{output}");
+    println!("{package}:\n{output}");
     println!(
         "node --test finished in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -5,10 +5,33 @@
 //   LATCHKEY_URL             e.g. http://127.0.0.1:PORT (no trailing slash)
 //   LATCHKEY_ADMIN_EMAIL     the bootstrap Administrator
 //   LATCHKEY_ADMIN_PASSWORD  their password
+//   LATCHKEY_SDK_PACKAGE     the client package to drive: "@flatfile/api" (1.23.0) or
+//                            "@flatfile/api-1.23.1" (npm alias of 1.23.1); default the first
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach } from "node:test";
-import { Flatfile, FlatfileClient, FlatfileError } from "@flatfile/api";
+
+// @flatfile/api 1.23.1 sets a `Keep-Alive` request header, which Node's built-in fetch (undici)
+// refuses before anything is sent ("invalid keep-alive header"). No server can fix that; a
+// Node user of 1.23.1 strips the header, as this wrapper does (1.23.0 never sends it).
+const nodeFetch = globalThis.fetch;
+globalThis.fetch = (input, init = {}) => {
+  if (init.headers instanceof Headers) {
+    const headers = new Headers(init.headers);
+    headers.delete("keep-alive");
+    init = { ...init, headers };
+  } else if (init.headers && typeof init.headers === "object") {
+    const headers = { ...init.headers };
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === "keep-alive") delete headers[name];
+    }
+    init = { ...init, headers };
+  }
+  return nodeFetch(input, init);
+};
+
+export const SDK_PACKAGE = process.env.LATCHKEY_SDK_PACKAGE || "@flatfile/api";
+const { Flatfile, FlatfileClient, FlatfileError } = await import(SDK_PACKAGE);
 
 export { Flatfile, FlatfileClient, FlatfileError };
 
