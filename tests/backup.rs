@@ -27,32 +27,13 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
             Some(json!({ "name": "kept", "isProd": false })),
         )
         .await["data"]["id"]);
-    let keys = api
-        .ok(
-            "GET",
-            &format!("/v1/auth/api-keys?environmentId={env}"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    let sk = s(&keys["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["type"] == "SECRET")
-        .unwrap()["rawKey"]);
-    let pk_id = s(&keys["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["type"] == "PUBLISHABLE")
-        .unwrap()["id"]);
-    let pk = s(&keys["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["type"] == "PUBLISHABLE")
-        .unwrap()["rawKey"]);
+    let secret = api.key(&admin, &env, "SECRET").await;
+    let publishable = api.key(&admin, &env, "PUBLISHABLE").await;
+    let (sk, pk_id, pk) = (
+        s(&secret["rawKey"]),
+        s(&publishable["id"]),
+        s(&publishable["rawKey"]),
+    );
     api.ok(
         "DELETE",
         &format!("/v1/auth/api-key?environmentId={env}&key={pk_id}"),

@@ -117,30 +117,8 @@ async fn every_curl_line_in_the_seeds_works_with_only_the_host_changed() {
         .or(me["data"]["id"].as_str())
         .unwrap()
         .to_owned();
-    let envs = api.ok("GET", "/v1/environments", Some(&admin), None).await;
-    let env = envs["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "development")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let keys = api
-        .ok(
-            "GET",
-            &format!("/v1/auth/api-keys?environmentId={env}"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    let old_key = keys["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["type"] == "SECRET")
-        .unwrap()["rawKey"]
+    let env = api.environment_id(&admin, "development").await;
+    let old_key = api.key(&admin, &env, "SECRET").await["rawKey"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -53,30 +53,11 @@ async fn a_soak_of_mixed_traffic_has_no_5xx_and_no_lost_writes() {
     let server = start_with(cmd);
     let pid = server.child.id();
     let admin = Client::new(&server.url).admin_token().await;
-    let keys = Client::new(&server.url)
-        .ok("GET", "/v1/environments", Some(&admin), None)
-        .await;
-    let env = keys["data"][0]["id"].as_str().unwrap().to_owned();
-    let keys = Client::new(&server.url)
-        .ok(
-            "GET",
-            &format!("/v1/auth/api-keys?environmentId={env}"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    let raw = |t: &str| {
-        keys["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["type"] == t)
-            .unwrap()["rawKey"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (sk, pk) = (raw("SECRET"), raw("PUBLISHABLE"));
+    let api = Client::new(&server.url);
+    let env = api.environment_id(&admin, "development").await;
+    let raw = |key: serde_json::Value| key["rawKey"].as_str().unwrap().to_owned();
+    let sk = raw(api.key(&admin, &env, "SECRET").await);
+    let pk = raw(api.key(&admin, &env, "PUBLISHABLE").await);
 
     let http = awc::Client::builder()
         .connector(awc::Connector::new().limit(connections + 10))

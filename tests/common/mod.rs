@@ -195,4 +195,32 @@ impl Client {
             .await;
         body["accessToken"].as_str().unwrap().to_owned()
     }
+
+    /// The id of the environment named `name`.
+    pub async fn environment_id(&self, admin: &str, name: &str) -> String {
+        let envs = self.ok("GET", "/v1/environments", Some(admin), None).await;
+        let env = envs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name);
+        env.unwrap_or_else(|| panic!("no environment {name}: {envs}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// An environment's active key of `kind` (`SECRET` or `PUBLISHABLE`) as an Administrator
+    /// sees it (`id`, `rawKey`, …).
+    pub async fn key(&self, admin: &str, env: &str, kind: &str) -> serde_json::Value {
+        let path = format!("/v1/auth/api-keys?environmentId={env}");
+        let keys = self.ok("GET", &path, Some(admin), None).await;
+        let key = keys["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["type"] == kind);
+        key.unwrap_or_else(|| panic!("no {kind} key: {keys}"))
+            .clone()
+    }
 }
