@@ -52,7 +52,7 @@ pub fn backup(url: &str, token: &str, out: &Path) -> Result<usize, String> {
         return Err("the backup was cut short; try again".into());
     }
     let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, body).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    write_private(&tmp, body).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(body.len())
 }
@@ -61,4 +61,20 @@ pub fn backup(url: &str, token: &str, out: &Path) -> Result<usize, String> {
 pub fn restore(file: &Path, data: &Path) -> Result<usize, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     Store::restore(&bytes, data, &file.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// Writes `bytes` to a new file only its owner may read (0600), replacing any file there.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

@@ -30,6 +30,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Everything this process creates (the store's files, the master key, backups) is for
+    // its owner only, whatever umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let command = match parse_args(std::env::args().skip(1).collect()) {
         Ok(c) => c,
         Err(message) => {

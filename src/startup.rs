@@ -120,10 +120,6 @@ impl Application {
     /// Opens the store, bootstraps it if empty, and binds the server.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let data_dir = PathBuf::from(&config.storage.data_dir);
-        std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::Store {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
         let cache =
             u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
         let opening = std::time::Instant::now();
@@ -370,6 +366,7 @@ async fn sweep_events_every(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        auth.store().tighten_permissions();
         let cutoff = auth.clock().now().plus_seconds(-retention.keep_seconds);
         match auth.store().purge_events_before(cutoff).await {
             Ok(0) => {}
@@ -480,7 +477,10 @@ fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, Star
     }
     let path = Path::new(&config.security.master_key_file);
     match std::fs::read_to_string(path) {
-        Ok(text) => decode_master_key(text.trim(), &path.display().to_string()).map(|k| MasterKey::from_bytes(&k)),
+        Ok(text) => {
+            crate::store::warn_if_readable_by_others(path, "the master key file");
+            decode_master_key(text.trim(), &path.display().to_string()).map(|k| MasterKey::from_bytes(&k))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !initialised => {
             let bytes = crate::domain::random::bytes::<32>();
             write_private_file(path, B64.encode(bytes).as_bytes())

@@ -248,6 +248,12 @@ async fn restore_refuses_other_format_versions_damage_and_non_empty_directories(
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "a backup is readable by its owner only"
+    );
     let good = std::fs::read(&file).unwrap();
     let restore = |bytes: &[u8], target: &std::path::Path| {
         let f = dir.path().join("candidate.backup");

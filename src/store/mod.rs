@@ -13,6 +13,7 @@ mod guests;
 mod links;
 mod meta;
 mod pats;
+mod perms;
 mod records;
 mod secrets;
 mod spaces;
@@ -23,6 +24,7 @@ pub use check::ConsistencyError;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
+pub use perms::warn_if_readable_by_others;
 pub use records::*;
 
 use codec::Record;
@@ -142,6 +144,9 @@ pub enum StoreError {
     /// The flusher did not confirm durability in time.
     #[error("the write could not be confirmed durable")]
     NotDurable,
+    /// The data directory's files could not be created or their permissions set.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// Why a transaction closure gave up; it becomes the matching `StoreError`.
@@ -162,6 +167,8 @@ pub struct Store {
 
 struct Inner {
     db: sled::Db,
+    /// The data directory, whose permissions are kept at 0700/0600.
+    dir: std::path::PathBuf,
     trees: Vec<sled::Tree>,
     flusher: Flusher,
     credential_lookups: AtomicU64,
@@ -213,6 +220,8 @@ impl Store {
 
     /// Opens (or creates) the store in `dir`. Fails when another process holds it.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", dir.display()));
+        perms::prepare_dir(dir).map_err(io)?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
@@ -227,10 +236,12 @@ impl Store {
             .iter()
             .map(|(_, name)| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
+        perms::tighten(dir).map_err(io)?;
         let flusher = Flusher::start(db.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
+                dir: dir.to_path_buf(),
                 trees,
                 flusher,
                 credential_lookups: AtomicU64::new(0),
@@ -266,6 +277,16 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.inner.db.flush()?;
         Ok(())
+    }
+
+    /// Sets files sled created since the last call to 0600 (and directories to 0700), for
+    /// processes that run with a wide umask (the binary sets 077 itself).
+    pub fn tighten_permissions(&self) {
+        match perms::tighten(&self.inner.dir) {
+            Ok(0) => {}
+            Ok(n) => log::info!("set {n} new files in the data directory to mode 0600"),
+            Err(e) => log::warn!("could not tighten the data directory's permissions: {e}"),
+        }
     }
 
     /// Holds off other scan-then-write operations while the guard lives.
