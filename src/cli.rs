@@ -1,5 +1,6 @@
 //! The `backup` and `restore` subcommands.
 
+use crate::config::Config;
 use crate::store::Store;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -57,10 +58,20 @@ pub fn backup(url: &str, token: &str, out: &Path) -> Result<usize, String> {
     Ok(body.len())
 }
 
-/// Rebuilds the data directory `data` from the backup file `file`.
-pub fn restore(file: &Path, data: &Path) -> Result<usize, String> {
+/// Rebuilds the data directory `data` from the backup file `file`, which must verify under the
+/// master key of `config` (its `security.master_key` or `security.master_key_file`).
+pub fn restore(file: &Path, data: &Path, config: &Config) -> Result<usize, String> {
+    let master = crate::startup::existing_master_key(config).map_err(|e| {
+        format!("{e}. restore needs the master key the backup was made under: pass --key FILE")
+    })?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Store::restore(&bytes, data, &file.display().to_string()).map_err(|e| e.to_string())
+    Store::restore(
+        &bytes,
+        data,
+        &file.display().to_string(),
+        &master.backup_key(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Writes `bytes` to a new file only its owner may read (0600), replacing any file there.

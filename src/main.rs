@@ -15,7 +15,10 @@ const USAGE: &str = "usage:
   latchkey backup --out FILE [--url URL]      save a consistent backup of a running server
                                               (an Administrator's token or PAT in LATCHKEY_TOKEN;
                                               URL defaults to http://127.0.0.1:8080)
-  latchkey restore FILE --data DIR            rebuild an empty data directory from a backup
+  latchkey restore FILE --data DIR [--key KEYFILE] [--config PATH]
+                                              rebuild an empty data directory from a backup;
+                                              it must verify under the master key it was made
+                                              with (KEYFILE, else the configured master key)
 
 Without --config the server uses built-in defaults; any setting can be overridden with
 LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0.0.0:8080. A backup holds the
@@ -24,8 +27,16 @@ raw API keys and secret values sealed under the master key: keep the master key 
 
 enum Command {
     Serve(Option<PathBuf>),
-    Backup { out: PathBuf, url: String },
-    Restore { file: PathBuf, data: PathBuf },
+    Backup {
+        out: PathBuf,
+        url: String,
+    },
+    Restore {
+        file: PathBuf,
+        data: PathBuf,
+        key: Option<PathBuf>,
+        config: Option<PathBuf>,
+    },
     Help,
 }
 
@@ -56,13 +67,34 @@ fn main() -> ExitCode {
                     .map(|n| format!("wrote {n} bytes to {}", out.display())),
             )
         }
-        Command::Restore { file, data } => report(latchkey::cli::restore(&file, &data).map(|n| {
-            format!(
-                "restored {n} records into {}; start latchkey with the same master key",
-                data.display()
-            )
-        })),
+        Command::Restore {
+            file,
+            data,
+            key,
+            config,
+        } => {
+            let restored = host_config(config.as_deref()).and_then(|mut config| {
+                if let Some(key) = key {
+                    config.security.master_key.clear();
+                    config.security.master_key_file = key.display().to_string();
+                }
+                latchkey::cli::restore(&file, &data, &config)
+            });
+            report(restored.map(|n| {
+                format!(
+                    "restored {n} records into {}; start latchkey with the same master key",
+                    data.display()
+                )
+            }))
+        }
     }
+}
+
+/// The configuration a host command reads: defaults, the file, `LATCHKEY_…` variables.
+fn host_config(path: Option<&std::path::Path>) -> Result<Config, String> {
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    Config::load(path, env).map_err(|e| e.to_string())
 }
 
 fn report(result: Result<String, String>) -> ExitCode {
@@ -146,13 +178,20 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         },
         Some("restore") => {
             let data = PathBuf::from(take("--data")?.ok_or("restore needs --data DIR")?);
+            let key = take("--key")?.map(PathBuf::from);
+            let config = take("--config")?.map(PathBuf::from);
             let file = PathBuf::from(
                 rest.first()
                     .cloned()
                     .ok_or("restore needs the backup FILE")?,
             );
             rest.remove(0);
-            Command::Restore { file, data }
+            Command::Restore {
+                file,
+                data,
+                key,
+                config,
+            }
         }
         Some(other) => return Err(format!("unknown argument '{other}'")),
     };

@@ -468,6 +468,12 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cache-Control", "no-store"))
 }
 
+/// The master key of an existing data directory, from config or its file (never created):
+/// for the host commands that read or write a store without serving it.
+pub fn existing_master_key(config: &Config) -> Result<MasterKey, StartupError> {
+    load_master_key(config, true)
+}
+
 /// Reads the master key from config or its file; creates the file (mode 0600) only for an
 /// empty store, since a new key cannot open existing data.
 fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
