@@ -32,9 +32,15 @@ pub enum StartupError {
     /// Configuration refused.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    /// The data directory cannot be opened.
-    #[error("cannot open the data directory {path}: {cause}. Is another latchkey running on it?")]
+    /// The data directory cannot be opened (permissions, a missing disk, …).
+    #[error("cannot open the data directory {path}: {cause}")]
     Store { path: String, cause: String },
+    /// Another process holds the data directory's lock.
+    #[error("the data directory {path} is in use: another process holds its lock (a latchkey server, or a latchkey admin/restore command, running on it). Stop that process first, or point storage.data_dir at another directory")]
+    Locked { path: String },
+    /// The store's files cannot be read as a store.
+    #[error("the store in {path} is damaged and will not be served: {cause}. Restore it from a backup (latchkey restore) into a new directory, or move it aside to start empty")]
+    Damaged { path: String, cause: String },
     /// The store failed its consistency check.
     #[error("the store in {path} is inconsistent and will not be served: {cause}. Restore it from a backup (latchkey restore) or move it aside to start empty.")]
     Corrupt { path: String, cause: String },
@@ -49,6 +55,21 @@ pub enum StartupError {
     /// Anything else during startup.
     #[error("startup failed: {0}")]
     Other(String),
+}
+
+impl StartupError {
+    /// Why the store in `dir` did not open, named as precisely as the store can tell.
+    pub fn opening(dir: &Path, e: crate::store::StoreError) -> Self {
+        let path = dir.display().to_string();
+        match e {
+            crate::store::StoreError::Locked(_) => Self::Locked { path },
+            crate::store::StoreError::Corrupt(cause) => Self::Damaged { path, cause },
+            other => Self::Store {
+                path,
+                cause: other.to_string(),
+            },
+        }
+    }
 }
 
 /// What the startup banner shows.
@@ -123,15 +144,15 @@ impl Application {
         let cache =
             u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
         let opening = std::time::Instant::now();
-        let store = Store::open_with_cache(&data_dir, cache).map_err(|e| StartupError::Store {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
+        let store = Store::open_with_cache(&data_dir, cache)
+            .map_err(|e| StartupError::opening(&data_dir, e))?;
         log::info!("opened the store in {} ms", opening.elapsed().as_millis());
         // After a clean shutdown a bounded check suffices; after a crash (or on an unmarked
         // store) every index is verified against every record.
         let checking = std::time::Instant::now();
-        let clean = store.take_clean_shutdown().map_err(other)?;
+        let clean = store
+            .take_clean_shutdown()
+            .map_err(|e| StartupError::opening(&data_dir, e))?;
         let checked = if clean {
             store.check_consistency_sample(CLEAN_CHECK_SAMPLE)
         } else {
@@ -150,7 +171,10 @@ impl Application {
             },
             checking.elapsed().as_millis()
         );
-        let initialised = store.account().map_err(other)?.is_some();
+        let initialised = store
+            .account()
+            .map_err(|e| StartupError::opening(&data_dir, e))?
+            .is_some();
         let master = load_master_key(&config, initialised)?;
         let iterations =
             NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))

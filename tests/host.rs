@@ -61,3 +61,51 @@ fn the_store_and_key_are_private_whatever_the_umask_and_a_wide_directory_is_name
         assert_eq!(m, wanted, "{path} has mode {m:04o}");
     }
 }
+
+/// Runs the binary in `dir` until it exits (it is expected to refuse to start).
+fn refused_start(dir: &Path, extra: &[(&str, &str)]) -> String {
+    let mut cmd = common::command(binary(), dir);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn a_store_that_cannot_be_served_is_named_locked_damaged_or_under_another_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::start(dir.path());
+    let err = refused_start(dir.path(), &[]);
+    assert!(
+        err.contains("is in use") && err.contains("holds its lock"),
+        "a second server on a held directory: {err}"
+    );
+    server.terminate();
+
+    let other_key = (
+        "LATCHKEY_SECURITY__MASTER_KEY",
+        "B3yj7lmVqkC8k7J0M1p8mR2zyb7wW6m9qk2C0b7xg7E=",
+    );
+    let err = refused_start(dir.path(), &[other_key]);
+    assert!(
+        err.contains("master key does not match this data directory") && !err.contains("in use"),
+        "another master key: {err}"
+    );
+
+    let db = dir.path().join("data/db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in &mut bytes[..64] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let err = refused_start(dir.path(), &[]);
+    assert!(
+        err.contains("is damaged")
+            && err.contains("latchkey restore")
+            && !err.contains("another latchkey")
+            && !err.contains("in use"),
+        "damaged files: {err}"
+    );
+}

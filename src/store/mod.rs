@@ -147,6 +147,9 @@ pub enum StoreError {
     /// The data directory's files could not be created or their permissions set.
     #[error("{0}")]
     Io(String),
+    /// Another process holds the data directory's lock.
+    #[error("the data directory {0} is locked by another process (a running latchkey server or host command)")]
+    Locked(String),
 }
 
 /// Why a transaction closure gave up; it becomes the matching `StoreError`.
@@ -231,7 +234,8 @@ impl Store {
             // core it preempted request handling for up to 4 ms at a time. Segments are still
             // cleaned, a page per node rewrite, as writes go on.
             .flush_every_ms(None)
-            .open()?;
+            .open()
+            .map_err(|e| open_error(e, dir))?;
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))
@@ -406,6 +410,19 @@ impl Store {
     /// How many keys of `t` start with `prefix`, counting at most `max` (no values are read).
     fn count_prefix(&self, t: T, prefix: &[u8], max: usize) -> usize {
         self.tree(t).scan_prefix(prefix).keys().take(max).count()
+    }
+}
+
+/// What sled's open failure means: the lock is held elsewhere, the files are damaged, or else.
+fn open_error(e: sled::Error, dir: &Path) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(dir.display().to_string())
+        }
+        sled::Error::Corruption { .. } => StoreError::Corrupt(format!(
+            "the store's files are damaged (sled: {e}); they are not a store this binary can read"
+        )),
+        other => StoreError::Sled(other),
     }
 }
 

@@ -241,6 +241,7 @@ impl StoreError {
             Self::Limit(m) => Self::Limit(m.clone()),
             Self::NotDurable => Self::NotDurable,
             Self::Io(m) => Self::Io(m.clone()),
+            Self::Locked(m) => Self::Locked(m.clone()),
         }
     }
 }
