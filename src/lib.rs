@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod host;
 pub mod http;
 pub mod startup;
 pub mod store;

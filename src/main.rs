@@ -19,6 +19,12 @@ const USAGE: &str = "usage:
                                               rebuild an empty data directory from a backup;
                                               it must verify under the master key it was made
                                               with (KEYFILE, else the configured master key)
+  latchkey admin reset-password EMAIL [--password-stdin] [--data DIR] [--config PATH]
+                                              set a user's password on a stopped server's data
+                                              directory (generated and printed once, or read
+                                              from the first line of stdin)
+  latchkey admin promote EMAIL [--data DIR] [--config PATH]
+                                              make a user an Administrator (stopped server)
 
 Without --config the server uses built-in defaults; any setting can be overridden with
 LATCHKEY_<SECTION>__<KEY>, for example LATCHKEY_SERVER__BIND=0.0.0.0:8080. A backup holds the
@@ -37,7 +43,18 @@ enum Command {
         key: Option<PathBuf>,
         config: Option<PathBuf>,
     },
+    Admin {
+        action: AdminAction,
+        email: String,
+        config: Option<PathBuf>,
+        data: Option<String>,
+    },
     Help,
+}
+
+enum AdminAction {
+    ResetPassword { from_stdin: bool },
+    Promote,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +74,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve(path) => serve(path),
+        Command::Admin {
+            action,
+            email,
+            config,
+            data,
+        } => report(admin(action, &email, config.as_deref(), data)),
         Command::Backup { out, url } => {
             let Ok(token) = std::env::var("LATCHKEY_TOKEN") else {
                 eprintln!("latchkey: set LATCHKEY_TOKEN to an Administrator's access token or personal access token");
@@ -88,6 +111,34 @@ fn main() -> ExitCode {
             }))
         }
     }
+}
+
+fn admin(
+    action: AdminAction,
+    email: &str,
+    config: Option<&std::path::Path>,
+    data: Option<String>,
+) -> Result<String, String> {
+    let mut config = host_config(config)?;
+    if let Some(data) = data {
+        config.storage.data_dir = data;
+    }
+    let outcome = match action {
+        AdminAction::ResetPassword { from_stdin } => {
+            let password = if from_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            latchkey::host::reset_password(&config, email, password)?
+        }
+        AdminAction::Promote => latchkey::host::promote(&config, email)?,
+    };
+    Ok(outcome.message)
 }
 
 /// The configuration a host command reads: defaults, the file, `LATCHKEY_…` variables.
@@ -191,6 +242,35 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
                 data,
                 key,
                 config,
+            }
+        }
+        Some("admin") => {
+            let config = take("--config")?.map(PathBuf::from);
+            let data = take("--data")?;
+            let from_stdin = match rest.iter().position(|a| a == "--password-stdin") {
+                Some(i) => {
+                    rest.remove(i);
+                    true
+                }
+                None => false,
+            };
+            if rest.len() < 2 {
+                return Err(
+                    "admin needs a command and an EMAIL: reset-password EMAIL or promote EMAIL"
+                        .into(),
+                );
+            }
+            let action = match rest.remove(0).as_str() {
+                "reset-password" => AdminAction::ResetPassword { from_stdin },
+                "promote" if !from_stdin => AdminAction::Promote,
+                other => return Err(format!("unknown admin command '{other}'")),
+            };
+            let email = rest.remove(0);
+            Command::Admin {
+                action,
+                email,
+                config,
+                data,
             }
         }
         Some(other) => return Err(format!("unknown argument '{other}'")),

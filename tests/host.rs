@@ -109,3 +109,117 @@ fn a_store_that_cannot_be_served_is_named_locked_damaged_or_under_another_key() 
         "damaged files: {err}"
     );
 }
+
+fn admin_command(dir: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut cmd = common::command(binary(), dir);
+    cmd.arg("admin").args(args);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn host_commands_reset_a_password_and_promote_a_user_on_a_stopped_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = common::start(dir.path());
+    let api = common::Client::new(&server.url);
+    actix_web::rt::System::new().block_on(async {
+        let admin = api.admin_token().await;
+        let account = api
+            .ok("GET", "/v1/accounts/current", Some(&admin), None)
+            .await;
+        let body = serde_json::json!({
+            "email": "member@example.com", "name": "A Member",
+            "actorRoles": [{ "roleId": "us_rol_member", "resourceId": account["data"]["id"] }],
+        });
+        api.ok("POST", "/v1/users/invite", Some(&admin), Some(body))
+            .await;
+    });
+    let (ok, _, err) = admin_command(dir.path(), &["promote", "member@example.com"], None);
+    assert!(
+        !ok && err.contains("in use by a running latchkey server")
+            && err.contains("stop the server first"),
+        "refused while the server runs: {err}"
+    );
+    server.terminate();
+
+    let (ok, out, err) = admin_command(dir.path(), &["reset-password", "admin@example.com"], None);
+    assert!(ok, "{err}");
+    let password = out
+        .split_whitespace()
+        .nth(4)
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned();
+    assert!(
+        out.contains("shown only this once") && password.len() >= 20,
+        "{out}"
+    );
+    let (ok, out, err) = admin_command(dir.path(), &["promote", "member@example.com"], None);
+    assert!(
+        ok && out.contains("is an Administrator") && out.contains("no password yet"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = admin_command(
+        dir.path(),
+        &["reset-password", "member@example.com", "--password-stdin"],
+        Some("member's new password\n"),
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin_command(dir.path(), &["promote", "nobody@example.com"], None);
+    assert!(
+        !ok && err.contains("no user has the email nobody@example.com"),
+        "{err}"
+    );
+
+    let server = common::start(dir.path());
+    let api = common::Client::new(&server.url);
+    actix_web::rt::System::new().block_on(async {
+        let (status, _) = api
+            .call("POST", "/v1/auth", None, Some(serde_json::json!({ "email": "admin@example.com", "password": common::PASSWORD })))
+            .await
+            .unwrap();
+        assert_eq!(status, 401, "the old password is dead");
+        let admin = api
+            .ok("POST", "/v1/auth", None, Some(serde_json::json!({ "email": "admin@example.com", "password": password })))
+            .await["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let member = api
+            .ok("POST", "/v1/auth", None, Some(serde_json::json!({ "email": "member@example.com", "password": "member's new password" })))
+            .await["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let who = api.ok("GET", "/v1/latchkey/whoami", Some(&member), None).await;
+        assert_eq!(who["data"]["role"], "Administrator", "{who}");
+        let events = api
+            .ok("GET", "/v1/events?domain=user&pageSize=20", Some(&admin), None)
+            .await;
+        let by_host: Vec<&str> = events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["context"]["actorId"] == "host")
+            .map(|e| e["topic"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            by_host,
+            ["user:password-reset", "user:role-changed", "user:password-reset"],
+            "{events}"
+        );
+    });
+}
