@@ -1,5 +1,6 @@
 //! The `backup`, `restore` and `env` subcommands' work.
 
+use crate::config::Config;
 use crate::dotenv::{ClientEnv, ShownKey};
 use crate::store::Store;
 use std::io::{Read, Write};
@@ -12,7 +13,7 @@ use std::time::Duration;
 pub fn backup(url: &str, token: &str, out: &Path) -> Result<usize, String> {
     let body = get(url, token, "/v1/latchkey/backup", Duration::from_secs(300))?;
     let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, &body).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    write_private(&tmp, &body).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(body.len())
 }
@@ -110,8 +111,34 @@ pub fn client_env_remote(url: &str, token: &str, selector: &str) -> Result<Clien
     })
 }
 
-/// Rebuilds the data directory `data` from the backup file `file`.
-pub fn restore(file: &Path, data: &Path) -> Result<usize, String> {
+/// Rebuilds the data directory `data` from the backup file `file`, which must verify under the
+/// master key of `config` (its `security.master_key` or `security.master_key_file`).
+pub fn restore(file: &Path, data: &Path, config: &Config) -> Result<usize, String> {
+    let master = crate::startup::existing_master_key(config).map_err(|e| {
+        format!("{e}. restore needs the master key the backup was made under: pass --key FILE")
+    })?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Store::restore(&bytes, data, &file.display().to_string()).map_err(|e| e.to_string())
+    Store::restore(
+        &bytes,
+        data,
+        &file.display().to_string(),
+        &master.backup_key(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Writes `bytes` to a new file only its owner may read (0600), replacing any file there.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

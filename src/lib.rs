@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod dotenv;
+pub mod host;
 pub mod http;
 pub mod startup;
 pub mod store;

@@ -15,7 +15,16 @@ const USAGE: &str = "usage:
   latchkey backup --out FILE [--url URL]      save a consistent backup of a running server
                                               (an Administrator's token or PAT in LATCHKEY_TOKEN;
                                               URL defaults to http://127.0.0.1:8080)
-  latchkey restore FILE --data DIR            rebuild an empty data directory from a backup
+  latchkey restore FILE --data DIR [--key KEYFILE] [--config PATH]
+                                              rebuild an empty data directory from a backup;
+                                              it must verify under the master key it was made
+                                              with (KEYFILE, else the configured master key)
+  latchkey admin reset-password EMAIL [--password-stdin] [--data DIR] [--config PATH]
+                                              set a user's password on a stopped server's data
+                                              directory (generated and printed once, or read
+                                              from the first line of stdin)
+  latchkey admin promote EMAIL [--data DIR] [--config PATH]
+                                              make a user an Administrator (stopped server)
   latchkey env [ENVIRONMENT] [--config PATH]  print an environment's .env block for the official
                                               clients (default: development), keys revealed
                                               with the master key; for a running server set
@@ -36,6 +45,14 @@ enum Command {
     Restore {
         file: PathBuf,
         data: PathBuf,
+        key: Option<PathBuf>,
+        config: Option<PathBuf>,
+    },
+    Admin {
+        action: AdminAction,
+        email: String,
+        config: Option<PathBuf>,
+        data: Option<String>,
     },
     Env {
         environment: String,
@@ -45,7 +62,15 @@ enum Command {
     Help,
 }
 
+enum AdminAction {
+    ResetPassword { from_stdin: bool },
+    Promote,
+}
+
 fn main() -> ExitCode {
+    // Everything this process creates (the store's files, the master key, backups) is for
+    // its owner only, whatever umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let command = match parse_args(std::env::args().skip(1).collect()) {
         Ok(c) => c,
         Err(message) => {
@@ -64,6 +89,12 @@ fn main() -> ExitCode {
             config,
             url,
         } => report(client_env(&environment, config.as_deref(), &url).map(|b| b.to_string())),
+        Command::Admin {
+            action,
+            email,
+            config,
+            data,
+        } => report(admin(action, &email, config.as_deref(), data)),
         Command::Backup { out, url } => {
             let Ok(token) = std::env::var("LATCHKEY_TOKEN") else {
                 eprintln!("latchkey: set LATCHKEY_TOKEN to an Administrator's access token or personal access token");
@@ -74,13 +105,62 @@ fn main() -> ExitCode {
                     .map(|n| format!("wrote {n} bytes to {}", out.display())),
             )
         }
-        Command::Restore { file, data } => report(latchkey::cli::restore(&file, &data).map(|n| {
-            format!(
-                "restored {n} records into {}; start latchkey with the same master key",
-                data.display()
-            )
-        })),
+        Command::Restore {
+            file,
+            data,
+            key,
+            config,
+        } => {
+            let restored = host_config(config.as_deref()).and_then(|mut config| {
+                if let Some(key) = key {
+                    config.security.master_key.clear();
+                    config.security.master_key_file = key.display().to_string();
+                }
+                latchkey::cli::restore(&file, &data, &config)
+            });
+            report(restored.map(|n| {
+                format!(
+                    "restored {n} records into {}; start latchkey with the same master key",
+                    data.display()
+                )
+            }))
+        }
     }
+}
+
+fn admin(
+    action: AdminAction,
+    email: &str,
+    config: Option<&std::path::Path>,
+    data: Option<String>,
+) -> Result<String, String> {
+    let mut config = host_config(config)?;
+    if let Some(data) = data {
+        config.storage.data_dir = data;
+    }
+    let outcome = match action {
+        AdminAction::ResetPassword { from_stdin } => {
+            let password = if from_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            latchkey::host::reset_password(&config, email, password)?
+        }
+        AdminAction::Promote => latchkey::host::promote(&config, email)?,
+    };
+    Ok(outcome.message)
+}
+
+/// The configuration a host command reads: defaults, the file, `LATCHKEY_…` variables.
+fn host_config(path: Option<&std::path::Path>) -> Result<Config, String> {
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    Config::load(path, env).map_err(|e| e.to_string())
 }
 
 /// The `.env` block: from the running server at `url` when LATCHKEY_TOKEN is set, else from the
@@ -93,9 +173,7 @@ fn client_env(
     if let Ok(token) = std::env::var("LATCHKEY_TOKEN") {
         return latchkey::cli::client_env_remote(url, &token, environment);
     }
-    let env = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-    let config = Config::load(config, env).map_err(|e| e.to_string())?;
+    let config = host_config(config)?;
     latchkey::startup::client_env(&config, environment).map_err(|e| {
         format!(
             "{e}\n(If a latchkey server is running on this data directory, ask it instead: set \
@@ -199,13 +277,49 @@ fn parse_args(args: Vec<String>) -> Result<Command, String> {
         }
         Some("restore") => {
             let data = PathBuf::from(take("--data")?.ok_or("restore needs --data DIR")?);
+            let key = take("--key")?.map(PathBuf::from);
+            let config = take("--config")?.map(PathBuf::from);
             let file = PathBuf::from(
                 rest.first()
                     .cloned()
                     .ok_or("restore needs the backup FILE")?,
             );
             rest.remove(0);
-            Command::Restore { file, data }
+            Command::Restore {
+                file,
+                data,
+                key,
+                config,
+            }
+        }
+        Some("admin") => {
+            let config = take("--config")?.map(PathBuf::from);
+            let data = take("--data")?;
+            let from_stdin = match rest.iter().position(|a| a == "--password-stdin") {
+                Some(i) => {
+                    rest.remove(i);
+                    true
+                }
+                None => false,
+            };
+            if rest.len() < 2 {
+                return Err(
+                    "admin needs a command and an EMAIL: reset-password EMAIL or promote EMAIL"
+                        .into(),
+                );
+            }
+            let action = match rest.remove(0).as_str() {
+                "reset-password" => AdminAction::ResetPassword { from_stdin },
+                "promote" if !from_stdin => AdminAction::Promote,
+                other => return Err(format!("unknown admin command '{other}'")),
+            };
+            let email = rest.remove(0);
+            Command::Admin {
+                action,
+                email,
+                config,
+                data,
+            }
         }
         Some(other) => return Err(format!("unknown argument '{other}'")),
     };

@@ -33,9 +33,15 @@ pub enum StartupError {
     /// Configuration refused.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    /// The data directory cannot be opened.
-    #[error("cannot open the data directory {path}: {cause}. Is another latchkey running on it?")]
+    /// The data directory cannot be opened (permissions, a missing disk, …).
+    #[error("cannot open the data directory {path}: {cause}")]
     Store { path: String, cause: String },
+    /// Another process holds the data directory's lock.
+    #[error("the data directory {path} is in use: another process holds its lock (a latchkey server, or a latchkey admin/restore command, running on it). Stop that process first, or point storage.data_dir at another directory")]
+    Locked { path: String },
+    /// The store's files cannot be read as a store.
+    #[error("the store in {path} is damaged and will not be served: {cause}. Restore it from a backup (latchkey restore) into a new directory, or move it aside to start empty")]
+    Damaged { path: String, cause: String },
     /// The store failed its consistency check.
     #[error("the store in {path} is inconsistent and will not be served: {cause}. Restore it from a backup (latchkey restore) or move it aside to start empty.")]
     Corrupt { path: String, cause: String },
@@ -50,6 +56,21 @@ pub enum StartupError {
     /// Anything else during startup.
     #[error("startup failed: {0}")]
     Other(String),
+}
+
+impl StartupError {
+    /// Why the store in `dir` did not open, named as precisely as the store can tell.
+    pub fn opening(dir: &Path, e: crate::store::StoreError) -> Self {
+        let path = dir.display().to_string();
+        match e {
+            crate::store::StoreError::Locked(_) => Self::Locked { path },
+            crate::store::StoreError::Corrupt(cause) => Self::Damaged { path, cause },
+            other => Self::Store {
+                path,
+                cause: other.to_string(),
+            },
+        }
+    }
 }
 
 /// What the startup banner shows.
@@ -141,22 +162,18 @@ impl Application {
     /// Opens the store, bootstraps it if empty, and binds the server.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let data_dir = PathBuf::from(&config.storage.data_dir);
-        std::fs::create_dir_all(&data_dir).map_err(|e| StartupError::Store {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
         let cache =
             u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
         let opening = std::time::Instant::now();
-        let store = Store::open_with_cache(&data_dir, cache).map_err(|e| StartupError::Store {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
+        let store = Store::open_with_cache(&data_dir, cache)
+            .map_err(|e| StartupError::opening(&data_dir, e))?;
         log::info!("opened the store in {} ms", opening.elapsed().as_millis());
         // After a clean shutdown a bounded check suffices; after a crash (or on an unmarked
         // store) every index is verified against every record.
         let checking = std::time::Instant::now();
-        let clean = store.take_clean_shutdown().map_err(other)?;
+        let clean = store
+            .take_clean_shutdown()
+            .map_err(|e| StartupError::opening(&data_dir, e))?;
         let checked = if clean {
             store.check_consistency_sample(CLEAN_CHECK_SAMPLE)
         } else {
@@ -175,7 +192,10 @@ impl Application {
             },
             checking.elapsed().as_millis()
         );
-        let initialised = store.account().map_err(other)?.is_some();
+        let initialised = store
+            .account()
+            .map_err(|e| StartupError::opening(&data_dir, e))?
+            .is_some();
         let master = load_master_key(&config, initialised)?;
         let iterations =
             NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
@@ -396,6 +416,7 @@ async fn sweep_events_every(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        auth.store().tighten_permissions();
         let cutoff = auth.clock().now().plus_seconds(-retention.keep_seconds);
         match auth.store().purge_events_before(cutoff).await {
             Ok(0) => {}
@@ -534,6 +555,12 @@ pub fn client_env(config: &Config, selector: &str) -> Result<ClientEnv, StartupE
     .map_err(StartupError::Other)
 }
 
+/// The master key of an existing data directory, from config or its file (never created):
+/// for the host commands that read or write a store without serving it.
+pub fn existing_master_key(config: &Config) -> Result<MasterKey, StartupError> {
+    load_master_key(config, true)
+}
+
 /// Reads the master key from config or its file; creates the file (mode 0600) only for an
 /// empty store, since a new key cannot open existing data.
 fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
@@ -543,7 +570,10 @@ fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, Star
     }
     let path = Path::new(&config.security.master_key_file);
     match std::fs::read_to_string(path) {
-        Ok(text) => decode_master_key(text.trim(), &path.display().to_string()).map(|k| MasterKey::from_bytes(&k)),
+        Ok(text) => {
+            crate::store::warn_if_readable_by_others(path, "the master key file");
+            decode_master_key(text.trim(), &path.display().to_string()).map(|k| MasterKey::from_bytes(&k))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !initialised => {
             let bytes = crate::domain::random::bytes::<32>();
             write_private_file(path, B64.encode(bytes).as_bytes())

@@ -110,6 +110,8 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
         .arg(&file)
         .arg("--data")
         .arg(target.path().join("data"))
+        .arg("--key")
+        .arg(original.path().join("latchkey.key"))
         .output()
         .unwrap();
     assert!(
@@ -206,7 +208,7 @@ async fn export(api: &Client, admin: &str) -> String {
 }
 
 #[actix_web::test]
-async fn restore_refuses_other_format_versions_damage_and_non_empty_directories() {
+async fn restore_refuses_edits_other_master_keys_old_formats_and_non_empty_directories() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path());
     let api = Client::new(&server.url);
@@ -229,8 +231,15 @@ async fn restore_refuses_other_format_versions_damage_and_non_empty_directories(
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "a backup is readable by its owner only"
+    );
     let good = std::fs::read(&file).unwrap();
-    let restore = |bytes: &[u8], target: &std::path::Path| {
+    let key_file = dir.path().join("latchkey.key");
+    let restore_with = |bytes: &[u8], target: &std::path::Path, key: &std::path::Path| {
         let f = dir.path().join("candidate.backup");
         std::fs::write(&f, bytes).unwrap();
         let out = Command::new(binary())
@@ -238,6 +247,8 @@ async fn restore_refuses_other_format_versions_damage_and_non_empty_directories(
             .arg(&f)
             .arg("--data")
             .arg(target)
+            .arg("--key")
+            .arg(key)
             .output()
             .unwrap();
         (
@@ -245,22 +256,53 @@ async fn restore_refuses_other_format_versions_damage_and_non_empty_directories(
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
+    let restore = |bytes: &[u8], target: &std::path::Path| restore_with(bytes, target, &key_file);
     let mut other_version = good.clone();
     other_version[19] = 99;
     let (ok, err) = restore(&other_version, &dir.path().join("v"));
     assert!(
-        !ok && err.contains("format version 99") && err.contains("restores version 1"),
+        !ok && err.contains("format version 99") && err.contains("restores version 2"),
         "{err}"
     );
     let mut damaged = good.clone();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0xff;
     let (ok, err) = restore(&damaged, &dir.path().join("d"));
-    assert!(!ok && err.contains("damaged"), "{err}");
+    assert!(
+        !ok && err.contains("altered") && err.contains("another master key"),
+        "{err}"
+    );
+    assert!(!dir.path().join("d").exists(), "nothing is written");
     let (ok, err) = restore(b"hello", &dir.path().join("h"));
     assert!(!ok && err.contains("not a Latchkey backup"), "{err}");
     let (ok, err) = restore(&good, &dir.path().join("data"));
     assert!(!ok && err.contains("not empty"), "{err}");
+    // The review's attack: edit the records and recompute the trailing SHA-256, which
+    // anyone can; the tag is keyed now, so the edit is refused all the same.
+    let resum = |mut bytes: Vec<u8>| {
+        let body = bytes.len() - 32;
+        let sum = ring::digest::digest(&ring::digest::SHA256, &bytes[..body]);
+        bytes[body..].copy_from_slice(sum.as_ref());
+        bytes
+    };
+    let mut edited = good.clone();
+    edited[middle] ^= 0x01;
+    let (ok, err) = restore(&resum(edited), &dir.path().join("e"));
+    assert!(!ok && err.contains("altered"), "{err}");
+    let mut old_format = good.clone();
+    old_format[19] = 1;
+    let (ok, err) = restore(&resum(old_format), &dir.path().join("o"));
+    assert!(
+        !ok && err.contains("format version 1") && err.contains("Take a new backup"),
+        "an unauthenticated old-format backup is refused: {err}"
+    );
+    let other_key = dir.path().join("other.key");
+    std::fs::write(&other_key, "B3yj7lmVqkC8k7J0M1p8mR2zyb7wW6m9qk2C0b7xg7E=\n").unwrap();
+    let (ok, err) = restore_with(&good, &dir.path().join("k"), &other_key);
+    assert!(
+        !ok && err.contains("altered") && err.contains("another master key"),
+        "another master key is refused the same way: {err}"
+    );
     let (ok, err) = restore(&good, &dir.path().join("fresh"));
     assert!(ok, "{err}");
     let output = Command::new(binary())

@@ -1,7 +1,7 @@
 //! Digests, constant-time comparison and the AES-256-GCM master key for revealable secrets.
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
-use ring::{digest, hmac};
+use ring::{digest, hkdf, hmac};
 
 /// SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -21,6 +21,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The key that encrypts revealable secrets at rest. It never lives in the data directory.
 pub struct MasterKey {
     key: LessSafeKey,
+    /// HMAC-SHA256 key for backups, derived from the master key by HKDF.
+    backup: hmac::Key,
 }
 
 /// Sealed data failed to open: the wrong master key or a damaged value.
@@ -33,9 +35,21 @@ impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         let unbound =
             UnboundKey::new(&aead::AES_256_GCM, bytes).expect("AES-256 takes 32-byte keys");
+        let backup = hkdf::Salt::new(hkdf::HKDF_SHA256, b"latchkey backup")
+            .extract(bytes)
+            .expand(&[b"backup authentication v2"], hmac::HMAC_SHA256)
+            .expect("HKDF-SHA256 yields a 32-byte key")
+            .into();
         Self {
             key: LessSafeKey::new(unbound),
+            backup,
         }
+    }
+
+    /// The key that authenticates backups (HMAC-SHA256): derived from the master key, so a
+    /// backup verifies only under the master key of the server that wrote it.
+    pub fn backup_key(&self) -> hmac::Key {
+        self.backup.clone()
     }
 
     /// Encrypts `plain`; `context` binds the ciphertext to its use (a record id), so a sealed
@@ -85,6 +99,23 @@ mod tests {
             .open(b"us_key_1", &sealed)
             .is_err());
         assert!(!sealed.windows(9).any(|w| w == b"sk_secret"));
+    }
+
+    #[test]
+    fn backup_keys_differ_per_master_key() {
+        let tag = hmac::sign(&MasterKey::from_bytes(&[7; 32]).backup_key(), b"backup");
+        assert!(hmac::verify(
+            &MasterKey::from_bytes(&[7; 32]).backup_key(),
+            b"backup",
+            tag.as_ref()
+        )
+        .is_ok());
+        assert!(hmac::verify(
+            &MasterKey::from_bytes(&[8; 32]).backup_key(),
+            b"backup",
+            tag.as_ref()
+        )
+        .is_err());
     }
 
     #[test]

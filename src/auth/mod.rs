@@ -114,6 +114,11 @@ impl Authenticator {
         &self.clock
     }
 
+    /// The key that authenticates backups, derived from the master key.
+    pub fn backup_key(&self) -> ring::hmac::Key {
+        self.master.backup_key()
+    }
+
     /// The token signer (for the JWKS).
     pub fn signer(&self) -> &TokenSigner {
         &self.signer

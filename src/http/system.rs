@@ -129,8 +129,8 @@ pub(super) async fn backup(
     auth: web::Data<Authenticator>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::Backup, Resource::account(&p.account_id))?;
-    let store = auth.store().clone();
-    let snapshot = web::block(move || store.snapshot())
+    let (store, key) = (auth.store().clone(), auth.backup_key());
+    let snapshot = web::block(move || store.snapshot(&key))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     log::info!(

@@ -1,13 +1,21 @@
 //! Consistent snapshots of every tree, and rebuilding a data directory from one.
 //!
-//! File layout: `LATCHKEY-BACKUP\n` (16 bytes) ‖ format version (u32 BE) ‖
-//! bincode(Vec<(tree name, Vec<(key, value)>)>) ‖ SHA-256 of everything before it (32 bytes).
+//! File layout: `LATCHKEY-BACKUP\n` (16 bytes) ‖ backup format version (u32 BE) ‖
+//! bincode(Vec<(tree name, Vec<(key, value)>)>) ‖ HMAC-SHA256 of everything before it (32
+//! bytes), keyed by a key derived from the master key (`MasterKey::backup_key`). Any edit, and
+//! any other master key, fails the tag. Format 1 (before Latchkey authenticated backups) ended
+//! with an unkeyed SHA-256 instead, which anyone can recompute after an edit: it is refused.
 
-use super::{Store, StoreError, FORMAT_VERSION, TREES};
+use super::{Store, StoreError, TREES};
+use ring::hmac;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 16] = b"LATCHKEY-BACKUP\n";
+/// The backup format this binary writes and restores (of the data layout `FORMAT_VERSION`).
+pub const BACKUP_VERSION: u32 = 2;
+/// The unauthenticated format of earlier versions.
+const UNAUTHENTICATED_VERSION: u32 = 1;
 
 type Trees = Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)>;
 
@@ -29,11 +37,17 @@ pub enum RestoreError {
     NotABackup(String),
     /// Made by another layout version.
     #[error(
-        "the backup has format version {found}; this binary restores version {FORMAT_VERSION} only"
+        "the backup has format version {found}; this binary restores version {BACKUP_VERSION} only"
     )]
     Version { found: u32 },
-    /// Truncated or altered.
-    #[error("the backup is damaged (its checksum does not match)")]
+    /// Written by an earlier Latchkey, without authentication.
+    #[error("the backup has format version 1, written before Latchkey authenticated its backups; it cannot be checked for tampering and is not restored. Take a new backup of the running server with this version")]
+    Unauthenticated,
+    /// Altered, truncated, or made under another master key.
+    #[error("the backup was refused: its authentication tag does not match under this master key, so it was altered or truncated after it was written, or it was made by a server with another master key. Nothing was restored")]
+    NotAuthentic,
+    /// Authentic but unreadable (written by a faulty build).
+    #[error("the backup is damaged: its contents do not decode")]
     Damaged,
     /// The target already holds data.
     #[error("{0} is not empty; restore into a new directory")]
@@ -44,8 +58,9 @@ pub enum RestoreError {
 }
 
 impl Store {
-    /// Copies every tree while writes are held off (they wait on the gate; reads continue).
-    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+    /// Copies every tree while writes are held off (they wait on the gate; reads continue), and
+    /// authenticates the copy with `key`.
+    pub fn snapshot(&self, key: &hmac::Key) -> Result<Snapshot, StoreError> {
         self.drain_pending_events()?;
         let started = Instant::now();
         let trees: Trees = {
@@ -65,11 +80,11 @@ impl Store {
         let pause = started.elapsed();
         let records = trees.iter().map(|(_, r)| r.len()).sum();
         let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        bytes.extend_from_slice(&BACKUP_VERSION.to_be_bytes());
         bincode::serialize_into(&mut bytes, &trees)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-        bytes.extend_from_slice(digest.as_ref());
+        let tag = hmac::sign(key, &bytes);
+        bytes.extend_from_slice(tag.as_ref());
         Ok(Snapshot {
             bytes,
             pause,
@@ -77,8 +92,14 @@ impl Store {
         })
     }
 
-    /// Rebuilds an empty (or missing) data directory from backup bytes; returns records written.
-    pub fn restore(bytes: &[u8], dir: &Path, source: &str) -> Result<usize, RestoreError> {
+    /// Rebuilds an empty (or missing) data directory from backup bytes that verify under `key`;
+    /// returns records written.
+    pub fn restore(
+        bytes: &[u8],
+        dir: &Path,
+        source: &str,
+        key: &hmac::Key,
+    ) -> Result<usize, RestoreError> {
         if bytes.len() < MAGIC.len() + 4 + 32 || &bytes[..MAGIC.len()] != MAGIC {
             return Err(RestoreError::NotABackup(source.to_owned()));
         }
@@ -87,13 +108,13 @@ impl Store {
                 .try_into()
                 .map_err(|_| RestoreError::Damaged)?,
         );
-        if version != FORMAT_VERSION {
-            return Err(RestoreError::Version { found: version });
+        match version {
+            BACKUP_VERSION => {}
+            UNAUTHENTICATED_VERSION => return Err(RestoreError::Unauthenticated),
+            found => return Err(RestoreError::Version { found }),
         }
-        let (body, sum) = bytes.split_at(bytes.len() - 32);
-        if ring::digest::digest(&ring::digest::SHA256, body).as_ref() != sum {
-            return Err(RestoreError::Damaged);
-        }
+        let (body, tag) = bytes.split_at(bytes.len() - 32);
+        hmac::verify(key, body, tag).map_err(|_| RestoreError::NotAuthentic)?;
         let trees: Trees = bincode::deserialize(&body[20..]).map_err(|_| RestoreError::Damaged)?;
         if dir.exists()
             && std::fs::read_dir(dir)

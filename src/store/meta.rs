@@ -100,7 +100,9 @@ impl Store {
     /// Durably marks a clean shutdown (the next start may run the bounded check).
     pub fn mark_clean_shutdown(&self) -> Result<(), StoreError> {
         self.tree(T::Meta).insert(CLEAN_SHUTDOWN, &[1u8])?;
-        self.flush()
+        self.flush()?;
+        self.tighten_permissions();
+        Ok(())
     }
 
     /// Whether the last run ended cleanly; clears the mark durably, so a crash during this run

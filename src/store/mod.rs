@@ -13,6 +13,7 @@ mod guests;
 mod links;
 mod meta;
 mod pats;
+mod perms;
 mod records;
 mod secrets;
 mod spaces;
@@ -23,6 +24,7 @@ pub use check::ConsistencyError;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
+pub use perms::warn_if_readable_by_others;
 pub use records::*;
 
 use codec::Record;
@@ -143,6 +145,12 @@ pub enum StoreError {
     /// The flusher did not confirm durability in time.
     #[error("the write could not be confirmed durable")]
     NotDurable,
+    /// The data directory's files could not be created or their permissions set.
+    #[error("{0}")]
+    Io(String),
+    /// Another process holds the data directory's lock.
+    #[error("the data directory {0} is locked by another process (a running latchkey server or host command)")]
+    Locked(String),
 }
 
 /// Why a transaction closure gave up; it becomes the matching `StoreError`.
@@ -163,6 +171,8 @@ pub struct Store {
 
 struct Inner {
     db: sled::Db,
+    /// The data directory, whose permissions are kept at 0700/0600.
+    dir: std::path::PathBuf,
     trees: Vec<sled::Tree>,
     flusher: Flusher,
     credential_lookups: AtomicU64,
@@ -214,6 +224,8 @@ impl Store {
 
     /// Opens (or creates) the store in `dir`. Fails when another process holds it.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", dir.display()));
+        perms::prepare_dir(dir).map_err(io)?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
@@ -223,15 +235,18 @@ impl Store {
             // core it preempted request handling for up to 4 ms at a time. Segments are still
             // cleaned, a page per node rewrite, as writes go on.
             .flush_every_ms(None)
-            .open()?;
+            .open()
+            .map_err(|e| open_error(e, dir))?;
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
+        perms::tighten(dir).map_err(io)?;
         let flusher = Flusher::start(db.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
+                dir: dir.to_path_buf(),
                 trees,
                 flusher,
                 credential_lookups: AtomicU64::new(0),
@@ -267,6 +282,16 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.inner.db.flush()?;
         Ok(())
+    }
+
+    /// Sets files sled created since the last call to 0600 (and directories to 0700), for
+    /// processes that run with a wide umask (the binary sets 077 itself).
+    pub fn tighten_permissions(&self) {
+        match perms::tighten(&self.inner.dir) {
+            Ok(0) => {}
+            Ok(n) => log::info!("set {n} new files in the data directory to mode 0600"),
+            Err(e) => log::warn!("could not tighten the data directory's permissions: {e}"),
+        }
     }
 
     /// Holds off other scan-then-write operations while the guard lives.
@@ -386,6 +411,19 @@ impl Store {
     /// How many keys of `t` start with `prefix`, counting at most `max` (no values are read).
     fn count_prefix(&self, t: T, prefix: &[u8], max: usize) -> usize {
         self.tree(t).scan_prefix(prefix).keys().take(max).count()
+    }
+}
+
+/// What sled's open failure means: the lock is held elsewhere, the files are damaged, or else.
+fn open_error(e: sled::Error, dir: &Path) -> StoreError {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(dir.display().to_string())
+        }
+        sled::Error::Corruption { .. } => StoreError::Corrupt(format!(
+            "the store's files are damaged (sled: {e}); they are not a store this binary can read"
+        )),
+        other => StoreError::Sled(other),
     }
 }
 

@@ -240,6 +240,8 @@ impl StoreError {
             Self::NotFound(m) => Self::NotFound(m.clone()),
             Self::Limit(m) => Self::Limit(m.clone()),
             Self::NotDurable => Self::NotDurable,
+            Self::Io(m) => Self::Io(m.clone()),
+            Self::Locked(m) => Self::Locked(m.clone()),
         }
     }
 }

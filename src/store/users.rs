@@ -138,15 +138,17 @@ impl Store {
         .await
     }
 
+    /// Refuses unless another Administrator can sign in: an invited Administrator who has not
+    /// set a password yet does not count, since nobody could use the account through them.
     fn ensure_another_administrator(&self, leaving: &UserId) -> Result<(), StoreError> {
         let others = self
             .users()?
             .into_iter()
-            .filter(|u| u.role == Role::Administrator && u.id != *leaving)
+            .filter(|u| u.role == Role::Administrator && u.id != *leaving && u.password.is_some())
             .count();
         if others == 0 {
             return Err(StoreError::Conflict(
-                "the last Administrator cannot be removed or demoted; make another user Administrator first".into(),
+                "the last Administrator who can sign in cannot be removed or demoted (invited Administrators count once they have set a password); make another user Administrator first".into(),
             ));
         }
         Ok(())

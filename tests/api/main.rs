@@ -10,6 +10,7 @@ mod fixtures;
 mod guests;
 mod helpers;
 mod hostile;
+mod last_admin;
 mod login;
 mod matrix;
 mod pats;
