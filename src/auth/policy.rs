@@ -88,6 +88,8 @@ pub enum Action {
     WriteEvents,
     /// Export the audit log.
     ExportEvents,
+    /// See acknowledged events in every listing (acknowledging hides nothing from them).
+    SeeAcknowledgedEvents,
     /// Take a backup of the whole store.
     Backup,
 }
@@ -116,7 +118,7 @@ impl Action {
             | ReadWorkbook | CreateWorkbook | UpdateWorkbook | DeleteWorkbook | ListGuests
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
-            ExportEvents | Backup => Rule::Administrator,
+            ExportEvents | Backup | SeeAcknowledgedEvents => Rule::Administrator,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -170,6 +172,7 @@ impl Action {
             ReadEvents => ("GET", "/v1/events"),
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
+            SeeAcknowledgedEvents => ("GET", "/v1/events"),
             Backup => ("GET", "/v1/latchkey/backup"),
         }
     }
@@ -216,6 +219,7 @@ impl Action {
             ReadEvents => "reading the audit log",
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
+            SeeAcknowledgedEvents => "seeing acknowledged events",
             Backup => "taking backups",
         }
     }

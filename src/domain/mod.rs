@@ -7,6 +7,7 @@ mod names;
 pub mod random;
 mod role;
 mod time;
+pub mod topics;
 
 pub use email::Email;
 pub use ids::*;
