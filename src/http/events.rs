@@ -210,7 +210,8 @@ pub(super) async fn create_event(
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
     for (key, text) in [("topic", &b.topic), ("domain", &b.domain)] {
-        if text.is_empty() || text.chars().count() > 128 || text.chars().any(char::is_control) {
+        crate::domain::check_text(key, text)?;
+        if text.is_empty() || text.chars().count() > 128 {
             return Err(ApiError::unprocessable(
                 key,
                 format!("{key} must have 1 to 128 printable characters"),

@@ -94,3 +94,136 @@ async fn a_secret_keys_acknowledgement_hides_nothing_from_administrators() {
         assert!(by_admin["data"][0]["acknowledgedAt"].is_string());
     }
 }
+
+// Finding 15: control, bidi and invisible characters are refused wherever a name is accepted.
+const UNSAFE_NAMES: [&str; 7] = [
+    "two\r\nlines",
+    "nul\u{0}",
+    "c1\u{85}",
+    "\u{202E}gnp.exe",
+    "isolate\u{2066}",
+    "zero\u{200B}width",
+    "\u{FEFF}bom",
+];
+
+#[actix_web::test]
+async fn unsafe_characters_in_names_are_refused_with_422_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "fine", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let account = app.account_id(&admin).await;
+    for bad in UNSAFE_NAMES {
+        let cases = [
+            (
+                "POST",
+                "/v1/spaces".to_owned(),
+                json!({ "name": bad, "environmentId": env }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/spaces".to_owned(),
+                json!({ "name": "ok", "environmentId": env, "labels": [bad] }),
+                "labels",
+            ),
+            (
+                "PATCH",
+                format!("/v1/spaces/{space}"),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/workbooks".to_owned(),
+                json!({ "name": bad, "spaceId": space }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/environments".to_owned(),
+                json!({ "name": bad, "isProd": false }),
+                "name",
+            ),
+            (
+                "PATCH",
+                format!("/v1/environments/{env}"),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/users/invite".to_owned(),
+                json!({ "email": "new@example.com", "name": bad, "actorRoles": [{ "roleId": "us_rol_member", "resourceId": account }] }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/guests".to_owned(),
+                json!([{ "environmentId": env, "email": "g@example.com", "name": bad, "spaces": [{ "id": space }] }]),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/auth/personal-access-tokens".to_owned(),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/secrets".to_owned(),
+                json!({ "name": bad, "value": "v", "environmentId": env }),
+                "name",
+            ),
+            (
+                "PATCH",
+                "/v1/accounts/current".to_owned(),
+                json!({ "name": bad }),
+                "name",
+            ),
+        ];
+        for (method, path, body, key) in cases {
+            let (status, answer) = app.request(method, &path, Some(&admin), Some(body)).await;
+            assert_eq!(
+                (status, answer["errors"][0]["key"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(key)),
+                "{method} {path} with {bad:?}: {answer}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn an_invitation_subject_is_one_line_whatever_the_sender_name() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "plain", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let guest = json!([{ "environmentId": env, "email": "s@example.com", "name": "S", "spaces": [{ "id": space }] }]);
+    let (status, guests) = app.post("/v1/guests", &admin, guest).await;
+    assert_eq!(status, StatusCode::OK, "{guests}");
+    let id = guests["data"][0]["id"].as_str().unwrap();
+    let invite = json!([{ "guestId": id, "spaceId": space, "fromName": "Eve\u{2028}Bcc: all@example.com\r\nX: y" }]);
+    let (status, body) = app.post("/v1/invitations", &admin, invite).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let subject = outbox["data"][0]["subject"].as_str().unwrap();
+    assert!(
+        !subject.contains(['\r', '\n', '\u{2028}', '\u{2029}', '\u{85}']),
+        "{subject:?}"
+    );
+}
