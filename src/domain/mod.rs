@@ -4,6 +4,7 @@ mod email;
 mod ids;
 pub mod limits;
 mod names;
+mod punycode;
 pub mod random;
 mod role;
 mod time;

@@ -227,3 +227,57 @@ async fn an_invitation_subject_is_one_line_whatever_the_sender_name() {
         "{subject:?}"
     );
 }
+
+// Finding 16: look-alike emails are refused, and internationalised domains compare in ASCII.
+#[actix_web::test]
+async fn look_alike_emails_are_refused_for_users_and_guests() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let account = app.account_id(&admin).await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "s", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    for email in [
+        "\u{0430}dmin@example.com",
+        "adm\u{0131}n@example.com",
+        "admin\u{200B}@example.com",
+        "admin@ex\u{0430}mple.com",
+        "\u{03BF}scar@example.com",
+    ] {
+        let invite = json!({ "email": email, "name": "Look Alike", "actorRoles": [{ "roleId": "us_rol_admin", "resourceId": account }] });
+        let (status, body) = app.post("/v1/users/invite", &admin, invite).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email:?}: {body}"
+        );
+        assert_eq!(body["errors"][0]["key"], "email");
+        let guest = json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
+        let (status, body) = app.post("/v1/guests", &admin, guest).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email:?}: {body}"
+        );
+    }
+    let guest = |email: &str| json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
+    let (status, unicode) = app
+        .post("/v1/guests", &admin, guest("jörg@bücher.example"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unicode}");
+    let (status, ascii) = app
+        .post("/v1/guests", &admin, guest("JÖRG@xn--bcher-kva.example"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ascii}");
+    assert_eq!(
+        unicode["data"][0]["id"], ascii["data"][0]["id"],
+        "one guest, whichever form the domain is written in"
+    );
+    assert_eq!(ascii["data"][0]["email"], "jörg@xn--bcher-kva.example");
+}
