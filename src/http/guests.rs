@@ -117,8 +117,9 @@ fn authorize_grant(
         .ok_or_else(missing)?;
     let environment = auth.store().environment(env)?.ok_or_else(missing)?;
     let invites = space.guests_can_invite.unwrap_or(true) && environment.guests_can_invite;
-    let base =
-        Resource::space(&p.account_id, &space.environment_id, &space.id).guest_invites(invites);
+    let base = Resource::space(&p.account_id, &space.environment_id, &space.id)
+        .guest_invites(invites)
+        .archived(space.archived_at.is_some());
     match &grant.workbooks {
         None => authorize(p, Action::InviteGuests, base)?,
         Some(wbs) => {

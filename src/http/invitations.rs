@@ -52,7 +52,9 @@ pub(super) async fn send_invitations(
             .environment(&space.environment_id)?
             .ok_or_else(missing)?;
         let invites = space.guests_can_invite.unwrap_or(true) && env.guests_can_invite;
-        let base = Resource::space(&p.account_id, &env.id, &space.id).guest_invites(invites);
+        let base = Resource::space(&p.account_id, &env.id, &space.id)
+            .guest_invites(invites)
+            .archived(space.archived_at.is_some());
         let guest = auth
             .store()
             .guest(&guest_id)?

@@ -281,3 +281,77 @@ async fn look_alike_emails_are_refused_for_users_and_guests() {
     );
     assert_eq!(ascii["data"][0]["email"], "jörg@xn--bcher-kva.example");
 }
+
+/// A space, a workbook in it, and a shared-link guest token for `email`: (space, workbook, token).
+async fn shared_link_guest(app: &TestApp, admin: &str, email: &str) -> (String, String, String) {
+    let env = app.environment_id(admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            admin,
+            json!({ "name": "shared", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let (_, wb) = app
+        .post(
+            "/v1/workbooks",
+            admin,
+            json!({ "name": "W", "spaceId": space }),
+        )
+        .await;
+    let wb = wb["data"]["id"].as_str().unwrap().to_owned();
+    let token = join(app, email, &space).await;
+    (space, wb, token)
+}
+
+/// Joins `space` through its shared link as `email` and returns the guest token.
+async fn join(app: &TestApp, email: &str, space: &str) -> String {
+    let body = json!({ "email": email, "spaceId": space });
+    let (status, joined) = app
+        .request("POST", "/v1/invitations/exchange", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    joined["data"]["token"].as_str().unwrap().to_owned()
+}
+
+// Finding 13: archiving a space stops its guests' writes on the next request.
+#[actix_web::test]
+async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (space, wb, guest) = shared_link_guest(&app, &admin, "visitor@example.com").await;
+    let rename = |name: &str| json!({ "name": name });
+    let path = format!("/v1/workbooks/{wb}");
+    let (status, body) = app.patch(&path, &guest, rename("before")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post_empty(&format!("/v1/spaces/{space}/archive"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.patch(&path, &guest, rename("after")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("archived"));
+    let (status, body) = app
+        .post(
+            "/v1/workbooks",
+            &guest,
+            json!({ "name": "new", "spaceId": space }),
+        )
+        .await;
+    assert!(status == StatusCode::FORBIDDEN, "{status} {body}");
+    assert_eq!(
+        app.get(&path, &guest).await.0,
+        StatusCode::OK,
+        "reading goes on"
+    );
+    let (_, unarchived) = app
+        .post_empty(&format!("/v1/spaces/{space}/unarchive"), &admin)
+        .await;
+    assert!(unarchived["data"].is_object(), "{unarchived}");
+    let (status, body) = app.patch(&path, &guest, rename("again")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
