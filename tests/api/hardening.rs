@@ -355,3 +355,89 @@ async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
     let (status, body) = app.patch(&path, &guest, rename("again")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// Creates a guest with `spaces` as the Administrator and returns its id.
+async fn add_guest(
+    app: &TestApp,
+    admin: &str,
+    env: &str,
+    email: &str,
+    spaces: serde_json::Value,
+) -> String {
+    let body = json!([{ "environmentId": env, "email": email, "name": "Original Name", "spaces": spaces }]);
+    let (status, answer) = app.post("/v1/guests", admin, body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer["data"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn new_space(app: &TestApp, admin: &str, env: &str, name: &str) -> String {
+    let (status, space) = app
+        .post(
+            "/v1/spaces",
+            admin,
+            json!({ "name": name, "environmentId": env }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{space}");
+    space["data"]["id"].as_str().unwrap().to_owned()
+}
+
+// Finding 4: a guest's upsert of another guest adds grants within its own and changes nothing
+// else, and answers only what the caller may see.
+#[actix_web::test]
+async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grants() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let mine = new_space(&app, &admin, &env, "mine").await;
+    let theirs = new_space(&app, &admin, &env, "theirs").await;
+    let caller = add_guest(
+        &app,
+        &admin,
+        &env,
+        "caller@example.com",
+        json!([{ "id": mine }]),
+    )
+    .await;
+    let other = add_guest(
+        &app,
+        &admin,
+        &env,
+        "other@example.com",
+        json!([{ "id": theirs }]),
+    )
+    .await;
+    let (_, token) = app.get(&format!("/v1/guests/{caller}/token"), &admin).await;
+    let guest = token["data"]["token"].as_str().unwrap().to_owned();
+
+    let upsert = json!([{ "environmentId": env, "email": "other@example.com", "name": "Renamed", "spaces": [{ "id": mine }] }]);
+    let (status, answer) = app.post("/v1/guests", &guest, upsert).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let spaces: Vec<&str> = answer["data"][0]["spaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        spaces,
+        [mine.as_str()],
+        "only the caller's own space is shown: {answer}"
+    );
+
+    let (_, stored) = app.get(&format!("/v1/guests/{other}"), &admin).await;
+    assert_eq!(stored["data"]["name"], "Original Name", "not renamed");
+    assert_eq!(
+        stored["data"]["spaces"].as_array().unwrap().len(),
+        2,
+        "{stored}"
+    );
+
+    let wider = json!([{ "environmentId": env, "email": "other@example.com", "name": "x", "spaces": [{ "id": theirs }] }]);
+    let (status, body) = app.post("/v1/guests", &guest, wider).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no grant beyond its own: {body}"
+    );
+}
