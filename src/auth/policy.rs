@@ -88,6 +88,8 @@ pub enum Action {
     WriteEvents,
     /// Export the audit log.
     ExportEvents,
+    /// See acknowledged events in every listing (acknowledging hides nothing from them).
+    SeeAcknowledgedEvents,
     /// Take a backup of the whole store.
     Backup,
 }
@@ -116,7 +118,7 @@ impl Action {
             | ReadWorkbook | CreateWorkbook | UpdateWorkbook | DeleteWorkbook | ListGuests
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
-            ExportEvents | Backup => Rule::Administrator,
+            ExportEvents | Backup | SeeAcknowledgedEvents => Rule::Administrator,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -125,6 +127,16 @@ impl Action {
             | ManageApiKeys | ControlClock | ListUsers | ManageUsers | UpdateAccount
             | ReadOutbox => Rule::Administrator,
         }
+    }
+
+    /// Whether the action changes something inside a space (refused to guests and space tokens
+    /// once the space is archived).
+    fn writes_in_space(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            CreateWorkbook | UpdateWorkbook | DeleteWorkbook | InviteGuests | ManageGuests
+        )
     }
 
     /// The operation (method, path) a publishable key's allow-list must name for this action.
@@ -170,6 +182,7 @@ impl Action {
             ReadEvents => ("GET", "/v1/events"),
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
+            SeeAcknowledgedEvents => ("GET", "/v1/events"),
             Backup => ("GET", "/v1/latchkey/backup"),
         }
     }
@@ -216,6 +229,7 @@ impl Action {
             ReadEvents => "reading the audit log",
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
+            SeeAcknowledgedEvents => "seeing acknowledged events",
             Backup => "taking backups",
         }
     }
@@ -238,6 +252,8 @@ pub struct Resource<'a> {
     pub guest: Option<&'a GuestId>,
     /// Whether the space (and its environment) let guests invite guests.
     pub guest_invites_allowed: bool,
+    /// Whether the space is archived: guests and space tokens may then only read it.
+    pub space_archived: bool,
 }
 
 impl<'a> Resource<'a> {
@@ -251,6 +267,7 @@ impl<'a> Resource<'a> {
             workbook: None,
             guest: None,
             guest_invites_allowed: false,
+            space_archived: false,
         }
     }
 
@@ -294,6 +311,14 @@ impl<'a> Resource<'a> {
     pub fn guest_invites(self, allowed: bool) -> Self {
         Self {
             guest_invites_allowed: allowed,
+            ..self
+        }
+    }
+
+    /// Records whether the space is archived.
+    pub fn archived(self, archived: bool) -> Self {
+        Self {
+            space_archived: archived,
             ..self
         }
     }
@@ -403,6 +428,9 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             }
             use Action::*;
             let own_space = resource.space.is_none_or(|s| s == space_id);
+            if resource.space_archived && action.writes_in_space() {
+                return Err(archived(resource));
+            }
             match action {
                 ListSpaces | ListWorkbooks => Ok(()),
                 ReadSpace | ReadWorkbook | CreateWorkbook | UpdateWorkbook if own_space => Ok(()),
@@ -468,6 +496,9 @@ fn guest_decision(
             )))
         }
     };
+    if resource.space_archived && action.writes_in_space() {
+        return Err(archived(resource));
+    }
     match (action, resource.space, resource.workbook) {
         (ListSpaces | ListWorkbooks, _, _) => Ok(()),
         (ReadSpace, Some(space), _) => grant(space).map(|_| ()),
@@ -493,6 +524,13 @@ fn guest_decision(
             action.describe()
         ))),
     }
+}
+
+fn archived(resource: Resource) -> Denial {
+    Denial::Forbidden(format!(
+        "space {} is archived; guests and space tokens may only read it",
+        resource.space.map_or("", |s| s.as_str())
+    ))
 }
 
 fn not_found(resource: Resource) -> Denial {

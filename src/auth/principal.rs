@@ -249,8 +249,15 @@ impl Authenticator {
         }
         if let Some(value) = req.headers().get(self.api_key_header()) {
             let text = ascii(value.as_bytes())
-                .ok_or_else(|| AuthFailure::Malformed("the API key header is not ASCII".into()))?;
-            return Ok(text.trim());
+                .ok_or_else(|| AuthFailure::Malformed("the API key header is not ASCII".into()))?
+                .trim();
+            if !text.starts_with(CredentialKind::SecretKey.prefix()) {
+                return Err(AuthFailure::Malformed(format!(
+                    "the {} header carries only secret keys (sk_…); send publishable keys, personal access tokens and access tokens as Authorization: Bearer <credential>",
+                    self.api_key_header()
+                )));
+            }
+            return Ok(text);
         }
         Err(AuthFailure::Missing)
     }

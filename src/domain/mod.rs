@@ -4,13 +4,15 @@ mod email;
 mod ids;
 pub mod limits;
 mod names;
+mod punycode;
 pub mod random;
 mod role;
 mod time;
+pub mod topics;
 
 pub use email::Email;
 pub use ids::*;
-pub use names::{EnvironmentName, PersonName};
+pub use names::{check_name, check_text, EnvironmentName, MailSubject, PersonName};
 pub use role::{Role, GUEST_ROLE_ID};
 pub use time::Timestamp;
 
@@ -33,6 +35,14 @@ impl ParseError {
             field,
             message: message.into(),
             over_limit: false,
+        }
+    }
+
+    /// Builds an error for a well-formed value whose content is refused (answered 422).
+    pub fn refused(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            over_limit: true,
+            ..Self::new(field, message)
         }
     }
 

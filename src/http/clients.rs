@@ -36,7 +36,8 @@ fn token_body(client: &Client, secret: Option<String>) -> ApiTokenBody {
 
 fn tenant(q: &Query) -> Result<String, ApiError> {
     let tenant = q.required("tenantId")?;
-    if tenant.chars().count() > 128 || tenant.chars().any(char::is_control) {
+    crate::domain::check_text("tenantId", tenant)?;
+    if tenant.chars().count() > 128 {
         return Err(ApiError::bad_request(
             "tenantId",
             "tenantId must be at most 128 printable characters",

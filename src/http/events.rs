@@ -6,6 +6,7 @@ use super::spaces::strip_nulls;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
+use crate::domain::topics::is_reserved_topic;
 use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
 use crate::store::{Event, EventQuery};
 use actix_web::{web, HttpResponse};
@@ -28,7 +29,19 @@ pub(super) fn event_body(e: &Event) -> serde_json::Value {
         "createdAt": e.created_at.to_rfc3339(),
         "acknowledgedAt": e.acknowledged_at.map(|t| t.to_rfc3339()),
         "acknowledgedBy": e.acknowledged_by,
+        "writtenBy": written_by(e),
     }))
+}
+
+/// `"latchkey"` for Latchkey's own audit events, `"client"` for events a caller created with
+/// `POST /v1/events`: clients may use only topics outside `RESERVED_TOPIC_DOMAINS`, and Latchkey
+/// writes only topics inside them.
+fn written_by(e: &Event) -> &'static str {
+    if is_reserved_topic(&e.topic) {
+        "latchkey"
+    } else {
+        "client"
+    }
 }
 
 fn time(q: &Query, name: &str) -> Result<Option<Timestamp>, ApiError> {
@@ -70,8 +83,17 @@ pub(super) async fn list_events(
     let space = q.optional("spaceId")?.map(str::to_owned);
     let domain = q.optional("domain")?.map(str::to_owned);
     let topic = q.optional("topic")?.map(str::to_owned);
+    // Administrators always see acknowledged events: acknowledging hides nothing from them.
+    let everything = || {
+        authorize(
+            &p,
+            Action::SeeAcknowledgedEvents,
+            Resource::account(&p.account_id),
+        )
+        .is_ok()
+    };
     let acknowledged = match q.optional("includeAcknowledged")? {
-        None | Some("false") => false,
+        None | Some("false") => everything(),
         Some("true") => true,
         Some(_) => {
             return Err(ApiError::bad_request(
@@ -188,12 +210,22 @@ pub(super) async fn create_event(
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
     for (key, text) in [("topic", &b.topic), ("domain", &b.domain)] {
-        if text.is_empty() || text.chars().count() > 128 || text.chars().any(char::is_control) {
+        crate::domain::check_text(key, text)?;
+        if text.is_empty() || text.chars().count() > 128 {
             return Err(ApiError::unprocessable(
                 key,
                 format!("{key} must have 1 to 128 printable characters"),
             ));
         }
+    }
+    if is_reserved_topic(&b.topic) {
+        return Err(ApiError::unprocessable(
+            "topic",
+            format!(
+                "topics starting with {}: are reserved for Latchkey's own events; use another, such as job:…",
+                b.topic.split(':').next().unwrap_or_default()
+            ),
+        ));
     }
     let payload = serde_json::Value::Object(b.payload);
     if payload.to_string().len() > 64 * 1024 {

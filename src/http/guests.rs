@@ -117,8 +117,9 @@ fn authorize_grant(
         .ok_or_else(missing)?;
     let environment = auth.store().environment(env)?.ok_or_else(missing)?;
     let invites = space.guests_can_invite.unwrap_or(true) && environment.guests_can_invite;
-    let base =
-        Resource::space(&p.account_id, &space.environment_id, &space.id).guest_invites(invites);
+    let base = Resource::space(&p.account_id, &space.environment_id, &space.id)
+        .guest_invites(invites)
+        .archived(space.archived_at.is_some());
     match &grant.workbooks {
         None => authorize(p, Action::InviteGuests, base)?,
         Some(wbs) => {
@@ -164,6 +165,7 @@ pub(super) async fn create_guests(
     }
     let now = auth.clock().now();
     let mut plans: Vec<GuestPlan> = Vec::new();
+    let mut sent_names = Vec::new();
     let mut events = Vec::new();
     for config in body.0 {
         let env =
@@ -194,7 +196,11 @@ pub(super) async fn create_guests(
                 format!("{email} appears twice in this request"),
             ));
         }
+        sent_names.push(name.clone());
         let guest = match auth.store().guest_by_email(&env, &email)? {
+            // Only a caller who may manage the guest changes its name; any other (a guest
+            // inviting one) may add grants within its own, nothing else.
+            Some(existing) if !may(&p, Action::ManageGuests, &existing) => existing,
             Some(existing) => Guest {
                 name,
                 updated_at: now,
@@ -235,13 +241,57 @@ pub(super) async fn create_guests(
     }
     auth.store().upsert_guests(&plans, &events).await?;
     let mut out = Vec::new();
-    for plan in &plans {
-        out.push(guest_body(
-            &plan.guest,
-            &auth.store().grants_of(&plan.guest.id)?,
-        ));
+    for (plan, sent) in plans.iter().zip(&sent_names) {
+        let grants = auth.store().grants_of(&plan.guest.id)?;
+        out.push(visible_body(&p, &plan.guest, sent, grants));
     }
     Ok(data(out))
+}
+
+/// Whether `p` may take `action` on `guest`.
+fn may(p: &Principal, action: Action, guest: &Guest) -> bool {
+    let resource = Resource::environment(&p.account_id, &guest.environment_id).guest(&guest.id);
+    authorize(p, action, resource).is_ok()
+}
+
+/// A guest as `p` may see it: a caller who may not read the guest (a guest that added another)
+/// sees its id and email, the name it sent, and only the grants (and granted workbooks) within
+/// its own reach.
+fn visible_body(
+    p: &Principal,
+    guest: &Guest,
+    sent_name: &PersonName,
+    grants: Vec<Grant>,
+) -> serde_json::Value {
+    if may(p, Action::ReadGuest, guest) {
+        return guest_body(guest, &grants);
+    }
+    let in_reach = |g: &Grant, wb: Option<&WorkbookId>| {
+        let space = Resource::space(&p.account_id, &guest.environment_id, &g.space_id);
+        match wb {
+            Some(wb) => authorize(p, Action::ReadWorkbook, space.workbook(wb)).is_ok(),
+            None => authorize(p, Action::ReadSpace, space).is_ok(),
+        }
+    };
+    let grants: Vec<Grant> = grants
+        .into_iter()
+        .filter(|g| in_reach(g, None))
+        .map(|mut g| {
+            if let Some(wbs) = g.workbooks.take() {
+                let kept = wbs
+                    .into_iter()
+                    .filter(|wb| in_reach(&g, Some(wb)))
+                    .collect();
+                g.workbooks = Some(kept);
+            }
+            g
+        })
+        .collect();
+    let shown = Guest {
+        name: sent_name.clone(),
+        ..guest.clone()
+    };
+    guest_body(&shown, &grants)
 }
 
 fn guest_event(

@@ -8,7 +8,9 @@ use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
-use crate::domain::{ActorRoleId, Email, GuestAuthentication, GuestId, PersonName, SpaceId};
+use crate::domain::{
+    ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
+};
 use crate::store::{Event, Grant, Guest, GuestPlan, Link, LinkPurpose, Mail, Space};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -50,7 +52,9 @@ pub(super) async fn send_invitations(
             .environment(&space.environment_id)?
             .ok_or_else(missing)?;
         let invites = space.guests_can_invite.unwrap_or(true) && env.guests_can_invite;
-        let base = Resource::space(&p.account_id, &env.id, &space.id).guest_invites(invites);
+        let base = Resource::space(&p.account_id, &env.id, &space.id)
+            .guest_invites(invites)
+            .archived(space.archived_at.is_some());
         let guest = auth
             .store()
             .guest(&guest_id)?
@@ -138,7 +142,7 @@ fn magic_link(
     );
     let mail = Mail {
         to: guest.email.clone(),
-        subject: format!("{from} invited you to {}", space.name),
+        subject: MailSubject::new(&format!("{from} invited you to {}", space.name)),
         sealed_body: auth.seal_mail(&body),
         account_id: guest.account_id.clone(),
         created_at: now,

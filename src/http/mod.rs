@@ -236,8 +236,10 @@ pub fn audit(
     }
 }
 
-/// `value` if it has at most `max` characters (labels, namespaces, paths), else 422.
-pub(crate) fn bounded(key: &str, value: String, max: usize) -> Result<String, ApiError> {
+/// `value` if it has at most `max` characters (labels, namespaces, paths), none of them unsafe
+/// (`domain::check_text`), else 422.
+pub(crate) fn bounded(key: &'static str, value: String, max: usize) -> Result<String, ApiError> {
+    crate::domain::check_text(key, &value)?;
     if value.chars().count() > max {
         return Err(ApiError::unprocessable(
             key,
@@ -247,9 +249,10 @@ pub(crate) fn bounded(key: &str, value: String, max: usize) -> Result<String, Ap
     Ok(value)
 }
 
-/// `text` as a display name: at most `limits.max_name_length` characters, else 422 naming it.
+/// `text` as a display name: at most `limits.max_name_length` characters, none of them unsafe
+/// (`domain::check_name`), else 422 naming it.
 pub(crate) fn limited_name(key: &'static str, text: String) -> Result<String, ApiError> {
-    crate::domain::limits::check_name_length(key, &text)?;
+    crate::domain::check_name(key, &text)?;
     Ok(text)
 }
 

@@ -165,12 +165,7 @@ pub(super) async fn upsert_secret(
     let w = body.0;
     checked("name", &w.name)?;
     checked("value", &w.value)?;
-    if w.name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "name",
-            "name must not contain control characters",
-        ));
-    }
+    crate::domain::check_text("name", &w.name)?;
     if let Some(actor) = &w.actor_id {
         checked("actorId", actor)?;
         if actor.chars().any(char::is_control) {

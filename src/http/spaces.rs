@@ -103,7 +103,7 @@ pub(super) fn load(
     authorize(
         p,
         action,
-        Resource::space(&p.account_id, &env.id, &space.id),
+        Resource::space(&p.account_id, &env.id, &space.id).archived(space.archived_at.is_some()),
     )?;
     Ok((space, env))
 }

@@ -261,7 +261,7 @@ fn invitation(auth: &Authenticator, state: &AppState, user: &User) -> ([u8; 32],
     );
     let mail = Mail {
         to: user.email.clone(),
-        subject: "You are invited to Latchkey".into(),
+        subject: crate::domain::MailSubject::new("You are invited to Latchkey"),
         sealed_body: auth.seal_mail(&body),
         account_id: user.account_id.clone(),
         created_at: now,

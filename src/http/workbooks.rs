@@ -39,10 +39,16 @@ fn load(
         .workbook(&id)?
         .filter(|w| w.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("workbook {id} not found")))?;
+    let archived = auth
+        .store()
+        .space(&wb.space_id)?
+        .is_none_or(|s| s.archived_at.is_some());
     authorize(
         p,
         action,
-        Resource::space(&p.account_id, &wb.environment_id, &wb.space_id).workbook(&wb.id),
+        Resource::space(&p.account_id, &wb.environment_id, &wb.space_id)
+            .workbook(&wb.id)
+            .archived(archived),
     )?;
     Ok(wb)
 }

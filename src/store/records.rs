@@ -334,8 +334,8 @@ impl Record for Link {
 pub struct Mail {
     /// Recipient.
     pub to: Email,
-    /// Subject line.
-    pub subject: String,
+    /// Subject line: one line, whatever it was built from.
+    pub subject: crate::domain::MailSubject,
     /// The body, sealed (AES-256-GCM) under the master key.
     pub sealed_body: Vec<u8>,
     /// Account.

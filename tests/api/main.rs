@@ -8,6 +8,7 @@ mod errors;
 mod events;
 mod fixtures;
 mod guests;
+mod hardening;
 mod helpers;
 mod hostile;
 mod last_admin;

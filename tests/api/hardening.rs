@@ -1,0 +1,443 @@
+//! Regression tests for the outside security review (issue 15), one block per finding.
+
+use crate::helpers::*;
+use actix_web::http::StatusCode;
+use serde_json::json;
+
+// Finding 19: the API-key header carries only secret keys.
+#[actix_web::test]
+async fn api_key_header_refuses_everything_but_secret_keys() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (pat, _) = app.create_pat(&admin, "header test").await;
+    let get = |value: String| {
+        let app = &app;
+        async move {
+            app.raw(
+                "GET",
+                "/v1/environments/current",
+                &[("x-api-key", &value)],
+                vec![],
+            )
+            .await
+        }
+    };
+    for other in [pat, admin.clone(), app.dev_publishable.clone()] {
+        let (status, body) = get(other).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Authorization: Bearer"),
+            "the refusal says where the credential belongs: {message}"
+        );
+    }
+    let (status, body) = get(app.dev_secret.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+// Finding 14: Latchkey's own topics are reserved, client events are marked, and acknowledging
+// hides nothing from Administrators.
+#[actix_web::test]
+async fn clients_cannot_write_latchkeys_own_topics_and_their_events_are_marked() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let account = app.account_id(&admin).await;
+    let event = |topic: &str| json!({ "topic": topic, "domain": "job", "payload": {}, "context": { "environmentId": env, "accountId": account } });
+    for topic in [
+        "api-key:deleted",
+        "auth:login-succeeded",
+        "Space:created",
+        "latchkey:x",
+    ] {
+        for caller in [&app.dev_secret, &admin] {
+            let (status, body) = app.post("/v1/events", caller, event(topic)).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{topic}: {body}");
+            assert_eq!(body["errors"][0]["key"], "topic");
+        }
+    }
+    let (status, created) = app
+        .post("/v1/events", &app.dev_secret, event("job:done"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["data"]["writtenBy"], "client");
+    let (_, own) = app.get("/v1/events?topic=account:created", &admin).await;
+    assert_eq!(own["data"][0]["writtenBy"], "latchkey");
+}
+
+#[actix_web::test]
+async fn a_secret_keys_acknowledgement_hides_nothing_from_administrators() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let (status, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "audited", "environmentId": env }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{space}");
+    let path = format!("/v1/events?environmentId={env}&topic=space:created");
+    let (_, listed) = app.get(&path, &admin).await;
+    let id = listed["data"][0]["id"].as_str().unwrap().to_owned();
+    let ack = format!("/v1/events/{id}/ack");
+    assert_eq!(
+        app.post_empty(&ack, &app.dev_secret).await.0,
+        StatusCode::OK
+    );
+    let (_, by_key) = app.get(&path, &app.dev_secret).await;
+    assert_eq!(by_key["data"].as_array().unwrap().len(), 0);
+    for filter in ["", "&includeAcknowledged=false"] {
+        let (_, by_admin) = app.get(&format!("{path}{filter}"), &admin).await;
+        assert_eq!(by_admin["data"][0]["id"], id.as_str(), "{filter}");
+        assert!(by_admin["data"][0]["acknowledgedAt"].is_string());
+    }
+}
+
+// Finding 15: control, bidi and invisible characters are refused wherever a name is accepted.
+const UNSAFE_NAMES: [&str; 7] = [
+    "two\r\nlines",
+    "nul\u{0}",
+    "c1\u{85}",
+    "\u{202E}gnp.exe",
+    "isolate\u{2066}",
+    "zero\u{200B}width",
+    "\u{FEFF}bom",
+];
+
+#[actix_web::test]
+async fn unsafe_characters_in_names_are_refused_with_422_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "fine", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let account = app.account_id(&admin).await;
+    for bad in UNSAFE_NAMES {
+        let cases = [
+            (
+                "POST",
+                "/v1/spaces".to_owned(),
+                json!({ "name": bad, "environmentId": env }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/spaces".to_owned(),
+                json!({ "name": "ok", "environmentId": env, "labels": [bad] }),
+                "labels",
+            ),
+            (
+                "PATCH",
+                format!("/v1/spaces/{space}"),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/workbooks".to_owned(),
+                json!({ "name": bad, "spaceId": space }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/environments".to_owned(),
+                json!({ "name": bad, "isProd": false }),
+                "name",
+            ),
+            (
+                "PATCH",
+                format!("/v1/environments/{env}"),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/users/invite".to_owned(),
+                json!({ "email": "new@example.com", "name": bad, "actorRoles": [{ "roleId": "us_rol_member", "resourceId": account }] }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/guests".to_owned(),
+                json!([{ "environmentId": env, "email": "g@example.com", "name": bad, "spaces": [{ "id": space }] }]),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/auth/personal-access-tokens".to_owned(),
+                json!({ "name": bad }),
+                "name",
+            ),
+            (
+                "POST",
+                "/v1/secrets".to_owned(),
+                json!({ "name": bad, "value": "v", "environmentId": env }),
+                "name",
+            ),
+            (
+                "PATCH",
+                "/v1/accounts/current".to_owned(),
+                json!({ "name": bad }),
+                "name",
+            ),
+        ];
+        for (method, path, body, key) in cases {
+            let (status, answer) = app.request(method, &path, Some(&admin), Some(body)).await;
+            assert_eq!(
+                (status, answer["errors"][0]["key"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(key)),
+                "{method} {path} with {bad:?}: {answer}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn an_invitation_subject_is_one_line_whatever_the_sender_name() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "plain", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let guest = json!([{ "environmentId": env, "email": "s@example.com", "name": "S", "spaces": [{ "id": space }] }]);
+    let (status, guests) = app.post("/v1/guests", &admin, guest).await;
+    assert_eq!(status, StatusCode::OK, "{guests}");
+    let id = guests["data"][0]["id"].as_str().unwrap();
+    let invite = json!([{ "guestId": id, "spaceId": space, "fromName": "Eve\u{2028}Bcc: all@example.com\r\nX: y" }]);
+    let (status, body) = app.post("/v1/invitations", &admin, invite).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let subject = outbox["data"][0]["subject"].as_str().unwrap();
+    assert!(
+        !subject.contains(['\r', '\n', '\u{2028}', '\u{2029}', '\u{85}']),
+        "{subject:?}"
+    );
+}
+
+// Finding 16: look-alike emails are refused, and internationalised domains compare in ASCII.
+#[actix_web::test]
+async fn look_alike_emails_are_refused_for_users_and_guests() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let account = app.account_id(&admin).await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            &admin,
+            json!({ "name": "s", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    for email in [
+        "\u{0430}dmin@example.com",
+        "adm\u{0131}n@example.com",
+        "admin\u{200B}@example.com",
+        "admin@ex\u{0430}mple.com",
+        "\u{03BF}scar@example.com",
+    ] {
+        let invite = json!({ "email": email, "name": "Look Alike", "actorRoles": [{ "roleId": "us_rol_admin", "resourceId": account }] });
+        let (status, body) = app.post("/v1/users/invite", &admin, invite).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email:?}: {body}"
+        );
+        assert_eq!(body["errors"][0]["key"], "email");
+        let guest = json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
+        let (status, body) = app.post("/v1/guests", &admin, guest).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email:?}: {body}"
+        );
+    }
+    let guest = |email: &str| json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
+    let (status, unicode) = app
+        .post("/v1/guests", &admin, guest("jörg@bücher.example"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unicode}");
+    let (status, ascii) = app
+        .post("/v1/guests", &admin, guest("JÖRG@xn--bcher-kva.example"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ascii}");
+    assert_eq!(
+        unicode["data"][0]["id"], ascii["data"][0]["id"],
+        "one guest, whichever form the domain is written in"
+    );
+    assert_eq!(ascii["data"][0]["email"], "jörg@xn--bcher-kva.example");
+}
+
+/// A space, a workbook in it, and a shared-link guest token for `email`: (space, workbook, token).
+async fn shared_link_guest(app: &TestApp, admin: &str, email: &str) -> (String, String, String) {
+    let env = app.environment_id(admin, "development").await;
+    let (_, space) = app
+        .post(
+            "/v1/spaces",
+            admin,
+            json!({ "name": "shared", "environmentId": env }),
+        )
+        .await;
+    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let (_, wb) = app
+        .post(
+            "/v1/workbooks",
+            admin,
+            json!({ "name": "W", "spaceId": space }),
+        )
+        .await;
+    let wb = wb["data"]["id"].as_str().unwrap().to_owned();
+    let token = join(app, email, &space).await;
+    (space, wb, token)
+}
+
+/// Joins `space` through its shared link as `email` and returns the guest token.
+async fn join(app: &TestApp, email: &str, space: &str) -> String {
+    let body = json!({ "email": email, "spaceId": space });
+    let (status, joined) = app
+        .request("POST", "/v1/invitations/exchange", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    joined["data"]["token"].as_str().unwrap().to_owned()
+}
+
+// Finding 13: archiving a space stops its guests' writes on the next request.
+#[actix_web::test]
+async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (space, wb, guest) = shared_link_guest(&app, &admin, "visitor@example.com").await;
+    let rename = |name: &str| json!({ "name": name });
+    let path = format!("/v1/workbooks/{wb}");
+    let (status, body) = app.patch(&path, &guest, rename("before")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post_empty(&format!("/v1/spaces/{space}/archive"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.patch(&path, &guest, rename("after")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("archived"));
+    let (status, body) = app
+        .post(
+            "/v1/workbooks",
+            &guest,
+            json!({ "name": "new", "spaceId": space }),
+        )
+        .await;
+    assert!(status == StatusCode::FORBIDDEN, "{status} {body}");
+    assert_eq!(
+        app.get(&path, &guest).await.0,
+        StatusCode::OK,
+        "reading goes on"
+    );
+    let (_, unarchived) = app
+        .post_empty(&format!("/v1/spaces/{space}/unarchive"), &admin)
+        .await;
+    assert!(unarchived["data"].is_object(), "{unarchived}");
+    let (status, body) = app.patch(&path, &guest, rename("again")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Creates a guest with `spaces` as the Administrator and returns its id.
+async fn add_guest(
+    app: &TestApp,
+    admin: &str,
+    env: &str,
+    email: &str,
+    spaces: serde_json::Value,
+) -> String {
+    let body = json!([{ "environmentId": env, "email": email, "name": "Original Name", "spaces": spaces }]);
+    let (status, answer) = app.post("/v1/guests", admin, body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer["data"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn new_space(app: &TestApp, admin: &str, env: &str, name: &str) -> String {
+    let (status, space) = app
+        .post(
+            "/v1/spaces",
+            admin,
+            json!({ "name": name, "environmentId": env }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{space}");
+    space["data"]["id"].as_str().unwrap().to_owned()
+}
+
+// Finding 4: a guest's upsert of another guest adds grants within its own and changes nothing
+// else, and answers only what the caller may see.
+#[actix_web::test]
+async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grants() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let mine = new_space(&app, &admin, &env, "mine").await;
+    let theirs = new_space(&app, &admin, &env, "theirs").await;
+    let caller = add_guest(
+        &app,
+        &admin,
+        &env,
+        "caller@example.com",
+        json!([{ "id": mine }]),
+    )
+    .await;
+    let other = add_guest(
+        &app,
+        &admin,
+        &env,
+        "other@example.com",
+        json!([{ "id": theirs }]),
+    )
+    .await;
+    let (_, token) = app.get(&format!("/v1/guests/{caller}/token"), &admin).await;
+    let guest = token["data"]["token"].as_str().unwrap().to_owned();
+
+    let upsert = json!([{ "environmentId": env, "email": "other@example.com", "name": "Renamed", "spaces": [{ "id": mine }] }]);
+    let (status, answer) = app.post("/v1/guests", &guest, upsert).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let spaces: Vec<&str> = answer["data"][0]["spaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        spaces,
+        [mine.as_str()],
+        "only the caller's own space is shown: {answer}"
+    );
+
+    let (_, stored) = app.get(&format!("/v1/guests/{other}"), &admin).await;
+    assert_eq!(stored["data"]["name"], "Original Name", "not renamed");
+    assert_eq!(
+        stored["data"]["spaces"].as_array().unwrap().len(),
+        2,
+        "{stored}"
+    );
+
+    let wider = json!([{ "environmentId": env, "email": "other@example.com", "name": "x", "spaces": [{ "id": theirs }] }]);
+    let (status, body) = app.post("/v1/guests", &guest, wider).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no grant beyond its own: {body}"
+    );
+}
