@@ -4,6 +4,7 @@ mod email;
 mod ids;
 pub mod limits;
 mod names;
+mod origin;
 pub mod random;
 mod role;
 mod time;
@@ -11,6 +12,7 @@ mod time;
 pub use email::Email;
 pub use ids::*;
 pub use names::{EnvironmentName, PersonName};
+pub use origin::{WebOrigin, MAX_ALLOWED_ORIGINS};
 pub use role::{Role, GUEST_ROLE_ID};
 pub use time::Timestamp;
 
