@@ -22,6 +22,34 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Development conveniences.
     pub dev: DevConfig,
+    /// Browsers: CORS origins and the embed.
+    pub browser: BrowserConfig,
+}
+
+/// `[browser]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrowserConfig {
+    /// Origins every environment allows for publishable keys and space tokens, besides its own
+    /// `allowedOrigins`.
+    pub allowed_origins: Vec<String>,
+    /// Origins whose pages may use any credential (secret keys, PATs, login tokens).
+    pub credential_origins: Vec<String>,
+    /// Spaces one client address may create with publishable keys per window.
+    pub spaces_per_address: i64,
+    /// That window, in seconds.
+    pub spaces_window_seconds: i64,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            credential_origins: Vec::new(),
+            spaces_per_address: 30,
+            spaces_window_seconds: 60,
+        }
+    }
 }
 
 /// `[audit]`
@@ -222,6 +250,9 @@ impl Default for LimitsConfig {
 pub struct DevConfig {
     /// Allows Administrators to move the server clock forward (`POST /v1/latchkey/clock`).
     pub clock_control: bool,
+    /// Lets pages of any origin use the publishable keys and space tokens of non-production
+    /// environments.
+    pub any_origin: bool,
 }
 
 /// Why configuration was refused; the message names the key and what is expected.
@@ -365,6 +396,34 @@ impl Config {
                 "bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into(),
             ));
         }
+        for (key, origins) in [
+            ("browser.allowed_origins", &self.browser.allowed_origins),
+            (
+                "browser.credential_origins",
+                &self.browser.credential_origins,
+            ),
+        ] {
+            for origin in origins {
+                crate::domain::WebOrigin::parse(origin)
+                    .map_err(|e| ConfigError(format!("{key}: {e}")))?;
+            }
+        }
+        for (key, value) in [
+            (
+                "browser.spaces_per_address",
+                self.browser.spaces_per_address,
+            ),
+            (
+                "browser.spaces_window_seconds",
+                self.browser.spaces_window_seconds,
+            ),
+        ] {
+            if value < 1 {
+                return Err(ConfigError(format!(
+                    "{key} must be at least 1, got {value}"
+                )));
+            }
+        }
         if self.storage.data_dir.is_empty() {
             return Err(ConfigError("storage.data_dir must not be empty".into()));
         }
@@ -451,6 +510,14 @@ fn overlay_env(
                 )))
             }
         },
+        // A list from the environment is comma-separated: `a,b`; empty for none.
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| toml::Value::String(v.to_owned()))
+                .collect(),
+        ),
         _ => {
             return Err(ConfigError(format!(
                 "{name} cannot be set from the environment"
@@ -472,6 +539,7 @@ fn type_name(v: &toml::Value) -> &'static str {
         toml::Value::String(_) => "a string",
         toml::Value::Integer(_) => "an integer",
         toml::Value::Boolean(_) => "true or false",
+        toml::Value::Array(_) => "a list of strings",
         _ => "a value",
     }
 }

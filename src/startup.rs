@@ -3,16 +3,20 @@
 
 use crate::auth::crypto::MasterKey;
 use crate::auth::jwt::TokenSigner;
+use crate::auth::origin::OriginRules;
 use crate::auth::password::PasswordHasher;
+use crate::auth::rate::RateLimit;
 use crate::auth::throttle::{Throttle, ThrottleSettings};
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::WebOrigin;
 use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentName, PersonName, Role, UserId};
 use crate::dotenv::ClientEnv;
 use crate::http::{self, AppState};
 use crate::store::{Account, Bootstrap, Environment, Event, Secrets, Store, User, WeakStore};
 use actix_service::ServiceFactoryExt as _;
+use actix_web::dev::Service as _;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App};
@@ -266,7 +270,8 @@ impl Application {
             throttle,
             environment_bodies: Default::default(),
         };
-        let server = serve(listener, &config, auth.clone(), state)?;
+        let browser = browser_rules(&config, &banner.url, auth.clock().clone())?;
+        let server = serve(listener, &config, auth.clone(), state, browser)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
         let retention = Retention {
             keep_seconds: config.audit.retention_days.saturating_mul(86_400),
@@ -434,14 +439,47 @@ fn other(e: impl fmt::Display) -> StartupError {
     StartupError::Other(e.to_string())
 }
 
+/// What browsers may do: the origin rules and the embed's limits, from `[browser]` and `[dev]`.
+fn browser_rules(
+    config: &Config,
+    url: &str,
+    clock: Clock,
+) -> Result<(OriginRules, http::EmbedLimits), StartupError> {
+    let parse = |key: &str, list: &[String]| {
+        list.iter()
+            .map(|o| WebOrigin::parse(o).map_err(|e| StartupError::Other(format!("{key}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let rules = OriginRules {
+        own: WebOrigin::parse(url).ok(),
+        embed_everywhere: parse("browser.allowed_origins", &config.browser.allowed_origins)?,
+        any_credential: parse(
+            "browser.credential_origins",
+            &config.browser.credential_origins,
+        )?,
+        any_origin_in_dev: config.dev.any_origin,
+    };
+    let limits = http::EmbedLimits {
+        spaces: RateLimit::new(
+            usize::try_from(config.browser.spaces_per_address).unwrap_or(1),
+            config.browser.spaces_window_seconds,
+            clock,
+        ),
+    };
+    Ok((rules, limits))
+}
+
 fn serve(
     listener: TcpListener,
     config: &Config,
     auth: Authenticator,
     state: AppState,
+    (origins, embed): (OriginRules, http::EmbedLimits),
 ) -> Result<Server, StartupError> {
     let auth = web::Data::new(auth);
     let state = web::Data::new(state);
+    let origins = web::Data::new(origins);
+    let embed = web::Data::new(embed);
     let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -454,8 +492,15 @@ fn serve(
                     .custom_request_replace("method", |req| req.method().to_string()),
             )
             .wrap(security_headers())
+            .wrap_fn(|req, srv| {
+                let origin = req.headers().get(actix_web::http::header::ORIGIN).cloned();
+                let answer = srv.call(req);
+                async move { Ok(http::cors_headers(answer.await?, origin)) }
+            })
             .app_data(auth.clone())
             .app_data(state.clone())
+            .app_data(origins.clone())
+            .app_data(embed.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::PathConfig::default()

@@ -1,4 +1,5 @@
-//! The admin page end to end: drives /admin in Debian's headless Chromium (through the
+//! The admin page and the browser embed end to end: drives /admin, and `@flatfile/javascript`'s
+//! `startFlatfile` on a page of another origin, in Debian's headless Chromium (through the
 //! playwright-core npm package pinned in tests/browser/package.json) against the real `latchkey`
 //! binary, with node's built-in test runner. Screenshots of every screen land in
 //! tests/browser/output/.
@@ -22,17 +23,34 @@ const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(150);
 
 #[test]
 fn admin_page_works_in_headless_chromium() {
+    run_suite("admin.test.mjs");
+}
+
+/// `@flatfile/javascript`'s `startFlatfile` on a page of another origin (a second loopback port)
+/// against the binary: the space is created, the iframe shows Latchkey's space page, a secret
+/// key used from that page is refused, no console errors, no external requests.
+#[test]
+fn the_browser_embed_works_from_another_origin() {
+    run_suite("embed.test.mjs");
+}
+
+fn run_suite(file: &str) {
     assert!(
         Path::new(CHROMIUM).is_file(),
-        "{CHROMIUM} is missing: the admin page tests need Debian's Chromium. Run .ci/run, or \
+        "{CHROMIUM} is missing: the browser tests need Debian's Chromium. Run .ci/run, or \
          `apt-get update && apt-get install -y --no-install-recommends chromium`."
     );
     let dir = suite_dir("browser");
-    ensure_node_modules(
-        &dir,
-        &["playwright-core"],
-        &[("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")],
-    );
+    {
+        // The two tests run in parallel; one `npm ci` at a time.
+        static NPM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = NPM.lock().unwrap_or_else(|p| p.into_inner());
+        ensure_node_modules(
+            &dir,
+            &["@flatfile", "javascript"],
+            &[("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")],
+        );
+    }
     let output_dir = dir.join("output");
 
     let server = Server::start(ADMIN_EMAIL, ADMIN_PASSWORD, &[]);
@@ -41,7 +59,7 @@ fn admin_page_works_in_headless_chromium() {
     node.arg("--test")
         .arg("--test-concurrency=1")
         .arg("--test-reporter=spec")
-        .arg("admin.test.mjs")
+        .arg(file)
         .current_dir(&dir)
         .env("LATCHKEY_URL", &server.url)
         .env("LATCHKEY_ADMIN_EMAIL", ADMIN_EMAIL)
@@ -55,7 +73,7 @@ fn admin_page_works_in_headless_chromium() {
     let (status, output) = run(node, "node", NODE_TEST_TIMEOUT);
     println!("{output}");
     println!(
-        "node --test finished in {:.1} s; screenshots in {}",
+        "node --test {file} finished in {:.1} s; screenshots in {}",
         started.elapsed().as_secs_f64(),
         output_dir.display()
     );

@@ -4,9 +4,11 @@ mod cache;
 pub mod credential;
 pub mod crypto;
 pub mod jwt;
+pub mod origin;
 pub mod password;
 pub mod policy;
 mod principal;
+pub mod rate;
 pub mod throttle;
 
 pub use principal::{AuthFailure, Principal, PrincipalKind, Via};

@@ -203,6 +203,9 @@ pub enum AuthFailure {
     /// The store could not be read.
     #[error("the credential could not be checked")]
     Unavailable,
+    /// A valid credential used from a browser page whose origin may not use it (403).
+    #[error("{0}")]
+    CrossOrigin(String),
 }
 
 impl AuthFailure {
@@ -216,6 +219,7 @@ impl AuthFailure {
             Self::Revoked => "revoked",
             Self::RotatedGraceEnded => "rotated-grace-ended",
             Self::Unavailable => "unavailable",
+            Self::CrossOrigin(_) => "origin-not-allowed",
         }
     }
 }
@@ -491,6 +495,10 @@ impl FromRequest for Principal {
             log::error!("the Authenticator is not registered as app data");
             return ready(Err(AuthFailure::Unavailable));
         };
-        ready(auth.presented(req).and_then(|p| auth.authenticate(p)))
+        ready(auth.presented(req).and_then(|presented| {
+            let p = auth.authenticate(presented)?;
+            super::origin::admit(req, auth, &p)?;
+            Ok(p)
+        }))
     }
 }

@@ -4,6 +4,7 @@ mod email;
 mod ids;
 pub mod limits;
 mod names;
+mod origin;
 mod punycode;
 pub mod random;
 mod role;
@@ -13,6 +14,7 @@ pub mod topics;
 pub use email::Email;
 pub use ids::*;
 pub use names::{check_name, check_text, EnvironmentName, MailSubject, PersonName};
+pub use origin::{WebOrigin, MAX_ALLOWED_ORIGINS};
 pub use role::{Role, GUEST_ROLE_ID};
 pub use time::Timestamp;
 

@@ -30,6 +30,8 @@ struct EnvironmentBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     language_override: Option<String>,
     guests_can_invite: bool,
+    /// Latchkey extension: origins whose pages may use the publishable keys and space tokens.
+    allowed_origins: Vec<String>,
     created_at: String,
     updated_at: String,
 }
@@ -48,6 +50,7 @@ impl From<Environment> for EnvironmentBody {
             namespaces: e.namespaces,
             language_override: e.language_override,
             guests_can_invite: e.guests_can_invite,
+            allowed_origins: e.allowed_origins.iter().map(|o| o.to_string()).collect(),
             created_at: e.created_at.to_rfc3339(),
             updated_at: e.updated_at.to_rfc3339(),
         }
@@ -148,6 +151,7 @@ pub(super) struct EnvironmentConfig {
     namespaces: Option<Vec<String>>,
     language_override: Option<String>,
     guests_can_invite: Option<bool>,
+    allowed_origins: Option<Vec<String>>,
 }
 
 impl EnvironmentConfig {
@@ -190,8 +194,32 @@ impl EnvironmentConfig {
         if let Some(lang) = self.language_override {
             env.language_override = Some(super::bounded("languageOverride", lang, 32)?);
         }
+        if let Some(origins) = self.allowed_origins {
+            env.allowed_origins = parse_origins(&origins)?;
+        }
         Ok(())
     }
+}
+
+/// `allowedOrigins`: at most `MAX_ALLOWED_ORIGINS` web origins, duplicates dropped.
+fn parse_origins(raw: &[String]) -> Result<Vec<crate::domain::WebOrigin>, ApiError> {
+    if raw.len() > crate::domain::MAX_ALLOWED_ORIGINS {
+        return Err(ApiError::unprocessable(
+            "allowedOrigins",
+            format!(
+                "at most {} allowed origins",
+                crate::domain::MAX_ALLOWED_ORIGINS
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for origin in raw {
+        let origin = crate::domain::WebOrigin::parse(origin)?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_guest_authentication(methods: &[String]) -> Result<Vec<GuestAuthentication>, ApiError> {

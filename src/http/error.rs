@@ -38,6 +38,9 @@ pub enum ApiError {
     /// 413: the body is larger than the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: a body in another media type than the endpoint takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 429: too many failed logins; retry after the given seconds.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
@@ -75,6 +78,7 @@ impl ApiError {
             Self::Unauthorized(reason) => Some(reason.code()),
             Self::LoginFailed(_) => Some("invalid-credentials"),
             Self::TooManyRequests { .. } => Some("throttled"),
+            Self::UnsupportedMediaType(_) => Some("content-type"),
             _ => None,
         }
     }
@@ -99,12 +103,14 @@ impl ResponseError for ApiError {
             Self::Unauthorized(AuthFailure::Unavailable) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            Self::Unauthorized(AuthFailure::CrossOrigin(_)) => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) | Self::LoginFailed(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
@@ -116,6 +122,7 @@ impl ResponseError for ApiError {
                 log::error!("internal error: {cause}");
                 "internal server error".to_owned()
             }
+            Self::Unauthorized(reason @ AuthFailure::CrossOrigin(_)) => reason.to_string(),
             Self::Unauthorized(reason) => format!("Unauthorized: {reason}"),
             other => other.to_string(),
         };
@@ -126,7 +133,7 @@ impl ResponseError for ApiError {
             }],
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unauthorized(_)) {
+        if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         if let Self::TooManyRequests { retry_after, .. } = self {

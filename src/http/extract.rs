@@ -7,27 +7,83 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-/// A JSON body parsed into `T`; wrong types and missing fields name the field in the 400.
+/// A JSON body parsed into `T`; wrong types and missing fields name the field in the 400. The
+/// body must be sent as `application/json` (any parameters, such as `charset`, are fine): any
+/// other `Content-Type`, or a body without one, is a 415.
 pub struct JsonBody<T>(pub T);
+
+/// A JSON body sent as `application/json` or as `text/plain`: only for the embed's
+/// `POST /v1/internal/spaces/init`, which the official embed sends as `text/plain` on purpose
+/// (a simple request needs no CORS preflight).
+pub struct PlainJsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = bytes
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(
-                        "the request body is larger than limits.max_body_bytes".into(),
-                    ),
-                    _ => ApiError::bad_request("body", "the request body could not be read"),
-                })?;
-            parse_json(&bytes).map(JsonBody)
-        })
+        let body = json_body(req, payload, &["application/json"]);
+        Box::pin(async move { body.await.map(JsonBody) })
     }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for PlainJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_body(req, payload, &["application/json", "text/plain"]);
+        Box::pin(async move { body.await.map(PlainJsonBody) })
+    }
+}
+
+/// Reads the body and parses it as JSON, after checking its media type is one of `accepted`.
+/// A request with no `Content-Type` and no body gets the 400 "a JSON request body is required".
+fn json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    accepted: &'static [&'static str],
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let media_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .map(|v| {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let essence = text.split(';').next().unwrap_or_default();
+            essence.trim().to_ascii_lowercase()
+        });
+    let refused = move |given: &str| {
+        ApiError::UnsupportedMediaType(format!(
+            "the request body must be JSON sent with Content-Type: {}{}",
+            accepted.join(" or "),
+            if given.is_empty() {
+                " (none was given)".to_owned()
+            } else {
+                format!(", not {}", given.chars().take(64).collect::<String>())
+            }
+        ))
+    };
+    if let Some(given) = &media_type {
+        if !accepted.contains(&given.as_str()) {
+            let error = refused(given);
+            return Box::pin(async move { Err(error) });
+        }
+    }
+    let bytes = web::Bytes::from_request(req, payload);
+    Box::pin(async move {
+        let bytes = bytes
+            .await
+            .map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(
+                    "the request body is larger than limits.max_body_bytes".into(),
+                ),
+                _ => ApiError::bad_request("body", "the request body could not be read"),
+            })?;
+        if media_type.is_none() && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(refused(""));
+        }
+        parse_json(&bytes)
+    })
 }
 
 /// Parses JSON, turning serde's message into one that names the field.

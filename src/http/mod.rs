@@ -4,6 +4,8 @@ mod account;
 mod admin;
 mod api_keys;
 mod clients;
+mod cors;
+mod embed;
 pub mod environments;
 pub mod error;
 mod events;
@@ -13,12 +15,15 @@ mod invitations;
 mod login;
 mod pats;
 mod secrets;
+mod space_page;
 mod spaces;
 mod system;
 mod users;
 pub mod wire;
 mod workbooks;
 
+pub use cors::decorate as cors_headers;
+pub use embed::EmbedLimits;
 pub use error::ApiError;
 
 use crate::auth::password::PasswordHasher;
@@ -52,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/").route(web::get().to(admin::index)))
         .service(resource("/admin/{file}").route(web::get().to(admin::asset)))
         .service(resource("/join/{spaceId}").route(web::get().to(spaces::join_page)))
+        .service(resource("/s/space/{spaceId}").route(web::get().to(space_page::space_page)))
+        .service(resource("/s/assets/{file}").route(web::get().to(space_page::asset)))
         .service(web::scope("/v1").configure(v1_routes))
         // The prefix of the hosted service's URLs (`https://…/api/v1/…`, and the client's
         // `FLATFILE_API_URL=https://…/api`): the same API, route for route.
@@ -194,7 +201,8 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/clock").route(post().to(system::advance_clock)))
         .service(resource("/latchkey/whoami").route(get().to(system::whoami)))
         .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
-        .service(resource("/latchkey/password").route(post().to(account::set_password)));
+        .service(resource("/latchkey/password").route(post().to(account::set_password)))
+        .service(resource("/internal/spaces/init").route(post().to(embed::init_space)));
 }
 
 fn resource(path: &str) -> actix_web::Resource {
@@ -202,6 +210,9 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    if cors::is_preflight(&req) {
+        return cors::preflight(&req);
+    }
     ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
         .error_response()
 }

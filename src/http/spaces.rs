@@ -4,10 +4,11 @@ use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::rate::RetryAfter;
 use crate::auth::{Authenticator, Principal, PrincipalKind, TokenSpec};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
 use crate::store::{Environment, Space};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 /// The wire `Space`; `guestAuthentication` and `guestsCanInvite` are the effective values.
@@ -268,12 +269,25 @@ fn sort_spaces(
 /// Creates a space. Created with a publishable key (or its token), it answers an `accessToken`
 /// limited to the new space.
 pub(super) async fn create_space(
+    req: HttpRequest,
     p: Principal,
     auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let env_id = match (&body.0.environment_id, p.environment()) {
+    let (space, env, token) = create(&req, &p, &auth, body.0).await?;
+    Ok(data(space_body(&state, &space, &env, 0, token)))
+}
+
+/// What `POST /v1/spaces` and the embed's `POST /v1/internal/spaces/init` share: the policy,
+/// the per-address limit on publishable-key creations, the write, and the space token.
+pub(super) async fn create(
+    req: &HttpRequest,
+    p: &Principal,
+    auth: &Authenticator,
+    config: SpaceConfig,
+) -> Result<(Space, Environment, Option<String>), ApiError> {
+    let env_id = match (&config.environment_id, p.environment()) {
         (Some(raw), _) => EnvironmentId::parse(raw)?,
         (None, Some(env)) => env.clone(),
         (None, None) => {
@@ -284,7 +298,7 @@ pub(super) async fn create_space(
         }
     };
     authorize(
-        &p,
+        p,
         Action::CreateSpace,
         Resource::environment(&p.account_id, &env_id),
     )?;
@@ -302,6 +316,19 @@ pub(super) async fn create_space(
         } => Some(key_id.clone()),
         _ => None,
     };
+    if publishable.is_some() {
+        if let Some(limit) = req.app_data::<web::Data<super::embed::EmbedLimits>>() {
+            limit.spaces.take(req.peer_addr().map(|a| a.ip())).map_err(
+                |RetryAfter(retry_after)| ApiError::TooManyRequests {
+                    message: format!(
+                        "too many spaces created with publishable keys from this address; \
+                         retry in {retry_after} s (browser.spaces_per_address)"
+                    ),
+                    retry_after,
+                },
+            )?;
+        }
+    }
     let mut space = Space {
         id: SpaceId::generate(),
         account_id: p.account_id.clone(),
@@ -319,8 +346,8 @@ pub(super) async fn create_space(
         created_at: now,
         updated_at: now,
     };
-    body.0.apply(&mut space)?;
-    let event = audit(&auth, &p, "space:created", "space")
+    config.apply(&mut space)?;
+    let event = audit(auth, p, "space:created", "space")
         .in_environment(&env.id)
         .in_space(&space.id)
         .with_payload(serde_json::json!({ "name": space.name }));
@@ -339,7 +366,7 @@ pub(super) async fn create_space(
         })
         .token
     });
-    Ok(data(space_body(&state, &space, &env, 0, token)))
+    Ok((space, env, token))
 }
 
 pub(super) async fn get_space(
@@ -476,12 +503,18 @@ async fn set_archived(
     Ok(success())
 }
 
-/// `GET /join/{spaceId}`: what a shared guest link opens. Reading it changes nothing; joining
-/// takes a POST, so link scanners cannot join anyone.
+/// `GET /join/{spaceId}`: what a shared guest link (and a magic link, `#token=…`) opens. A
+/// browser (`Accept: text/html`) gets the space page, which joins or redeems the link; API
+/// clients get how to join, as JSON. Reading it changes nothing; joining takes a POST, so link
+/// scanners cannot join anyone.
 pub(super) async fn join_page(
+    req: HttpRequest,
     auth: web::Data<Authenticator>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    if super::space_page::wants_html(&req) {
+        return Ok(super::space_page::page(&req, &auth, &path));
+    }
     let id = SpaceId::parse(&path)?;
     let open = auth.allows(&id, GuestAuthentication::SharedLink)?;
     if !open {

@@ -18,19 +18,20 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
-        match bytes.split_first() {
-            Some((&v, body)) if v == Self::VERSION => bincode::deserialize(body).map_err(|e| {
-                StoreError::Corrupt(format!("{} record does not decode: {e}", Self::NAME))
-            }),
-            Some((v, _)) => Err(StoreError::Corrupt(format!(
-                "{} record has unknown version {v}",
-                Self::NAME
-            ))),
-            None => Err(StoreError::Corrupt(format!(
-                "{} record is empty",
-                Self::NAME
-            ))),
-        }
+        decode_current(bytes)
+    }
+}
+
+/// Decodes a record written at `R::VERSION`; a record's own `decode` adds older versions.
+pub(crate) fn decode_current<R: Record>(bytes: &[u8]) -> Result<R, StoreError> {
+    match bytes.split_first() {
+        Some((&v, body)) if v == R::VERSION => bincode::deserialize(body)
+            .map_err(|e| StoreError::Corrupt(format!("{} record does not decode: {e}", R::NAME))),
+        Some((v, _)) => Err(StoreError::Corrupt(format!(
+            "{} record has unknown version {v}",
+            R::NAME
+        ))),
+        None => Err(StoreError::Corrupt(format!("{} record is empty", R::NAME))),
     }
 }
 

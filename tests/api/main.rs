@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod clients;
+mod embed;
 mod environments;
 mod errors;
 mod events;

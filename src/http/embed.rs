@@ -1,0 +1,54 @@
+//! The browser embed (`@flatfile/javascript`'s `startFlatfile({publishableKey, apiUrl})`):
+//! `POST /v1/internal/spaces/init?publishableKey=pk_…` with a `text/plain` JSON body creates a
+//! space as `POST /v1/spaces` does with that key, and answers `{data: {space, workbooks,
+//! documents}}` where `space.accessToken` is the space token and `space.guestLink` the URL the
+//! embed's iframe opens: Latchkey's own space page.
+
+use super::extract::PlainJsonBody;
+use super::spaces::{create, space_body, SpaceConfig};
+use super::{data, ApiError, AppState};
+use crate::auth::origin::QueryPublishableKey;
+use crate::auth::rate::RateLimit;
+use crate::auth::Authenticator;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// The limits on what publishable keys may create, shared by every request.
+pub struct EmbedLimits {
+    /// Spaces per client address and window.
+    pub spaces: RateLimit,
+}
+
+/// What the embed sends: the space to create, and resources Latchkey does not create here.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InitBody {
+    #[serde(default)]
+    space: SpaceConfig,
+}
+
+/// `POST /v1/internal/spaces/init`: the only endpoint that takes `text/plain` JSON.
+pub(super) async fn init_space(
+    req: HttpRequest,
+    key: QueryPublishableKey,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    body: PlainJsonBody<InitBody>,
+) -> Result<HttpResponse, ApiError> {
+    let p = key.0;
+    let (space, env, token) = create(&req, &p, &auth, body.0.space).await?;
+    let token =
+        token.ok_or_else(|| ApiError::Internal("no space token for a publishable key".into()))?;
+    let mut space_json = space_body(&state, &space, &env, 0, Some(token.clone()));
+    space_json["guestLink"] = space_page_url(&state, space.id.as_str(), &token).into();
+    Ok(data(serde_json::json!({
+        "space": space_json,
+        "workbooks": [],
+        "documents": [],
+    })))
+}
+
+/// Where the space page of `space` opens with `token`.
+pub(super) fn space_page_url(state: &AppState, space: &str, token: &str) -> String {
+    format!("{}/s/space/{space}?token={token}", state.public_url)
+}
