@@ -90,6 +90,10 @@ pub enum Action {
     ExportEvents,
     /// Take a backup of the whole store.
     Backup,
+    /// List and read agents, their versions, roles and (empty) logs.
+    ReadAgents,
+    /// Deploy, revert or delete agents and change their roles.
+    ManageAgents,
 }
 
 /// Who may take an action, before environment scoping.
@@ -105,6 +109,8 @@ enum Rule {
     Administrator,
     /// Administrators, and secret keys within their environment.
     AdministratorOrSecretKey,
+    /// Users of any role, and secret keys within their environment; never publishable keys.
+    UsersOrSecretKey,
 }
 
 impl Action {
@@ -117,6 +123,8 @@ impl Action {
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
             ExportEvents | Backup => Rule::Administrator,
+            ReadAgents => Rule::UsersOrSecretKey,
+            ManageAgents => Rule::AdministratorOrSecretKey,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -171,6 +179,8 @@ impl Action {
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
             Backup => ("GET", "/v1/latchkey/backup"),
+            ReadAgents => ("GET", "/v1/agents"),
+            ManageAgents => ("POST", "/v1/agents"),
         }
     }
 
@@ -217,6 +227,8 @@ impl Action {
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
             Backup => "taking backups",
+            ReadAgents => "reading agents",
+            ManageAgents => "deploying, reverting or deleting agents",
         }
     }
 }
@@ -331,7 +343,7 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             id,
             role: Role::Member,
         } => match rule {
-            Rule::Anyone | Rule::UsersOnly => Ok(()),
+            Rule::Anyone | Rule::UsersOnly | Rule::UsersOrSecretKey => Ok(()),
             Rule::AdministratorOrSelf if resource.user == Some(id) => Ok(()),
             Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                 "{} requires an Administrator or the environment's secret key",
@@ -370,6 +382,12 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
                 Rule::AdministratorOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
                 Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                     "{} requires an Administrator or the environment's secret key",
+                    action.describe()
+                ))),
+                Rule::UsersOrSecretKey if resource.environment.is_none() => Err(not_found(resource)),
+                Rule::UsersOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
+                Rule::UsersOrSecretKey => Err(Denial::Forbidden(format!(
+                    "{} requires a user's credential or the environment's secret key, never a publishable key",
                     action.describe()
                 ))),
                 Rule::UsersOnly | Rule::AdministratorOrSelf => Err(Denial::Forbidden(format!(
@@ -431,7 +449,10 @@ pub fn allowed_account_wide(principal: &Principal, action: Action, account: &Acc
         } => true,
         PrincipalKind::User {
             role: Role::Member, ..
-        } => matches!(action.rule(), Rule::Anyone | Rule::UsersOnly),
+        } => matches!(
+            action.rule(),
+            Rule::Anyone | Rule::UsersOnly | Rule::UsersOrSecretKey
+        ),
         _ => false,
     }
 }
@@ -539,6 +560,8 @@ mod tests {
             Action::ManageApiKeys,
             Action::ManageOwnTokens,
             Action::ControlClock,
+            Action::ReadAgents,
+            Action::ManageAgents,
         ];
         let user = |role| PrincipalKind::User {
             id: UserId::generate(),

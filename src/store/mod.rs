@@ -1,6 +1,7 @@
 //! The only module that names sled. One `Store` owns every tree; writes run in one transaction
 //! and are acknowledged only after a group-commit flush has put them on disk.
 
+mod agents;
 mod api_keys;
 mod backup;
 mod check;
@@ -18,6 +19,7 @@ mod secrets;
 mod spaces;
 mod users;
 
+pub use agents::{Agent, AgentConfig, AgentDeploy, AgentLimits, AgentRole, AgentVersion};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
 pub use events::EventQuery;
@@ -91,9 +93,18 @@ enum T {
     /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
     /// name → secret id. The upsert key, and a scope's listing by prefix.
     SecretNames,
+    /// `agents`: agent id (UTF-8) → Agent (slug, current and latest version numbers, roles).
+    Agents,
+    /// `env_agents`: environment id ‖ 0x00 ‖ agent id → empty. Lists an environment's agents.
+    EnvAgents,
+    /// `agent_slugs`: environment id ‖ 0x00 ‖ slug → agent id. A deploy finds its agent here.
+    AgentSlugs,
+    /// `agent_versions`: agent id ‖ 0x00 ‖ version number (u32 BE) → AgentVersion (the
+    /// deployed topics, source and settings).
+    AgentVersions,
 }
 
-const TREES: [(T, &str); 25] = [
+const TREES: [(T, &str); 29] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -119,6 +130,10 @@ const TREES: [(T, &str); 25] = [
     (T::SpaceGuests, "space_guests"),
     (T::Secrets, "secrets"),
     (T::SecretNames, "secret_names"),
+    (T::Agents, "agents"),
+    (T::EnvAgents, "env_agents"),
+    (T::AgentSlugs, "agent_slugs"),
+    (T::AgentVersions, "agent_versions"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.
