@@ -615,4 +615,50 @@ mod tests {
             &account
         ));
     }
+
+    #[test]
+    fn agents_are_read_by_users_and_secret_keys_and_never_by_publishable_keys() {
+        let account = AccountId::generate();
+        let env = EnvironmentId::generate();
+        let r = Resource::environment(&account, &env);
+        let key = |key_type, operations| PrincipalKind::Environment {
+            key_id: crate::domain::ApiKeyId::generate(),
+            environment_id: env.clone(),
+            key_type,
+            operations,
+        };
+        let member = caller(
+            &account,
+            PrincipalKind::User {
+                id: UserId::generate(),
+                role: Role::Member,
+            },
+        );
+        assert_eq!(authorize(&member, Action::ReadAgents, r), Ok(()));
+        assert!(matches!(
+            authorize(&member, Action::ManageAgents, r),
+            Err(Denial::Forbidden(_))
+        ));
+        let secret = caller(&account, key(ApiKeyType::Secret, Vec::new()));
+        assert_eq!(authorize(&secret, Action::ManageAgents, r), Ok(()));
+        let every_agent_operation = ["GET", "POST"]
+            .map(|method| crate::domain::Operation {
+                path: "/v1/agents".into(),
+                method: method.into(),
+            })
+            .to_vec();
+        let publishable = caller(
+            &account,
+            key(ApiKeyType::Publishable, every_agent_operation),
+        );
+        for action in [Action::ReadAgents, Action::ManageAgents] {
+            assert!(
+                matches!(
+                    authorize(&publishable, action, r),
+                    Err(Denial::Forbidden(_))
+                ),
+                "{action:?}: even with the operations in its allow-list"
+            );
+        }
+    }
 }
