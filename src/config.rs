@@ -223,6 +223,12 @@ pub struct LimitsConfig {
     pub max_metadata_bytes: i64,
     /// Longest secret name or value, in characters.
     pub max_secret_length: i64,
+    /// Largest agent `source` (and, separately, `sourceMap`), in bytes.
+    pub max_agent_source_bytes: i64,
+    /// Agents one environment may hold.
+    pub agents_per_environment: i64,
+    /// Versions kept per agent; older ones are removed as new ones are deployed.
+    pub agent_versions_kept: i64,
 }
 
 impl Default for LimitsConfig {
@@ -240,6 +246,9 @@ impl Default for LimitsConfig {
             max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
             max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
             max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
+            max_agent_source_bytes: 4 * 1_048_576,
+            agents_per_environment: 20,
+            agent_versions_kept: 5,
         }
     }
 }
@@ -295,7 +304,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 27] = [
+        let at_least: [(&str, i64, i64); 30] = [
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
@@ -353,6 +362,17 @@ impl Config {
             ("limits.max_name_length", lim.max_name_length, 1),
             ("limits.max_metadata_bytes", lim.max_metadata_bytes, 2),
             ("limits.max_secret_length", lim.max_secret_length, 1),
+            (
+                "limits.max_agent_source_bytes",
+                lim.max_agent_source_bytes,
+                1,
+            ),
+            (
+                "limits.agents_per_environment",
+                lim.agents_per_environment,
+                1,
+            ),
+            ("limits.agent_versions_kept", lim.agent_versions_kept, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
                 "audit.sweep_interval_seconds",

@@ -92,6 +92,10 @@ pub enum Action {
     SeeAcknowledgedEvents,
     /// Take a backup of the whole store.
     Backup,
+    /// List and read agents, their versions, roles and (empty) logs.
+    ReadAgents,
+    /// Deploy, revert or delete agents and change their roles.
+    ManageAgents,
 }
 
 /// Who may take an action, before environment scoping.
@@ -107,6 +111,8 @@ enum Rule {
     Administrator,
     /// Administrators, and secret keys within their environment.
     AdministratorOrSecretKey,
+    /// Users of any role, and secret keys within their environment; never publishable keys.
+    UsersOrSecretKey,
 }
 
 impl Action {
@@ -119,6 +125,8 @@ impl Action {
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
             ExportEvents | Backup | SeeAcknowledgedEvents => Rule::Administrator,
+            ReadAgents => Rule::UsersOrSecretKey,
+            ManageAgents => Rule::AdministratorOrSecretKey,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -184,6 +192,8 @@ impl Action {
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
             SeeAcknowledgedEvents => ("GET", "/v1/events"),
             Backup => ("GET", "/v1/latchkey/backup"),
+            ReadAgents => ("GET", "/v1/agents"),
+            ManageAgents => ("POST", "/v1/agents"),
         }
     }
 
@@ -231,6 +241,8 @@ impl Action {
             ExportEvents => "exporting the audit log",
             SeeAcknowledgedEvents => "seeing acknowledged events",
             Backup => "taking backups",
+            ReadAgents => "reading agents",
+            ManageAgents => "deploying, reverting or deleting agents",
         }
     }
 }
@@ -356,7 +368,7 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             id,
             role: Role::Member,
         } => match rule {
-            Rule::Anyone | Rule::UsersOnly => Ok(()),
+            Rule::Anyone | Rule::UsersOnly | Rule::UsersOrSecretKey => Ok(()),
             Rule::AdministratorOrSelf if resource.user == Some(id) => Ok(()),
             Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                 "{} requires an Administrator or the environment's secret key",
@@ -395,6 +407,12 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
                 Rule::AdministratorOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
                 Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                     "{} requires an Administrator or the environment's secret key",
+                    action.describe()
+                ))),
+                Rule::UsersOrSecretKey if resource.environment.is_none() => Err(not_found(resource)),
+                Rule::UsersOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
+                Rule::UsersOrSecretKey => Err(Denial::Forbidden(format!(
+                    "{} requires a user's credential or the environment's secret key, never a publishable key",
                     action.describe()
                 ))),
                 Rule::UsersOnly | Rule::AdministratorOrSelf => Err(Denial::Forbidden(format!(
@@ -465,7 +483,10 @@ pub fn allowed_account_wide(principal: &Principal, action: Action, account: &Acc
         } => true,
         PrincipalKind::User {
             role: Role::Member, ..
-        } => matches!(action.rule(), Rule::Anyone | Rule::UsersOnly),
+        } => matches!(
+            action.rule(),
+            Rule::Anyone | Rule::UsersOnly | Rule::UsersOrSecretKey
+        ),
         _ => false,
     }
 }
@@ -583,6 +604,8 @@ mod tests {
             Action::ManageApiKeys,
             Action::ManageOwnTokens,
             Action::ControlClock,
+            Action::ReadAgents,
+            Action::ManageAgents,
         ];
         let user = |role| PrincipalKind::User {
             id: UserId::generate(),
@@ -635,5 +658,51 @@ mod tests {
             Action::ReadEnvironment,
             &account
         ));
+    }
+
+    #[test]
+    fn agents_are_read_by_users_and_secret_keys_and_never_by_publishable_keys() {
+        let account = AccountId::generate();
+        let env = EnvironmentId::generate();
+        let r = Resource::environment(&account, &env);
+        let key = |key_type, operations| PrincipalKind::Environment {
+            key_id: crate::domain::ApiKeyId::generate(),
+            environment_id: env.clone(),
+            key_type,
+            operations,
+        };
+        let member = caller(
+            &account,
+            PrincipalKind::User {
+                id: UserId::generate(),
+                role: Role::Member,
+            },
+        );
+        assert_eq!(authorize(&member, Action::ReadAgents, r), Ok(()));
+        assert!(matches!(
+            authorize(&member, Action::ManageAgents, r),
+            Err(Denial::Forbidden(_))
+        ));
+        let secret = caller(&account, key(ApiKeyType::Secret, Vec::new()));
+        assert_eq!(authorize(&secret, Action::ManageAgents, r), Ok(()));
+        let every_agent_operation = ["GET", "POST"]
+            .map(|method| crate::domain::Operation {
+                path: "/v1/agents".into(),
+                method: method.into(),
+            })
+            .to_vec();
+        let publishable = caller(
+            &account,
+            key(ApiKeyType::Publishable, every_agent_operation),
+        );
+        for action in [Action::ReadAgents, Action::ManageAgents] {
+            assert!(
+                matches!(
+                    authorize(&publishable, action, r),
+                    Err(Denial::Forbidden(_))
+                ),
+                "{action:?}: even with the operations in its allow-list"
+            );
+        }
     }
 }

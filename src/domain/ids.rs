@@ -105,6 +105,12 @@ id_type!(
 id_type!(
     /// A role assignment (`us_acr_…`).
     ActorRoleId, "us_acr_", "actorRoleId");
+id_type!(
+    /// An agent: a stored listener (`us_ag_…`).
+    AgentId, "us_ag_", "agentId");
+id_type!(
+    /// One deployed version of an agent (`us_agv_…`).
+    AgentVersionId, "us_agv_", "agentVersionId");
 
 impl EventId {
     /// A new identifier that begins with the current wall-clock millisecond (8 base62 characters,

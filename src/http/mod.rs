@@ -2,6 +2,8 @@
 
 mod account;
 mod admin;
+mod agent_roles;
+mod agents;
 mod api_keys;
 mod clients;
 mod cors;
@@ -202,7 +204,41 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/whoami").route(get().to(system::whoami)))
         .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
         .service(resource("/latchkey/password").route(post().to(account::set_password)))
-        .service(resource("/internal/spaces/init").route(post().to(embed::init_space)));
+        .service(resource("/internal/spaces/init").route(post().to(embed::init_space)))
+        .configure(agent_routes);
+}
+
+/// `/agents…`: the fixed paths before `/agents/{agentId}`, which would match them.
+fn agent_routes(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, post};
+    cfg.service(
+        resource("/agents")
+            .route(get().to(agents::list_agents))
+            .route(post().to(agents::create_agent)),
+    )
+    .service(resource("/agents/logs").route(get().to(agent_roles::environment_agent_logs)))
+    .service(resource("/agents/executions").route(get().to(agent_roles::environment_agent_logs)))
+    .service(resource("/agents/log/{eventId}").route(get().to(agent_roles::agent_log)))
+    .service(
+        resource("/agents/{agentId}")
+            .route(get().to(agents::get_agent))
+            .route(delete().to(agents::delete_agent)),
+    )
+    .service(resource("/agents/{agentId}/versions").route(get().to(agents::list_versions)))
+    .service(
+        resource("/agents/{agentId}/versions/{versionId}/revert")
+            .route(get().to(agents::revert_agent)),
+    )
+    .service(
+        resource("/agents/{agentId}/roles")
+            .route(get().to(agent_roles::list_agent_roles))
+            .route(post().to(agent_roles::assign_agent_role)),
+    )
+    .service(
+        resource("/agents/{agentId}/roles/{actorRoleId}")
+            .route(delete().to(agent_roles::delete_agent_role)),
+    )
+    .service(resource("/agents/{agentId}/logs").route(get().to(agent_roles::agent_logs)));
 }
 
 fn resource(path: &str) -> actix_web::Resource {

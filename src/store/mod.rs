@@ -1,6 +1,7 @@
 //! The only module that names sled. One `Store` owns every tree; writes run in one transaction
 //! and are acknowledged only after a group-commit flush has put them on disk.
 
+mod agents;
 mod api_keys;
 mod backup;
 mod check;
@@ -19,6 +20,7 @@ mod secrets;
 mod spaces;
 mod users;
 
+pub use agents::{Agent, AgentConfig, AgentDeploy, AgentLimits, AgentRole, AgentVersion};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
 pub use events::EventQuery;
@@ -94,9 +96,18 @@ enum T {
     /// [0x01 ‖ actor id ‖ 0x00, for an actor's secret] ‖ name → secret id. The upsert key, and a
     /// scope's listing (its actors' secrets included) by prefix.
     SecretNames,
+    /// `agents`: agent id (UTF-8) → Agent (slug, current and latest version numbers, roles).
+    Agents,
+    /// `env_agents`: environment id ‖ 0x00 ‖ agent id → empty. Lists an environment's agents.
+    EnvAgents,
+    /// `agent_slugs`: environment id ‖ 0x00 ‖ slug → agent id. A deploy finds its agent here.
+    AgentSlugs,
+    /// `agent_versions`: agent id ‖ 0x00 ‖ version number (u32 BE) → AgentVersion (the
+    /// deployed topics, source and settings).
+    AgentVersions,
 }
 
-const TREES: [(T, &str); 25] = [
+const TREES: [(T, &str); 29] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -122,6 +133,10 @@ const TREES: [(T, &str); 25] = [
     (T::SpaceGuests, "space_guests"),
     (T::Secrets, "secrets"),
     (T::SecretNames, "secret_names"),
+    (T::Agents, "agents"),
+    (T::EnvAgents, "env_agents"),
+    (T::AgentSlugs, "agent_slugs"),
+    (T::AgentVersions, "agent_versions"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

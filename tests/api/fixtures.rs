@@ -311,6 +311,40 @@ async fn make_fresh(
                 .await;
             fresh.insert(name.into(), d["data"]["clientId"].as_str().unwrap().into());
         }
+        "freshAgent" | "freshAgentVersion" | "freshAgentRole" => {
+            let d = post_data(
+                app,
+                a,
+                &format!("/v1/agents?environmentId={env_a}"),
+                json!({ "topics": ["space:created"], "source": "module.exports = {}", "slug": format!("fresh{n}") }),
+            )
+            .await;
+            let id = d["id"].as_str().unwrap().to_owned();
+            let role = post_data(
+                app,
+                a,
+                &format!("/v1/agents/{id}/roles"),
+                json!({ "roleId": "us_rol_member", "resourceId": env_a }),
+            )
+            .await;
+            fresh.insert("freshAgentRole".into(), role["id"].as_str().unwrap().into());
+            fresh.insert(
+                "freshAgentVersion".into(),
+                d["currentVersionId"].as_str().unwrap().into(),
+            );
+            fresh.insert("freshAgent".into(), id);
+        }
+        "freshAgentB" => {
+            let env_b = &w.ids["envB"];
+            let d = post_data(
+                app,
+                a,
+                &format!("/v1/agents?environmentId={env_b}"),
+                json!({ "topics": ["space:created"], "slug": format!("fresh{n}") }),
+            )
+            .await;
+            fresh.insert(name.into(), d["id"].as_str().unwrap().into());
+        }
         _ => {}
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests through HTTP against the real server (`Application::build`, port 0,
 //! a temporary data directory).
 
+mod agents;
 mod api_keys;
 mod clients;
 mod embed;

@@ -1,0 +1,171 @@
+//! `/v1/agents/{id}/roles` and the agent log endpoints. Roles are stored like user roles (one
+//! assignment per resource); the logs are always empty, as Latchkey never runs agents.
+
+use super::agents::{environment_for, target, RUNTIME_NOTE};
+use super::extract::{JsonBody, Query};
+use super::{audit, data, success, ApiError, AppState};
+use crate::auth::policy::Action;
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{ActorRoleId, EventId, Role, RoleId};
+use crate::store::{Agent, AgentRole};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn role_body(agent: &Agent, r: &AgentRole) -> Value {
+    json!({
+        "id": r.id.as_str(),
+        "roleId": r.role.id().as_str(),
+        "actorId": agent.id.as_str(),
+        "resourceId": r.resource_id,
+        "createdAt": r.created_at.to_rfc3339(),
+        "updatedAt": r.created_at.to_rfc3339(),
+    })
+}
+
+/// `GET /agents/{id}/roles`.
+pub(super) async fn list_agent_roles(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let agent = target(&auth, &p, &path, &q, Action::ReadAgents)?;
+    let roles: Vec<Value> = agent.roles.iter().map(|r| role_body(&agent, r)).collect();
+    Ok(data(roles))
+}
+
+/// `AssignActorRoleRequest`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RoleAssignment {
+    role_id: String,
+    resource_id: String,
+}
+
+impl RoleAssignment {
+    /// The role, on the account or the agent's own environment.
+    fn parse(&self, agent: &Agent) -> Result<Role, ApiError> {
+        let id = RoleId::parse(&self.role_id)?;
+        let role = Role::from_id(&id).ok_or_else(|| {
+            ApiError::bad_request(
+                "roleId",
+                format!("{id} is not an agent role; use us_rol_admin or us_rol_member"),
+            )
+        })?;
+        if self.resource_id != agent.account_id.as_str()
+            && self.resource_id != agent.environment_id.as_str()
+        {
+            return Err(ApiError::bad_request(
+                "resourceId",
+                "an agent role applies to the account or to the agent's environment; use one of their ids",
+            ));
+        }
+        Ok(role)
+    }
+}
+
+/// `POST /agents/{id}/roles`: assigns a role on a resource, replacing the one held there.
+pub(super) async fn assign_agent_role(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    q: Query,
+    body: JsonBody<RoleAssignment>,
+) -> Result<HttpResponse, ApiError> {
+    let agent = target(&auth, &p, &path, &q, Action::ManageAgents)?;
+    let role = body.0.parse(&agent)?;
+    let now = auth.clock().now();
+    let assigned = AgentRole {
+        id: ActorRoleId::generate(),
+        role,
+        resource_id: body.0.resource_id,
+        created_at: now,
+    };
+    let mut roles = agent.roles.clone();
+    roles.retain(|r| r.resource_id != assigned.resource_id);
+    roles.push(assigned.clone());
+    let event = audit(&auth, &p, "agent:updated", "agent")
+        .in_environment(&agent.environment_id)
+        .with_payload(json!({ "agentId": agent.id.as_str(), "roleAssigned": role.as_str(), "resourceId": assigned.resource_id }));
+    let agent = auth
+        .store()
+        .set_agent_roles(&agent.id, roles, now, &event)
+        .await?;
+    Ok(data(role_body(&agent, &assigned)))
+}
+
+/// `DELETE /agents/{id}/roles/{actorRoleId}`.
+pub(super) async fn delete_agent_role(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let (agent_id, assignment) = path.into_inner();
+    let agent = target(&auth, &p, &agent_id, &q, Action::ManageAgents)?;
+    let assignment = ActorRoleId::parse(&assignment)?;
+    if !agent.roles.iter().any(|r| r.id == assignment) {
+        return Err(ApiError::NotFound(format!(
+            "role assignment {assignment} not found"
+        )));
+    }
+    let roles = agent
+        .roles
+        .iter()
+        .filter(|r| r.id != assignment)
+        .cloned()
+        .collect();
+    let event = audit(&auth, &p, "agent:updated", "agent")
+        .in_environment(&agent.environment_id)
+        .with_payload(json!({ "agentId": agent.id.as_str(), "roleRemoved": assignment.as_str() }));
+    auth.store()
+        .set_agent_roles(&agent.id, roles, auth.clock().now(), &event)
+        .await?;
+    Ok(success())
+}
+
+/// An empty page of logs or executions, with the note that nothing runs.
+fn nothing_ran(q: &Query, state: &AppState) -> Result<HttpResponse, ApiError> {
+    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let (items, pagination) = page.slice(Vec::<Value>::new());
+    Ok(HttpResponse::Ok()
+        .json(json!({ "data": items, "pagination": pagination, "runtimeNote": RUNTIME_NOTE })))
+}
+
+/// `GET /agents/{id}/logs`.
+pub(super) async fn agent_logs(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    target(&auth, &p, &path, &q, Action::ReadAgents)?;
+    nothing_ran(&q, &state)
+}
+
+/// `GET /agents/logs` and `GET /agents/executions`.
+pub(super) async fn environment_agent_logs(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    environment_for(&auth, &p, q.optional("environmentId")?, Action::ReadAgents)?;
+    nothing_ran(&q, &state)
+}
+
+/// `GET /agents/log/{eventId}`: there is never one.
+pub(super) async fn agent_log(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    environment_for(&auth, &p, q.optional("environmentId")?, Action::ReadAgents)?;
+    let id = EventId::parse(&path)?;
+    Err(ApiError::NotFound(format!(
+        "no agent log for event {id}: {RUNTIME_NOTE}"
+    )))
+}
