@@ -22,6 +22,43 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Development conveniences.
     pub dev: DevConfig,
+    /// The Server-Sent Events stream of the audit log.
+    pub streams: StreamsConfig,
+}
+
+/// `[streams]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamsConfig {
+    /// Lifetime of an event-stream token, in seconds (the window to open a stream with it).
+    pub token_ttl_seconds: i64,
+    /// Longest an open stream lives before the server ends it, in seconds.
+    pub max_stream_seconds: i64,
+    /// Streams open at once for one credential.
+    pub per_credential: i64,
+    /// Streams open at once in total.
+    pub total: i64,
+    /// Seconds between heartbeat comments on an idle stream.
+    pub heartbeat_seconds: i64,
+    /// Milliseconds between reads of the log.
+    pub poll_ms: i64,
+    /// Milliseconds an event waits after its creation time before it is sent, so events
+    /// committed slightly out of order are still sent in order (no gaps on resume).
+    pub settle_ms: i64,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_seconds: 900,
+            max_stream_seconds: 3600,
+            per_credential: 5,
+            total: 200,
+            heartbeat_seconds: 15,
+            poll_ms: 250,
+            settle_ms: 500,
+        }
+    }
 }
 
 /// `[audit]`
@@ -195,6 +232,12 @@ pub struct LimitsConfig {
     pub max_metadata_bytes: i64,
     /// Longest secret name or value, in characters.
     pub max_secret_length: i64,
+    /// Guides one environment may hold.
+    pub guides_per_environment: i64,
+    /// Largest guide (title, description, metadata and blocks), in bytes of JSON.
+    pub max_guide_bytes: i64,
+    /// Versions kept per guide (older ones are dropped).
+    pub guide_versions: i64,
 }
 
 impl Default for LimitsConfig {
@@ -212,6 +255,9 @@ impl Default for LimitsConfig {
             max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
             max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
             max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
+            guides_per_environment: 100,
+            max_guide_bytes: 65_536,
+            guide_versions: 20,
         }
     }
 }
@@ -329,7 +375,24 @@ impl Config {
                 1,
             ),
         ];
-        for (key, value, min) in at_least {
+        let st = &self.streams;
+        let more: [(&str, i64, i64); 10] = [
+            (
+                "limits.guides_per_environment",
+                lim.guides_per_environment,
+                1,
+            ),
+            ("limits.max_guide_bytes", lim.max_guide_bytes, 64),
+            ("limits.guide_versions", lim.guide_versions, 1),
+            ("streams.token_ttl_seconds", st.token_ttl_seconds, 1),
+            ("streams.max_stream_seconds", st.max_stream_seconds, 1),
+            ("streams.per_credential", st.per_credential, 0),
+            ("streams.total", st.total, 0),
+            ("streams.heartbeat_seconds", st.heartbeat_seconds, 1),
+            ("streams.poll_ms", st.poll_ms, 10),
+            ("streams.settle_ms", st.settle_ms, 0),
+        ];
+        for (key, value, min) in at_least.into_iter().chain(more) {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"

@@ -90,6 +90,10 @@ pub enum Action {
     ExportEvents,
     /// Take a backup of the whole store.
     Backup,
+    /// List and read an environment's guides.
+    ReadGuides,
+    /// Create, change or delete an environment's guides.
+    WriteGuides,
 }
 
 /// Who may take an action, before environment scoping.
@@ -117,6 +121,8 @@ impl Action {
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
             ExportEvents | Backup => Rule::Administrator,
+            ReadGuides => Rule::Anyone,
+            WriteGuides => Rule::AdministratorOrSecretKey,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -171,6 +177,8 @@ impl Action {
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
             Backup => ("GET", "/v1/latchkey/backup"),
+            ReadGuides => ("GET", "/v1/environments/{environmentId}/guides"),
+            WriteGuides => ("POST", "/v1/environments/{environmentId}/guides"),
         }
     }
 
@@ -217,6 +225,8 @@ impl Action {
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
             Backup => "taking backups",
+            ReadGuides => "reading guides",
+            WriteGuides => "changing guides",
         }
     }
 }

@@ -105,6 +105,9 @@ id_type!(
 id_type!(
     /// A role assignment (`us_acr_…`).
     ActorRoleId, "us_acr_", "actorRoleId");
+id_type!(
+    /// An environment guide (`us_gu_…`).
+    GuideId, "us_gu_", "guideId");
 
 impl EventId {
     /// A new identifier that begins with the current wall-clock millisecond (8 base62 characters,

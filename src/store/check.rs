@@ -50,6 +50,7 @@ impl Store {
         self.check_users(limit)?;
         self.check_user_credentials(limit)?;
         self.check_events(limit)?;
+        self.check_guides(limit).map_err(bad)?;
         Ok(())
     }
 

@@ -74,8 +74,8 @@ impl Store {
         .await
     }
 
-    /// Deletes an environment with every key, space (and its workbooks) and guest (and its
-    /// grants) it owns, in one transaction.
+    /// Deletes an environment with every key, space (and its workbooks), guest (and its
+    /// grants), secret and guide it owns, in one transaction.
     pub async fn delete_environment(
         &self,
         id: &EnvironmentId,
@@ -95,6 +95,7 @@ impl Store {
             .map(|g| Ok((self.grants_of(&g)?, g)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         let secrets = self.secret_keys_in(id)?;
+        let guides = self.guide_keys_in(id)?;
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
@@ -112,6 +113,10 @@ impl Store {
             for (name_key, secret_id) in &secrets {
                 tx.remove(T::SecretNames, name_key)?;
                 tx.remove(T::Secrets, secret_id)?;
+            }
+            for (index, guide_id) in &guides {
+                tx.remove(T::EnvGuides, index)?;
+                tx.remove(T::Guides, guide_id.as_bytes())?;
             }
             Ok(())
         })

@@ -7,9 +7,11 @@ mod check;
 mod clients;
 mod codec;
 mod environments;
+mod event_tail;
 mod events;
 mod flusher;
 mod guests;
+mod guides;
 mod links;
 mod meta;
 mod pats;
@@ -20,8 +22,10 @@ mod users;
 
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
+pub use event_tail::EventCursor;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
+pub use guides::{Guide, GuideVersion};
 pub use meta::{Bootstrap, Secrets};
 pub use records::*;
 
@@ -91,9 +95,13 @@ enum T {
     /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
     /// name → secret id. The upsert key, and a scope's listing by prefix.
     SecretNames,
+    /// `guides`: guide id (UTF-8) → Guide (with its latest versions).
+    Guides,
+    /// `env_guides`: environment id ‖ 0x00 ‖ guide id → empty. Lists an environment's guides.
+    EnvGuides,
 }
 
-const TREES: [(T, &str); 25] = [
+const TREES: [(T, &str); 27] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -119,6 +127,8 @@ const TREES: [(T, &str); 25] = [
     (T::SpaceGuests, "space_guests"),
     (T::Secrets, "secrets"),
     (T::SecretNames, "secret_names"),
+    (T::Guides, "guides"),
+    (T::EnvGuides, "env_guides"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.
