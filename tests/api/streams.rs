@@ -449,3 +449,18 @@ async fn sftp_credentials_are_not_available_and_say_so() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn a_stopping_server_ends_its_streams_at_once() {
+    let mut app = spawn_app_with(fast).await;
+    let t = token(&app, &app.dev_secret.clone(), "").await;
+    let mut sse = open(&app, &path_of(&app, &t), &[]).await.unwrap();
+    let started = std::time::Instant::now();
+    let (_, end) = tokio::join!(app.stop(), sse.next_end());
+    assert_eq!(end.data["reason"], "shutdown");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the stop did not wait for the stream (shutdown_timeout is 10 s): {:?}",
+        started.elapsed()
+    );
+}
