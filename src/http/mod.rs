@@ -6,6 +6,7 @@ mod api_keys;
 mod clients;
 pub mod environments;
 pub mod error;
+mod event_tokens;
 mod events;
 mod extract;
 mod guests;
@@ -84,9 +85,9 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/environments/subscription-token")
-                .route(get().to(streams::environment_event_token)),
+                .route(get().to(event_tokens::environment_event_token)),
         )
-        .service(resource("/subscription").route(get().to(streams::event_token)))
+        .service(resource("/subscription").route(get().to(event_tokens::event_token)))
         .service(resource("/latchkey/events/stream").route(get().to(streams::stream_events)))
         .service(resource("/auth/sftp-credentials").route(get().to(unavailable::sftp_credentials)))
         .service(
