@@ -24,6 +24,8 @@ pub struct Config {
     pub dev: DevConfig,
     /// Browsers: CORS origins and the embed.
     pub browser: BrowserConfig,
+    /// The Server-Sent Events stream of the audit log.
+    pub streams: StreamsConfig,
 }
 
 /// `[browser]`
@@ -48,6 +50,41 @@ impl Default for BrowserConfig {
             credential_origins: Vec::new(),
             spaces_per_address: 30,
             spaces_window_seconds: 60,
+        }
+    }
+}
+
+/// `[streams]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamsConfig {
+    /// Lifetime of an event-stream token, in seconds (the window to open a stream with it).
+    pub token_ttl_seconds: i64,
+    /// Longest an open stream lives before the server ends it, in seconds.
+    pub max_stream_seconds: i64,
+    /// Streams open at once for one credential.
+    pub per_credential: i64,
+    /// Streams open at once in total.
+    pub total: i64,
+    /// Seconds between heartbeat comments on an idle stream.
+    pub heartbeat_seconds: i64,
+    /// Milliseconds between reads of the log.
+    pub poll_ms: i64,
+    /// Milliseconds an event waits after its creation time before it is sent, so events
+    /// committed slightly out of order are still sent in order (no gaps on resume).
+    pub settle_ms: i64,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_seconds: 900,
+            max_stream_seconds: 3600,
+            per_credential: 5,
+            total: 200,
+            heartbeat_seconds: 15,
+            poll_ms: 250,
+            settle_ms: 500,
         }
     }
 }
@@ -229,6 +266,12 @@ pub struct LimitsConfig {
     pub agents_per_environment: i64,
     /// Versions kept per agent; older ones are removed as new ones are deployed.
     pub agent_versions_kept: i64,
+    /// Guides one environment may hold.
+    pub guides_per_environment: i64,
+    /// Largest guide (title, description, metadata and blocks), in bytes of JSON.
+    pub max_guide_bytes: i64,
+    /// Versions kept per guide (older ones are dropped).
+    pub guide_versions: i64,
 }
 
 impl Default for LimitsConfig {
@@ -249,6 +292,9 @@ impl Default for LimitsConfig {
             max_agent_source_bytes: 4 * 1_048_576,
             agents_per_environment: 20,
             agent_versions_kept: 5,
+            guides_per_environment: 100,
+            max_guide_bytes: 65_536,
+            guide_versions: 20,
         }
     }
 }
@@ -380,7 +426,24 @@ impl Config {
                 1,
             ),
         ];
-        for (key, value, min) in at_least {
+        let st = &self.streams;
+        let more: [(&str, i64, i64); 10] = [
+            (
+                "limits.guides_per_environment",
+                lim.guides_per_environment,
+                1,
+            ),
+            ("limits.max_guide_bytes", lim.max_guide_bytes, 64),
+            ("limits.guide_versions", lim.guide_versions, 1),
+            ("streams.token_ttl_seconds", st.token_ttl_seconds, 1),
+            ("streams.max_stream_seconds", st.max_stream_seconds, 1),
+            ("streams.per_credential", st.per_credential, 0),
+            ("streams.total", st.total, 0),
+            ("streams.heartbeat_seconds", st.heartbeat_seconds, 1),
+            ("streams.poll_ms", st.poll_ms, 10),
+            ("streams.settle_ms", st.settle_ms, 0),
+        ];
+        for (key, value, min) in at_least.into_iter().chain(more) {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"

@@ -485,6 +485,14 @@ fn serve(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n as usize,
     };
+    let builder = actix_server::Server::build();
+    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`), and
+    // so do event streams.
+    let stopping = builder.graceful_shutdown_signal();
+    let streams = web::Data::new(http::streams::EventStreams::new(
+        config.streams.clone(),
+        Some(stopping.clone()),
+    ));
     let app = move || {
         App::new()
             .wrap(
@@ -501,6 +509,7 @@ fn serve(
             .app_data(state.clone())
             .app_data(origins.clone())
             .app_data(embed.clone())
+            .app_data(streams.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::PathConfig::default()
@@ -513,9 +522,6 @@ fn serve(
     // the answers actix-http gives on its own (unparseable requests) carry the JSON error body.
     let addr = listener.local_addr().map_err(other)?;
     let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
-    let builder = actix_server::Server::build();
-    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`).
-    let stopping = builder.graceful_shutdown_signal();
     let server = builder
         .listen("latchkey", listener, move || {
             let stopping = stopping.clone();

@@ -22,6 +22,8 @@ pub enum TokenKind {
     Guest,
     /// A space's token, from a space created with a publishable key.
     Space,
+    /// An event-stream token: opens only the audit log's event stream (`auth::stream`).
+    Stream,
 }
 
 /// The claims Latchkey puts in every access token.
@@ -52,7 +54,8 @@ pub struct Claims {
     /// The one space the token is limited to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spc: Option<String>,
-    /// How a guest token was obtained (`shared_link`, `magic_link`, `api`).
+    /// How a guest token was obtained (`shared_link`, `magic_link`, `api`); for an event-stream
+    /// token, how its parent credential authenticated (`Via::as_str`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub src: Option<String>,
 }

@@ -9,6 +9,7 @@ pub mod password;
 pub mod policy;
 mod principal;
 pub mod rate;
+pub mod stream;
 pub mod throttle;
 
 pub use principal::{AuthFailure, Principal, PrincipalKind, Via};

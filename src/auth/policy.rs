@@ -96,6 +96,10 @@ pub enum Action {
     ReadAgents,
     /// Deploy, revert or delete agents and change their roles.
     ManageAgents,
+    /// List and read an environment's guides.
+    ReadGuides,
+    /// Create, change or delete an environment's guides.
+    WriteGuides,
 }
 
 /// Who may take an action, before environment scoping.
@@ -127,6 +131,8 @@ impl Action {
             ExportEvents | Backup | SeeAcknowledgedEvents => Rule::Administrator,
             ReadAgents => Rule::UsersOrSecretKey,
             ManageAgents => Rule::AdministratorOrSecretKey,
+            ReadGuides => Rule::Anyone,
+            WriteGuides => Rule::AdministratorOrSecretKey,
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -194,6 +200,8 @@ impl Action {
             Backup => ("GET", "/v1/latchkey/backup"),
             ReadAgents => ("GET", "/v1/agents"),
             ManageAgents => ("POST", "/v1/agents"),
+            ReadGuides => ("GET", "/v1/environments/{environmentId}/guides"),
+            WriteGuides => ("POST", "/v1/environments/{environmentId}/guides"),
         }
     }
 
@@ -243,6 +251,8 @@ impl Action {
             Backup => "taking backups",
             ReadAgents => "reading agents",
             ManageAgents => "deploying, reverting or deleting agents",
+            ReadGuides => "reading guides",
+            WriteGuides => "changing guides",
         }
     }
 }

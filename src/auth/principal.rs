@@ -313,7 +313,7 @@ impl Authenticator {
         }
     }
 
-    fn key_principal(
+    pub(super) fn key_principal(
         &self,
         id: &ApiKeyId,
         digest: Option<&[u8; 32]>,
@@ -408,6 +408,11 @@ impl Authenticator {
             }
             TokenKind::Guest => self.guest_principal(&claims, exp)?,
             TokenKind::Space => self.space_token_principal(&claims, exp)?,
+            TokenKind::Stream => {
+                return Err(AuthFailure::Malformed(
+                    "an event-stream token only opens GET /v1/latchkey/events/stream".into(),
+                ))
+            }
         };
         Ok((principal, claims))
     }

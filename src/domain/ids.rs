@@ -111,6 +111,9 @@ id_type!(
 id_type!(
     /// One deployed version of an agent (`us_agv_…`).
     AgentVersionId, "us_agv_", "agentVersionId");
+id_type!(
+    /// An environment guide (`us_gu_…`).
+    GuideId, "us_gu_", "guideId");
 
 impl EventId {
     /// A new identifier that begins with the current wall-clock millisecond (8 base62 characters,

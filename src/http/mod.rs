@@ -10,16 +10,21 @@ mod cors;
 mod embed;
 pub mod environments;
 pub mod error;
+mod event_tokens;
 mod events;
 mod extract;
 mod guests;
+mod guides;
 mod invitations;
 mod login;
 mod pats;
 mod secrets;
 mod space_page;
 mod spaces;
+mod sse;
+pub mod streams;
 mod system;
+mod unavailable;
 mod users;
 pub mod wire;
 mod workbooks;
@@ -91,9 +96,27 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
                 .route(post().to(environments::create_environment)),
         )
         .service(
-            resource("/environments/subscription-token").route(get().to(system::no_event_stream)),
+            resource("/environments/subscription-token")
+                .route(get().to(event_tokens::environment_event_token)),
         )
-        .service(resource("/subscription").route(get().to(system::no_event_stream)))
+        .service(resource("/subscription").route(get().to(event_tokens::event_token)))
+        .service(resource("/latchkey/events/stream").route(get().to(streams::stream_events)))
+        .service(resource("/auth/sftp-credentials").route(get().to(unavailable::sftp_credentials)))
+        .service(
+            resource("/environments/{environmentId}/guides")
+                .route(get().to(guides::list_guides))
+                .route(post().to(guides::create_guide)),
+        )
+        .service(
+            resource("/environments/{environmentId}/guides/{guideId}")
+                .route(get().to(guides::get_guide))
+                .route(patch().to(guides::update_guide))
+                .route(delete().to(guides::delete_guide)),
+        )
+        .service(
+            resource("/environments/{environmentId}/guides/{guideId}/versions/{version}")
+                .route(get().to(guides::get_guide_version)),
+        )
         .service(
             resource("/environments/{environmentId}")
                 .route(get().to(environments::get_environment))

@@ -115,13 +115,6 @@ fn describe(p: &Principal) -> serde_json::Value {
     out
 }
 
-/// `GET /environments/subscription-token` and `GET /subscription`: Latchkey has no event bus.
-pub(super) async fn no_event_stream(_p: Principal) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(
-        "event subscriptions are not available in Latchkey; poll GET /v1/events instead".into(),
-    ))
-}
-
 /// `GET /v1/latchkey/backup`: a consistent snapshot of the whole store (Administrators). It holds
 /// raw API keys and secret values sealed under the master key, which it does not contain.
 pub(super) async fn backup(

@@ -51,6 +51,7 @@ impl Store {
         self.check_user_credentials(limit)?;
         self.check_events(limit)?;
         self.check_agents(limit).map_err(ConsistencyError)?;
+        self.check_guides(limit).map_err(bad)?;
         Ok(())
     }
 

@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// Deletes an environment with every key, space (and its workbooks), guest (and its
-    /// grants), secret and agent (and its versions) it owns, in one transaction.
+    /// grants), secret agent (and its versions) and guide it owns, in one transaction.
     pub async fn delete_environment(
         &self,
         id: &EnvironmentId,
@@ -96,6 +96,7 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let secrets = self.secret_keys_in(id)?;
         let agents = self.agent_plans_in(id)?;
+        let guides = self.guide_keys_in(id)?;
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
@@ -116,6 +117,10 @@ impl Store {
             }
             for plan in &agents {
                 tx.remove_agent(plan)?;
+            }
+            for (index, guide_id) in &guides {
+                tx.remove(T::EnvGuides, index)?;
+                tx.remove(T::Guides, guide_id.as_bytes())?;
             }
             Ok(())
         })

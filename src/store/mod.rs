@@ -8,9 +8,11 @@ mod check;
 mod clients;
 mod codec;
 mod environments;
+mod event_tail;
 mod events;
 mod flusher;
 mod guests;
+mod guides;
 mod links;
 mod meta;
 mod pats;
@@ -23,8 +25,10 @@ mod users;
 pub use agents::{Agent, AgentConfig, AgentDeploy, AgentLimits, AgentRole, AgentVersion};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
+pub use event_tail::EventCursor;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
+pub use guides::{Guide, GuideVersion};
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use records::*;
@@ -105,9 +109,13 @@ enum T {
     /// `agent_versions`: agent id ‖ 0x00 ‖ version number (u32 BE) → AgentVersion (the
     /// deployed topics, source and settings).
     AgentVersions,
+    /// `guides`: guide id (UTF-8) → Guide (with its latest versions).
+    Guides,
+    /// `env_guides`: environment id ‖ 0x00 ‖ guide id → empty. Lists an environment's guides.
+    EnvGuides,
 }
 
-const TREES: [(T, &str); 29] = [
+const TREES: [(T, &str); 31] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -137,6 +145,8 @@ const TREES: [(T, &str); 29] = [
     (T::EnvAgents, "env_agents"),
     (T::AgentSlugs, "agent_slugs"),
     (T::AgentVersions, "agent_versions"),
+    (T::Guides, "guides"),
+    (T::EnvGuides, "env_guides"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -304,6 +304,14 @@ async fn make_fresh(
             let d = post_data(app, a, "/v1/events", body).await;
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
+        "uniqueSlug" => {
+            fresh.insert(name.into(), format!("slug{n}"));
+        }
+        "freshGuide" => {
+            let body = json!({ "title": "t", "description": "d", "slug": format!("fresh{n}"), "blocks": [] });
+            let d = post_data(app, a, &format!("/v1/environments/{env_a}/guides"), body).await;
+            fresh.insert(name.into(), d["id"].as_str().unwrap().into());
+        }
         "freshClient" => {
             let admin_user = &w.ids["adminUser"];
             let (_, d) = app

@@ -1,0 +1,125 @@
+//! Event tokens: `GET /v1/subscription` (`events.getEventToken`) and
+//! `GET /v1/environments/subscription-token` (`environments.getEnvironmentEventToken`) give a
+//! short-lived token that opens the event stream (`streams`) for whoever may read the events.
+
+use super::extract::Query;
+use super::streams::EventStreams;
+use super::{audit, data, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::stream::StreamScope;
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{EnvironmentId, SpaceId};
+use actix_web::{web, HttpResponse};
+
+/// `GET /v1/environments/subscription-token?environmentId=`.
+pub(super) async fn environment_event_token(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    streams: web::Data<EventStreams>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let env = EnvironmentId::parse(q.required("environmentId")?)?;
+    let scope = StreamScope {
+        environment: Some(env),
+        space: None,
+    };
+    issue(&auth, &p, &state, &streams, scope).await
+}
+
+/// `GET /v1/subscription?scope=&spaceId=`: `scope` is an environment or space id; without
+/// either, the caller's environment (or, for an Administrator, the whole account).
+pub(super) async fn event_token(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    streams: web::Data<EventStreams>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let scope = q.optional("scope")?.filter(|s| !s.is_empty());
+    let space = match (q.optional("spaceId")?, scope) {
+        (Some(s), _) => Some(SpaceId::parse(s)?),
+        (None, Some(s)) if s.starts_with(SpaceId::PREFIX) => Some(SpaceId::parse(s)?),
+        _ => None,
+    };
+    let named_env = match scope {
+        Some(s) if s.starts_with(EnvironmentId::PREFIX) => Some(EnvironmentId::parse(s)?),
+        Some(s) if !s.starts_with(SpaceId::PREFIX) => {
+            return Err(ApiError::bad_request(
+                "scope",
+                "scope must be an environment id (us_env_…) or a space id (us_sp_…)",
+            ))
+        }
+        _ => None,
+    };
+    let environment = match &space {
+        Some(id) => {
+            let s = auth
+                .store()
+                .space(id)?
+                .filter(|s| s.account_id == p.account_id)
+                .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?;
+            if named_env.as_ref().is_some_and(|e| *e != s.environment_id) {
+                return Err(ApiError::bad_request(
+                    "scope",
+                    format!(
+                        "space {id} is not in environment {}",
+                        named_env.as_ref().map_or("", |e| e.as_str())
+                    ),
+                ));
+            }
+            Some(s.environment_id)
+        }
+        None => named_env.or_else(|| p.environment().cloned()),
+    };
+    issue(
+        &auth,
+        &p,
+        &state,
+        &streams,
+        StreamScope { environment, space },
+    )
+    .await
+}
+
+async fn issue(
+    auth: &Authenticator,
+    p: &Principal,
+    state: &AppState,
+    streams: &EventStreams,
+    scope: StreamScope,
+) -> Result<HttpResponse, ApiError> {
+    match &scope.environment {
+        Some(env) => {
+            authorize(
+                p,
+                Action::ReadEvents,
+                Resource::environment(&p.account_id, env),
+            )?;
+            auth.store()
+                .environment(env)?
+                .filter(|e| e.account_id == p.account_id)
+                .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+        }
+        None => authorize(p, Action::ReadEvents, Resource::account(&p.account_id))?,
+    }
+    let issued = auth.issue_stream_token(p, &scope, streams.token_ttl_seconds());
+    let mut event = audit(auth, p, "auth:stream-token-issued", "auth").with_payload(
+        serde_json::json!({ "parent": p.credential_id, "spaceId": scope.space.as_ref().map(|s| s.as_str()) }),
+    );
+    if let Some(env) = &scope.environment {
+        event = event.in_environment(env);
+    }
+    auth.store().record_events_soon(&[event])?;
+    Ok(data(super::spaces::strip_nulls(serde_json::json!({
+        "accountId": p.account_id.as_str(),
+        "subscribeKey": "latchkey-sse",
+        "ttl": (issued.ttl_seconds + 59) / 60,
+        "ttlSeconds": issued.ttl_seconds,
+        "token": issued.token,
+        "expiresAt": issued.expires_at.to_rfc3339(),
+        "streamUrl": format!("{}/v1/latchkey/events/stream?token={}", state.public_url, issued.token),
+        "environmentId": scope.environment.as_ref().map(|e| e.as_str()),
+        "spaceId": scope.space.as_ref().map(|s| s.as_str()),
+    }))))
+}

@@ -1,0 +1,277 @@
+//! `/v1/environments/{environmentId}/guides`: an environment's guides, each with its latest
+//! versions. Anyone of the account reads them (Administrators, Members, the environment's keys);
+//! Administrators and the environment's secret key write them.
+
+use super::extract::JsonBody;
+use super::spaces::strip_nulls;
+use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::{EnvironmentId, GuideId};
+use crate::store::{Guide, GuideVersion};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+fn version_body(g: &Guide, v: &GuideVersion) -> Value {
+    serde_json::json!({
+        "id": g.id.as_str(),
+        "version": v.version,
+        "content": v.content,
+        "createdAt": v.created_at.to_rfc3339(),
+        "updatedAt": v.created_at.to_rfc3339(),
+    })
+}
+
+fn guide_body(g: &Guide) -> Value {
+    let json = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    strip_nulls(serde_json::json!({
+        "id": g.id.as_str(),
+        "environmentId": g.environment_id.as_str(),
+        "slug": g.slug,
+        "title": g.title,
+        "description": g.description,
+        "metadata": g.metadata.as_deref().map(json),
+        "blocks": json(&g.blocks),
+        "versions": g.versions.iter().map(|v| version_body(g, v)).collect::<Vec<_>>(),
+        "createdAt": g.created_at.to_rfc3339(),
+        "updatedAt": g.updated_at.to_rfc3339(),
+    }))
+}
+
+/// The path's environment, after the policy allows `action` on it and it exists.
+fn environment(
+    auth: &Authenticator,
+    p: &Principal,
+    raw: &str,
+    action: Action,
+) -> Result<EnvironmentId, ApiError> {
+    let env = EnvironmentId::parse(raw)?;
+    authorize(p, action, Resource::environment(&p.account_id, &env))?;
+    auth.store()
+        .environment(&env)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    Ok(env)
+}
+
+/// The guide named by the path, in the path's environment.
+fn load(
+    auth: &Authenticator,
+    p: &Principal,
+    (env, id): (&str, &str),
+    action: Action,
+) -> Result<Guide, ApiError> {
+    let env = environment(auth, p, env, action)?;
+    let id = GuideId::parse(id)?;
+    auth.store()
+        .guide(&id)?
+        .filter(|g| g.environment_id == env)
+        .ok_or_else(|| ApiError::NotFound(format!("guide {id} not found in environment {env}")))
+}
+
+/// The contract's `GuideCreateRequest`, and (all optional) `GuideUpdateRequest`. `versions` is
+/// accepted and ignored: Latchkey makes a version whenever the blocks change.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GuideFields {
+    description: Option<String>,
+    title: Option<String>,
+    metadata: Option<Map<String, Value>>,
+    slug: Option<String>,
+    blocks: Option<Vec<Value>>,
+    environment_id: Option<String>,
+    #[serde(default, rename = "versions")]
+    _versions: Option<Value>,
+}
+
+fn slug(raw: String) -> Result<String, ApiError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 128
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !ok {
+        return Err(ApiError::unprocessable(
+            "slug",
+            "slug must have 1 to 128 ASCII letters, digits, '-', '_' or '.'",
+        ));
+    }
+    Ok(raw)
+}
+
+/// Applies `f` to `g` (a new guide has every required field), checking each field and the whole
+/// document against the limits.
+fn apply(
+    g: &mut Guide,
+    f: GuideFields,
+    path_env: &EnvironmentId,
+    state: &AppState,
+) -> Result<Option<String>, ApiError> {
+    if f.environment_id.is_some_and(|e| e != path_env.as_str()) {
+        return Err(ApiError::bad_request(
+            "environmentId",
+            "environmentId in the body must be the path's environment",
+        ));
+    }
+    if let Some(title) = f.title {
+        if title.trim().is_empty() {
+            return Err(ApiError::bad_request("title", "title must not be empty"));
+        }
+        g.title = limited_name("title", title)?;
+    }
+    if let Some(d) = f.description {
+        g.description = Some(bounded("description", d, 4096)?);
+    }
+    if let Some(m) = f.metadata {
+        g.metadata = Some(limited_metadata("metadata", Value::Object(m).to_string())?);
+    }
+    if let Some(s) = f.slug {
+        g.slug = slug(s)?;
+    }
+    let blocks = f.blocks.map(|b| Value::Array(b).to_string());
+    let max = usize::try_from(state.limits.max_guide_bytes).unwrap_or(usize::MAX);
+    let size = g.title.len()
+        + g.description.as_ref().map_or(0, String::len)
+        + g.metadata.as_ref().map_or(0, String::len)
+        + blocks.as_ref().unwrap_or(&g.blocks).len();
+    if size > max {
+        return Err(ApiError::unprocessable(
+            "blocks",
+            format!("a guide holds at most {max} bytes of JSON (limits.max_guide_bytes)"),
+        ));
+    }
+    Ok(blocks)
+}
+
+fn keep_versions(state: &AppState) -> usize {
+    usize::try_from(state.limits.guide_versions).unwrap_or(1)
+}
+
+pub(super) async fn list_guides(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &path, Action::ReadGuides)?;
+    let guides: Vec<Value> = auth
+        .store()
+        .guides_in(&env)?
+        .iter()
+        .map(guide_body)
+        .collect();
+    Ok(data(guides))
+}
+
+pub(super) async fn get_guide(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let g = load(&auth, &p, (&path.0, &path.1), Action::ReadGuides)?;
+    Ok(data(guide_body(&g)))
+}
+
+pub(super) async fn get_guide_version(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let g = load(&auth, &p, (&path.0, &path.1), Action::ReadGuides)?;
+    let number: u32 = path
+        .2
+        .parse()
+        .map_err(|_| ApiError::bad_request("version", "version must be a positive whole number"))?;
+    let v = g
+        .versions
+        .iter()
+        .find(|v| v.version == number)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "guide {} has no version {number} (only the latest limits.guide_versions are kept)",
+                g.id
+            ))
+        })?;
+    Ok(data(version_body(&g, v)))
+}
+
+pub(super) async fn create_guide(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<GuideFields>,
+) -> Result<HttpResponse, ApiError> {
+    let env = environment(&auth, &p, &path, Action::WriteGuides)?;
+    let f = body.0;
+    for (key, present) in [
+        ("title", f.title.is_some()),
+        ("slug", f.slug.is_some()),
+        ("description", f.description.is_some()),
+        ("blocks", f.blocks.is_some()),
+    ] {
+        if !present {
+            return Err(ApiError::bad_request(key, format!("{key} is required")));
+        }
+    }
+    let now = auth.clock().now();
+    let mut g = Guide {
+        id: GuideId::generate(),
+        account_id: p.account_id.clone(),
+        environment_id: env.clone(),
+        slug: String::new(),
+        title: String::new(),
+        description: None,
+        metadata: None,
+        blocks: "[]".into(),
+        versions: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let blocks = apply(&mut g, f, &env, &state)?.unwrap_or_else(|| "[]".into());
+    g.add_version(blocks, now, keep_versions(&state));
+    let event = guide_event(&auth, &p, "guide:created", &g);
+    let max = usize::try_from(state.limits.guides_per_environment).unwrap_or(usize::MAX);
+    auth.store().create_guide(&g, max, &event).await?;
+    Ok(data(guide_body(&g)))
+}
+
+pub(super) async fn update_guide(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: JsonBody<GuideFields>,
+) -> Result<HttpResponse, ApiError> {
+    let mut g = load(&auth, &p, (&path.0, &path.1), Action::WriteGuides)?;
+    let env = g.environment_id.clone();
+    let now = auth.clock().now();
+    if let Some(blocks) = apply(&mut g, body.0, &env, &state)? {
+        g.add_version(blocks, now, keep_versions(&state));
+    }
+    g.updated_at = now;
+    let event = guide_event(&auth, &p, "guide:updated", &g);
+    auth.store().update_guide(&g, &event).await?;
+    Ok(data(guide_body(&g)))
+}
+
+pub(super) async fn delete_guide(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let g = load(&auth, &p, (&path.0, &path.1), Action::WriteGuides)?;
+    let event = guide_event(&auth, &p, "guide:deleted", &g);
+    auth.store().delete_guide(&g, &event).await?;
+    Ok(success())
+}
+
+fn guide_event(auth: &Authenticator, p: &Principal, topic: &str, g: &Guide) -> crate::store::Event {
+    audit(auth, p, topic, "guide")
+        .in_environment(&g.environment_id)
+        .with_payload(serde_json::json!({
+            "guideId": g.id.as_str(),
+            "slug": g.slug,
+            "version": g.versions.last().map(|v| v.version),
+        }))
+}
