@@ -214,6 +214,39 @@ test("a secret key used from that page is refused, with a JSON error the page ca
   assert.deepEqual(expectedStatuses, [], "the refusal showed up as the one expected failed request");
 });
 
+test("a magic link and a shared link land on the same space page", async () => {
+  const spaceId = (await page.evaluate(() => window.embedResult)).spaceId;
+  const email = "gwen.guest@example.com";
+  const guests = await api(secretKey, "POST", "/v1/guests", [
+    { environmentId: devEnv, email, name: "Gwen Guest", spaces: [{ id: spaceId }] },
+  ]);
+  assert.equal(guests.status, 200, JSON.stringify(guests.json));
+  const invited = await api(secretKey, "POST", "/v1/invitations", [{ guestId: guests.json.data[0].id, spaceId }]);
+  assert.equal(invited.status, 200, JSON.stringify(invited.json));
+  const outbox = await api(admin, "GET", "/v1/latchkey/outbox");
+  const mail = outbox.json.data.find((m) => m.to === email);
+  const link = /https?:\/\/\S+\/join\/\S+#token=lt_\w+/.exec(mail.body)?.[0];
+  assert.ok(link?.startsWith(`${BASE}/join/${spaceId}#token=`), mail.body);
+
+  const guestPage = await context.newPage();
+  guestPage.on("console", (msg) => msg.type() === "error" && problems.push(`guest page console error: ${msg.text()}`));
+  guestPage.on("pageerror", (error) => problems.push(`guest page error: ${error.message}`));
+  await guestPage.goto(link);
+  await guestPage.locator("#space-name").filter({ hasText: SPACE_NAME }).waitFor();
+  assert.match(await guestPage.locator("#who").textContent(), new RegExp(`^Signed in as guest ${email} until `));
+  assert.equal(new URL(guestPage.url()).hash, "", "the link token is dropped from the address");
+  await guestPage.screenshot({ path: join(OUTPUT, "embed-3-magic-link.png"), fullPage: true });
+
+  await guestPage.goto(`${BASE}/join/${spaceId}`);
+  await guestPage.evaluate(() => sessionStorage.clear());
+  await guestPage.reload();
+  await guestPage.getByLabel("Email").fill("walk.in@example.com");
+  await guestPage.getByRole("button", { name: "Join" }).click();
+  await guestPage.locator("#space-name").filter({ hasText: SPACE_NAME }).waitFor();
+  assert.match(await guestPage.locator("#who").textContent(), /^Signed in as guest walk\.in@example\.com until /);
+  await guestPage.close();
+});
+
 test("no console errors on either page and no request left loopback", async () => {
   // The listener sees the space page's console too: a probe error in the frame is caught.
   const inner = page.frames().find((f) => f.url().startsWith(`${BASE}/s/space/`));
