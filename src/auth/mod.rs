@@ -11,7 +11,7 @@ mod principal;
 pub mod rate;
 pub mod throttle;
 
-pub use principal::{AuthFailure, Principal, PrincipalKind, Via};
+pub use principal::{AuthFailure, Caller, Principal, PrincipalKind, Via};
 
 use crate::clock::Clock;
 use crate::domain::{
