@@ -447,6 +447,36 @@ async fn embed_credentials_work_from_allowed_origins_and_others_are_refused() {
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     assert_eq!(other.json()["errors"][0]["key"], "origin-not-allowed");
 
+    // A refused credential (401) is readable by a page of an allowed origin too.
+    let expired = send(
+        &app,
+        "GET",
+        "/v1/spaces",
+        &[
+            ("Origin", EMBED_ORIGIN),
+            ("Authorization", "Bearer eyJnot.a.token"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        expired.header("access-control-allow-origin"),
+        Some(EMBED_ORIGIN)
+    );
+    let unknown = send(
+        &app,
+        "GET",
+        "/v1/spaces",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Authorization", "Bearer eyJnot.a.token"),
+        ],
+        None,
+    )
+    .await;
+    assert!(unknown.header("access-control-allow-origin").is_none());
+
     let pat = app.create_pat(&admin, "browser").await.0;
     for credential in [app.dev_secret.clone(), admin.clone(), pat] {
         let answer = send(
