@@ -672,6 +672,31 @@ mod tests {
     }
 
     #[test]
+    fn origin_lists_come_from_the_environment_comma_separated_and_are_checked() {
+        let c = Config::load(
+            None,
+            env(&[(
+                "LATCHKEY_BROWSER__ALLOWED_ORIGINS",
+                "https://a.example, http://127.0.0.1:5173",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.browser.allowed_origins,
+            ["https://a.example", "http://127.0.0.1:5173"]
+        );
+        let e = Config::load(
+            None,
+            env(&[(
+                "LATCHKEY_BROWSER__CREDENTIAL_ORIGINS",
+                "https://a.example/path",
+            )]),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("browser.credential_origins"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_name_the_key() {
         let e = Config::load(None, env(&[("LATCHKEY_SERVER__BINDD", "x")])).unwrap_err();
         assert!(e.0.contains("server.bindd"), "{e}");

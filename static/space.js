@@ -9,6 +9,9 @@
 const $ = (id) => document.getElementById(id);
 const SPACE_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
 const STORED = `latchkey-space-token:${SPACE_ID}`;
+const STORED_EMAIL = `latchkey-space-email:${SPACE_ID}`;
+/** The email a link or join was for, when the server said (`sentTo`). */
+let signedInEmail = null;
 
 function status(text, isError) {
   const el = $("status");
@@ -35,11 +38,18 @@ async function api(method, path, token, body) {
 }
 
 function remember(token) {
-  try { sessionStorage.setItem(STORED, token); } catch { /* storage may be off in a frame */ }
+  try {
+    sessionStorage.setItem(STORED, token);
+    if (signedInEmail) sessionStorage.setItem(STORED_EMAIL, signedInEmail);
+    else sessionStorage.removeItem(STORED_EMAIL);
+  } catch { /* storage may be off in a frame */ }
 }
 
 function recalled() {
-  try { return sessionStorage.getItem(STORED); } catch { return null; }
+  try {
+    signedInEmail = sessionStorage.getItem(STORED_EMAIL);
+    return sessionStorage.getItem(STORED);
+  } catch { return null; }
 }
 
 /** Drops the token from the address bar (and from history), keeping the path. */
@@ -57,6 +67,7 @@ async function tokenFromLink() {
     status("Opening your invitation…");
     const answer = await api("POST", "/v1/invitations/exchange", null, { token: link });
     if (!answer.data?.valid) throw new Error("This invitation link has expired or was already used. Ask for a new one.");
+    signedInEmail = answer.data.sentTo || null;
     return answer.data.token;
   }
   return recalled();
@@ -74,6 +85,7 @@ function joinWithEmail() {
       try {
         const answer = await api("POST", "/v1/invitations/exchange", null, { email, spaceId: SPACE_ID });
         form.hidden = true;
+        signedInEmail = answer.data.sentTo || email;
         resolve(answer.data.token);
       } catch (e) {
         status(e.message, true);
@@ -86,7 +98,7 @@ function describe(who) {
   const until = who.expiresAt ? new Date(who.expiresAt).toLocaleString() : "no set time";
   const names = {
     space: "an embedded session (space token)",
-    guest: `guest ${who.id}`,
+    guest: signedInEmail ? `guest ${signedInEmail}` : `guest ${who.id}`,
     user: `user ${who.id} (${who.role})`,
     environment: `key ${who.id}`,
   };

@@ -12,7 +12,7 @@ pub mod rate;
 pub mod stream;
 pub mod throttle;
 
-pub use principal::{AuthFailure, Principal, PrincipalKind, Via};
+pub use principal::{AuthFailure, Caller, Principal, PrincipalKind, Via};
 
 use crate::clock::Clock;
 use crate::domain::{

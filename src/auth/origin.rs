@@ -126,6 +126,24 @@ pub fn admit(req: &HttpRequest, auth: &Authenticator, p: &Principal) -> Result<(
     }))
 }
 
+/// After a credential was refused (401), lets a page of a known origin read why: its request
+/// passed a preflight (or was a simple one) and the refusal reveals nothing.
+pub fn expose_refusal(req: &HttpRequest, auth: &Authenticator) {
+    let Some(rules) = req.app_data::<web::Data<OriginRules>>() else {
+        return;
+    };
+    let Some(origin) = rules.cross_origin(req) else {
+        return;
+    };
+    if auth
+        .store()
+        .environments()
+        .is_ok_and(|envs| rules.known(&origin, &envs))
+    {
+        req.extensions_mut().insert(CorsGrant);
+    }
+}
+
 /// A publishable key given as the `publishableKey` query parameter (the embed's
 /// `POST /v1/internal/spaces/init`), resolved and admitted for the request's origin.
 pub struct QueryPublishableKey(pub Principal);
@@ -135,7 +153,13 @@ impl FromRequest for QueryPublishableKey {
     type Future = Ready<Result<Self, AuthFailure>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(resolve_query_key(req).map(QueryPublishableKey))
+        let outcome = resolve_query_key(req);
+        if outcome.is_err() && !req.extensions().contains::<CorsGrant>() {
+            if let Some(auth) = req.app_data::<web::Data<Authenticator>>() {
+                expose_refusal(req, auth);
+            }
+        }
+        ready(outcome.map(QueryPublishableKey))
     }
 }
 

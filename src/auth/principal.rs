@@ -500,10 +500,14 @@ impl FromRequest for Principal {
             log::error!("the Authenticator is not registered as app data");
             return ready(Err(AuthFailure::Unavailable));
         };
-        ready(auth.presented(req).and_then(|presented| {
+        let outcome = auth.presented(req).and_then(|presented| {
             let p = auth.authenticate(presented)?;
             super::origin::admit(req, auth, &p)?;
             Ok(p)
-        }))
+        });
+        if matches!(&outcome, Err(f) if !matches!(f, AuthFailure::CrossOrigin(_))) {
+            super::origin::expose_refusal(req, auth);
+        }
+        ready(outcome)
     }
 }

@@ -6,6 +6,7 @@
 
 use super::extract::PlainJsonBody;
 use super::spaces::{create, space_body, SpaceConfig};
+use super::workbooks::{workbook_body, WorkbookConfig};
 use super::{data, ApiError, AppState};
 use crate::auth::origin::QueryPublishableKey;
 use crate::auth::rate::RateLimit;
@@ -19,12 +20,14 @@ pub struct EmbedLimits {
     pub spaces: RateLimit,
 }
 
-/// What the embed sends: the space to create, and resources Latchkey does not create here.
+/// What the embed sends: the space to create and, optionally, its workbook. A `document` or
+/// `externalActorId` is not kept (Latchkey holds no documents or actors).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct InitBody {
     #[serde(default)]
     space: SpaceConfig,
+    workbook: Option<WorkbookConfig>,
 }
 
 /// `POST /v1/internal/spaces/init`: the only endpoint that takes `text/plain` JSON.
@@ -36,14 +39,15 @@ pub(super) async fn init_space(
     body: PlainJsonBody<InitBody>,
 ) -> Result<HttpResponse, ApiError> {
     let p = key.0;
-    let (space, env, token) = create(&req, &p, &auth, body.0.space).await?;
+    let InitBody { space, workbook } = body.0;
+    let (space, env, token, workbooks) = create(&req, &p, &auth, space, workbook).await?;
     let token =
         token.ok_or_else(|| ApiError::Internal("no space token for a publishable key".into()))?;
-    let mut space_json = space_body(&state, &space, &env, 0, Some(token.clone()));
+    let mut space_json = space_body(&state, &space, &env, workbooks.len(), Some(token.clone()));
     space_json["guestLink"] = space_page_url(&state, space.id.as_str(), &token).into();
     Ok(data(serde_json::json!({
         "space": space_json,
-        "workbooks": [],
+        "workbooks": workbooks.iter().map(workbook_body).collect::<Vec<_>>(),
         "documents": [],
     })))
 }

@@ -1,13 +1,14 @@
 //! `/v1/spaces`: list, create, get, update, delete (one or many), archive and unarchive.
 
 use super::extract::{JsonBody, Query};
+use super::workbooks::WorkbookConfig;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::rate::RetryAfter;
-use crate::auth::{Authenticator, Principal, PrincipalKind, TokenSpec};
+use crate::auth::{Authenticator, Caller, Principal, PrincipalKind, TokenSpec, Via};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
-use crate::store::{Environment, Space};
+use crate::store::{Environment, Space, Workbook};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -275,18 +276,20 @@ pub(super) async fn create_space(
     state: web::Data<AppState>,
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let (space, env, token) = create(&req, &p, &auth, body.0).await?;
+    let (space, env, token, _) = create(&req, &p, &auth, body.0, None).await?;
     Ok(data(space_body(&state, &space, &env, 0, token)))
 }
 
 /// What `POST /v1/spaces` and the embed's `POST /v1/internal/spaces/init` share: the policy,
-/// the per-address limit on publishable-key creations, the write, and the space token.
+/// the per-address limit on publishable-key creations, the write, and the space token. The
+/// embed's workbook is created with the space, as its space token would (same policy).
 pub(super) async fn create(
     req: &HttpRequest,
     p: &Principal,
     auth: &Authenticator,
     config: SpaceConfig,
-) -> Result<(Space, Environment, Option<String>), ApiError> {
+    workbook: Option<WorkbookConfig>,
+) -> Result<(Space, Environment, Option<String>, Vec<Workbook>), ApiError> {
     let env_id = match (&config.environment_id, p.environment()) {
         (Some(raw), _) => EnvironmentId::parse(raw)?,
         (None, Some(env)) => env.clone(),
@@ -347,11 +350,35 @@ pub(super) async fn create(
         updated_at: now,
     };
     config.apply(&mut space)?;
-    let event = audit(auth, p, "space:created", "space")
+    let mut events = vec![audit(auth, p, "space:created", "space")
         .in_environment(&env.id)
         .in_space(&space.id)
-        .with_payload(serde_json::json!({ "name": space.name }));
-    auth.store().insert_space(&space, &event).await?;
+        .with_payload(serde_json::json!({ "name": space.name }))];
+    let mut workbooks = Vec::new();
+    if let (Some(config), Some(key_id)) = (workbook, &publishable) {
+        let as_space = Principal::new(Caller {
+            account_id: p.account_id.clone(),
+            kind: PrincipalKind::SpaceToken {
+                space_id: space.id.clone(),
+                environment_id: env.id.clone(),
+                key_id: key_id.clone(),
+            },
+            credential_id: key_id.to_string(),
+            expires_at: None,
+            via: Via::SpaceToken,
+        });
+        authorize(
+            &as_space,
+            Action::CreateWorkbook,
+            Resource::space(&p.account_id, &env.id, &space.id),
+        )?;
+        let wb = super::workbooks::build_workbook(auth, p, &space, &env, config)?;
+        events.push(super::workbooks::created_event(auth, p, &wb));
+        workbooks.push(wb);
+    }
+    auth.store()
+        .insert_space_with(&space, &workbooks, &events)
+        .await?;
     let token = publishable.map(|key| {
         auth.issue_token(TokenSpec {
             kind: TokenKind::Space,
@@ -366,7 +393,7 @@ pub(super) async fn create(
         })
         .token
     });
-    Ok((space, env, token))
+    Ok((space, env, token, workbooks))
 }
 
 pub(super) async fn get_space(

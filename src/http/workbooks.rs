@@ -6,11 +6,11 @@ use super::{audit, data, success, ApiError};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{SpaceId, WorkbookId};
-use crate::store::Workbook;
+use crate::store::{Environment, Event, Space, Workbook};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-fn workbook_body(wb: &Workbook) -> serde_json::Value {
+pub(super) fn workbook_body(wb: &Workbook) -> serde_json::Value {
     strip_nulls(serde_json::json!({
         "id": wb.id.as_str(),
         "name": wb.name,
@@ -153,6 +153,20 @@ pub(super) async fn create_workbook(
         .clone()
         .ok_or_else(|| ApiError::bad_request("spaceId", "spaceId is required"))?;
     let (space, env) = load_space(&auth, &p, &raw_space, Action::CreateWorkbook)?;
+    let wb = build_workbook(&auth, &p, &space, &env, config)?;
+    let event = created_event(&auth, &p, &wb);
+    auth.store().insert_workbook(&wb, &event).await?;
+    Ok(data(workbook_body(&wb)))
+}
+
+/// A new workbook of `space` from `config`, after `CreateWorkbook` was allowed on the space.
+pub(super) fn build_workbook(
+    auth: &Authenticator,
+    p: &Principal,
+    space: &Space,
+    env: &Environment,
+    config: WorkbookConfig,
+) -> Result<Workbook, ApiError> {
     if config
         .environment_id
         .as_deref()
@@ -182,12 +196,15 @@ pub(super) async fn create_workbook(
         updated_at: now,
     };
     config.apply(&mut wb)?;
-    let event = audit(&auth, &p, "workbook:created", "workbook")
-        .in_environment(&env.id)
-        .in_space(&space.id)
-        .with_payload(serde_json::json!({ "workbookId": wb.id.as_str(), "name": wb.name }));
-    auth.store().insert_workbook(&wb, &event).await?;
-    Ok(data(workbook_body(&wb)))
+    Ok(wb)
+}
+
+/// The `workbook:created` event of `wb`, by `p`.
+pub(super) fn created_event(auth: &Authenticator, p: &Principal, wb: &Workbook) -> Event {
+    audit(auth, p, "workbook:created", "workbook")
+        .in_environment(&wb.environment_id)
+        .in_space(&wb.space_id)
+        .with_payload(serde_json::json!({ "workbookId": wb.id.as_str(), "name": wb.name }))
 }
 
 pub(super) async fn get_workbook(

@@ -24,7 +24,18 @@ impl Store {
 
     /// Creates a space in an existing environment.
     pub async fn insert_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
-        self.write(std::slice::from_ref(event), |tx| {
+        self.insert_space_with(space, &[], std::slice::from_ref(event))
+            .await
+    }
+
+    /// Creates a space together with workbooks of it (the embed's init), in one transaction.
+    pub async fn insert_space_with(
+        &self,
+        space: &Space,
+        workbooks: &[Workbook],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        self.write(events, |tx| {
             if !tx.environment_exists(&space.environment_id)? {
                 return abort(Abort::NotFound(format!(
                     "environment {} not found",
@@ -36,7 +47,16 @@ impl Store {
                 T::EnvSpaces,
                 &pair(space.environment_id.as_str(), space.id.as_str()),
                 &[],
-            )
+            )?;
+            for wb in workbooks.iter().filter(|w| w.space_id == space.id) {
+                tx.put(T::Workbooks, wb.id.as_str().as_bytes(), wb)?;
+                tx.put_raw(
+                    T::SpaceWorkbooks,
+                    &pair(wb.space_id.as_str(), wb.id.as_str()),
+                    &[],
+                )?;
+            }
+            Ok(())
         })
         .await
     }

@@ -122,6 +122,57 @@ async fn init_takes_text_plain_json_and_answers_what_the_embed_reads() {
 }
 
 #[actix_web::test]
+async fn init_creates_the_embed_workbook_with_the_space_or_nothing() {
+    let app = spawn_app().await;
+    let path = format!(
+        "/v1/internal/spaces/init?publishableKey={}",
+        app.dev_publishable
+    );
+    let body = |workbook: Value| {
+        json!({ "space": { "name": "with workbook" }, "workbook": workbook }).to_string()
+    };
+    let sheet = json!({ "name": "Contacts", "slug": "contacts", "fields": [{ "key": "email", "type": "string" }] });
+    let plain = [("Content-Type", "text/plain")];
+    let refused = send(
+        &app,
+        "POST",
+        &path,
+        &plain,
+        Some(body(json!({ "sheets": [sheet] })).as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        refused.text()
+    );
+    assert!(
+        space_names(&app).await.is_empty(),
+        "a refused workbook leaves no space behind"
+    );
+    let answer = send(
+        &app,
+        "POST",
+        &path,
+        &plain,
+        Some(body(json!({ "name": "Contacts", "sheets": [sheet], "actions": [] })).as_bytes()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let data = &answer.json()["data"];
+    let space = data["space"]["id"].as_str().unwrap();
+    assert_eq!(data["space"]["workbooksCount"], 1);
+    assert_eq!(data["workbooks"][0]["spaceId"], space);
+    assert_eq!(data["workbooks"][0]["sheets"][0]["slug"], "contacts");
+    let token = data["space"]["accessToken"].as_str().unwrap();
+    let (_, listed) = app
+        .get(&format!("/v1/workbooks?spaceId={space}"), token)
+        .await;
+    assert_eq!(listed["data"][0]["name"], "Contacts");
+}
+
+#[actix_web::test]
 async fn init_takes_only_a_publishable_key_in_its_query() {
     let app = spawn_app().await;
     for key in [app.dev_secret.as_str(), "pk_nonsense", ""] {
@@ -395,6 +446,36 @@ async fn embed_credentials_work_from_allowed_origins_and_others_are_refused() {
     .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     assert_eq!(other.json()["errors"][0]["key"], "origin-not-allowed");
+
+    // A refused credential (401) is readable by a page of an allowed origin too.
+    let expired = send(
+        &app,
+        "GET",
+        "/v1/spaces",
+        &[
+            ("Origin", EMBED_ORIGIN),
+            ("Authorization", "Bearer eyJnot.a.token"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        expired.header("access-control-allow-origin"),
+        Some(EMBED_ORIGIN)
+    );
+    let unknown = send(
+        &app,
+        "GET",
+        "/v1/spaces",
+        &[
+            ("Origin", "https://evil.example"),
+            ("Authorization", "Bearer eyJnot.a.token"),
+        ],
+        None,
+    )
+    .await;
+    assert!(unknown.header("access-control-allow-origin").is_none());
 
     let pat = app.create_pat(&admin, "browser").await.0;
     for credential in [app.dev_secret.clone(), admin.clone(), pat] {

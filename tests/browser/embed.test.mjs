@@ -49,6 +49,7 @@ window.embedResult = FlatFileJavaScript.startFlatfile({
   publishableKey: params.get("pk"),
   apiUrl: params.get("api"),
   name: params.get("name"),
+  sheet: { name: "Contacts", slug: "contacts", fields: [{ key: "email", type: "string", label: "Email" }] },
   displayAsModal: false,
 }).then((r) => { document.getElementById("result").textContent = JSON.stringify(r ?? null); return r ?? null; });
 `;
@@ -160,6 +161,8 @@ test("startFlatfile on another origin creates a space and shows Latchkey's space
   assert.equal(space.json.data.name, SPACE_NAME);
   assert.deepEqual(space.json.data.labels, ["embedded"]);
   assert.equal(space.json.data.namespace, "portal");
+  const workbooks = await api(secretKey, "GET", `/v1/workbooks?spaceId=${result.spaceId}`);
+  assert.deepEqual(workbooks.json.data.map((w) => [w.name, w.sheets[0].slug]), [["Contacts", "contacts"]]);
 
   // The iframe the embed created opens Latchkey's own space page, which renders the space.
   const iframe = page.locator("#flatfile_iframe");
@@ -169,17 +172,18 @@ test("startFlatfile on another origin creates a space and shows Latchkey's space
   const frame = page.frameLocator("#flatfile_iframe");
   await frame.locator("#space-name").filter({ hasText: SPACE_NAME }).waitFor();
   assert.match(await frame.locator("#who").textContent(), /^Signed in as an embedded session \(space token\) until /);
-  await frame.locator("#no-workbooks").waitFor();
+  await frame.locator("#workbooks li").filter({ hasText: "Contacts" }).waitFor();
   const inner = page.frames().find((f) => f.url().startsWith(`${BASE}/s/space/`));
   assert.ok(inner, "the space page frame");
   assert.equal(new URL(inner.url()).search, "", "the page drops the token from its address");
   await page.screenshot({ path: join(OUTPUT, "embed-1-space-page.png"), fullPage: true });
 
   // A workbook added to the space shows on the page (reloaded: the token was kept for the tab).
-  const wb = await api(secretKey, "POST", "/v1/workbooks", { name: "Contacts", spaceId: result.spaceId });
+  const wb = await api(secretKey, "POST", "/v1/workbooks", { name: "Orders", spaceId: result.spaceId });
   assert.equal(wb.status, 200, JSON.stringify(wb.json));
   await inner.evaluate(() => location.reload());
-  await frame.locator("#workbooks li").filter({ hasText: "Contacts" }).waitFor();
+  await frame.locator("#workbooks li").filter({ hasText: "Orders" }).waitFor();
+  assert.equal(await frame.locator("#workbooks li").count(), 2);
   await page.screenshot({ path: join(OUTPUT, "embed-2-with-workbook.png"), fullPage: true });
 });
 
@@ -212,6 +216,39 @@ test("a secret key used from that page is refused, with a JSON error the page ca
   assert.equal(answer.body.data, undefined);
   await page.waitForTimeout(200);
   assert.deepEqual(expectedStatuses, [], "the refusal showed up as the one expected failed request");
+});
+
+test("a magic link and a shared link land on the same space page", async () => {
+  const spaceId = (await page.evaluate(() => window.embedResult)).spaceId;
+  const email = "gwen.guest@example.com";
+  const guests = await api(secretKey, "POST", "/v1/guests", [
+    { environmentId: devEnv, email, name: "Gwen Guest", spaces: [{ id: spaceId }] },
+  ]);
+  assert.equal(guests.status, 200, JSON.stringify(guests.json));
+  const invited = await api(secretKey, "POST", "/v1/invitations", [{ guestId: guests.json.data[0].id, spaceId }]);
+  assert.equal(invited.status, 200, JSON.stringify(invited.json));
+  const outbox = await api(admin, "GET", "/v1/latchkey/outbox");
+  const mail = outbox.json.data.find((m) => m.to === email);
+  const link = /https?:\/\/\S+\/join\/\S+#token=lt_\w+/.exec(mail.body)?.[0];
+  assert.ok(link?.startsWith(`${BASE}/join/${spaceId}#token=`), mail.body);
+
+  const guestPage = await context.newPage();
+  guestPage.on("console", (msg) => msg.type() === "error" && problems.push(`guest page console error: ${msg.text()}`));
+  guestPage.on("pageerror", (error) => problems.push(`guest page error: ${error.message}`));
+  await guestPage.goto(link);
+  await guestPage.locator("#space-name").filter({ hasText: SPACE_NAME }).waitFor();
+  assert.match(await guestPage.locator("#who").textContent(), new RegExp(`^Signed in as guest ${email} until `));
+  assert.equal(new URL(guestPage.url()).hash, "", "the link token is dropped from the address");
+  await guestPage.screenshot({ path: join(OUTPUT, "embed-3-magic-link.png"), fullPage: true });
+
+  await guestPage.goto(`${BASE}/join/${spaceId}`);
+  await guestPage.evaluate(() => sessionStorage.clear());
+  await guestPage.reload();
+  await guestPage.getByLabel("Email").fill("walk.in@example.com");
+  await guestPage.getByRole("button", { name: "Join" }).click();
+  await guestPage.locator("#space-name").filter({ hasText: SPACE_NAME }).waitFor();
+  assert.match(await guestPage.locator("#who").textContent(), /^Signed in as guest walk\.in@example\.com until /);
+  await guestPage.close();
 });
 
 test("no console errors on either page and no request left loopback", async () => {
