@@ -68,12 +68,12 @@ fn listener_project(cli_dir: &Path) -> tempfile::TempDir {
     project
 }
 
-/// `npx flatfile deploy <args>` in `project` with `env` (the API URL and a secret key).
-fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+/// `npx flatfile <args>` in `project` with `env` (a secret key) and `FLATFILE_API_URL`; it
+/// must exit 0.
+fn flatfile(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
     let mut npx = Command::new(if cfg!(windows) { "npx.cmd" } else { "npx" });
     npx.arg("--no")
         .arg("flatfile")
-        .arg("deploy")
         .args(args)
         .current_dir(project)
         .env("FLATFILE_API_URL", &server.url)
@@ -98,11 +98,18 @@ fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) 
     let (status, output) = run(npx, "npx", DEPLOY_TIMEOUT);
     assert!(
         status.is_some_and(|s| s.success()),
-        "`npx flatfile deploy {}` failed ({status:?}):\n{output}\nlatchkey stderr:\n{}",
+        "`npx flatfile {}` failed ({status:?}):\n{output}\nlatchkey stderr:\n{}",
         args.join(" "),
         text(&server.stderr)
     );
-    println!("$ npx flatfile deploy {}\n{output}", args.join(" "));
+    println!("$ npx flatfile {}\n{output}", args.join(" "));
+    output
+}
+
+/// `npx flatfile deploy <args>`, which must report the deploy.
+fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+    let args = [&["deploy"], args].concat();
+    let output = flatfile(project, server, env, &args);
     assert!(
         output.contains("deployed and running on your environment"),
         "`flatfile deploy` did not report a deploy:\n{output}"
@@ -157,6 +164,18 @@ fn flatfile_cli_deploys_agents_that_a_pat_lists_across_environments() {
             "--namespace",
             "space:fixture",
         ],
+    );
+
+    // `flatfile list` shows the agent with its topics.
+    let listed = flatfile(
+        project.path(),
+        &server,
+        &[("FLATFILE_API_KEY", &key)],
+        &["list", "--with-topics"],
+    );
+    assert!(
+        listed.contains("default") && listed.contains("workbook:updated"),
+        "`flatfile list` shows the agent and its topics:\n{listed}"
     );
 
     let setup_json = setup.to_string();
