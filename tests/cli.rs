@@ -5,7 +5,8 @@
 //!
 //! Needs `node` (20+) and `npm` on PATH; installs tests/cli/node_modules with `npm ci` when it is
 //! missing. Nothing here needs the network but loopback: npm runs offline and without its
-//! update check, and the CLI itself calls only `FLATFILE_API_URL`.
+//! update check, the CLI itself calls only `FLATFILE_API_URL`, and a preloaded guard
+//! (tests/cli/loopback-only.cjs) refuses and reports any other connection.
 
 mod node;
 
@@ -69,8 +70,11 @@ fn listener_project(cli_dir: &Path) -> tempfile::TempDir {
 }
 
 /// `npx flatfile <args>` in `project` with `env` (a secret key) and `FLATFILE_API_URL`; it
-/// must exit 0.
+/// must exit 0 and, like npx itself, connect to nothing but loopback (tests/cli/loopback-only.cjs
+/// is preloaded into every node process and logs any other connection it refuses).
 fn flatfile(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+    let guard = suite_dir("cli").join("loopback-only.cjs");
+    let refused = project.join("refused-connections.log");
     let mut npx = Command::new(if cfg!(windows) { "npx.cmd" } else { "npx" });
     npx.arg("--no")
         .arg("flatfile")
@@ -84,7 +88,8 @@ fn flatfile(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]
         .env("npm_config_fund", "false")
         .env("NO_COLOR", "1")
         .env("CI", "true")
-        .env_remove("NODE_OPTIONS")
+        .env("NODE_OPTIONS", format!("--require {}", guard.display()))
+        .env("LOOPBACK_ONLY_LOG", &refused)
         .env_remove("FLATFILE_ENVIRONMENT_ID")
         .env_remove("FLATFILE_API_KEY")
         .env_remove("FLATFILE_SECRET_KEY")
@@ -103,6 +108,12 @@ fn flatfile(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]
         text(&server.stderr)
     );
     println!("$ npx flatfile {}\n{output}", args.join(" "));
+    let phoned = std::fs::read_to_string(&refused).unwrap_or_default();
+    assert!(
+        phoned.is_empty(),
+        "`npx flatfile {}` tried to reach more than loopback:\n{phoned}",
+        args.join(" ")
+    );
     output
 }
 
