@@ -5,7 +5,8 @@
 //!
 //! Needs `node` (20+) and `npm` on PATH; installs tests/cli/node_modules with `npm ci` when it is
 //! missing. Nothing here needs the network but loopback: npm runs offline and without its
-//! update check, and the CLI itself calls only `FLATFILE_API_URL`.
+//! update check, the CLI itself calls only `FLATFILE_API_URL`, and a preloaded guard
+//! (tests/cli/loopback-only.cjs) refuses and reports any other connection.
 
 mod node;
 
@@ -68,12 +69,15 @@ fn listener_project(cli_dir: &Path) -> tempfile::TempDir {
     project
 }
 
-/// `npx flatfile deploy <args>` in `project` with `env` (the API URL and a secret key).
-fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+/// `npx flatfile <args>` in `project` with `env` (a secret key) and `FLATFILE_API_URL`; it
+/// must exit 0 and, like npx itself, connect to nothing but loopback (tests/cli/loopback-only.cjs
+/// is preloaded into every node process and logs any other connection it refuses).
+fn flatfile(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+    let guard = suite_dir("cli").join("loopback-only.cjs");
+    let refused = project.join("refused-connections.log");
     let mut npx = Command::new(if cfg!(windows) { "npx.cmd" } else { "npx" });
     npx.arg("--no")
         .arg("flatfile")
-        .arg("deploy")
         .args(args)
         .current_dir(project)
         .env("FLATFILE_API_URL", &server.url)
@@ -84,7 +88,8 @@ fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) 
         .env("npm_config_fund", "false")
         .env("NO_COLOR", "1")
         .env("CI", "true")
-        .env_remove("NODE_OPTIONS")
+        .env("NODE_OPTIONS", format!("--require {}", guard.display()))
+        .env("LOOPBACK_ONLY_LOG", &refused)
         .env_remove("FLATFILE_ENVIRONMENT_ID")
         .env_remove("FLATFILE_API_KEY")
         .env_remove("FLATFILE_SECRET_KEY")
@@ -98,11 +103,24 @@ fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) 
     let (status, output) = run(npx, "npx", DEPLOY_TIMEOUT);
     assert!(
         status.is_some_and(|s| s.success()),
-        "`npx flatfile deploy {}` failed ({status:?}):\n{output}\nlatchkey stderr:\n{}",
+        "`npx flatfile {}` failed ({status:?}):\n{output}\nlatchkey stderr:\n{}",
         args.join(" "),
         text(&server.stderr)
     );
-    println!("$ npx flatfile deploy {}\n{output}", args.join(" "));
+    println!("$ npx flatfile {}\n{output}", args.join(" "));
+    let phoned = std::fs::read_to_string(&refused).unwrap_or_default();
+    assert!(
+        phoned.is_empty(),
+        "`npx flatfile {}` tried to reach more than loopback:\n{phoned}",
+        args.join(" ")
+    );
+    output
+}
+
+/// `npx flatfile deploy <args>`, which must report the deploy.
+fn deploy(project: &Path, server: &Server, env: &[(&str, &str)], args: &[&str]) -> String {
+    let args = [&["deploy"], args].concat();
+    let output = flatfile(project, server, env, &args);
     assert!(
         output.contains("deployed and running on your environment"),
         "`flatfile deploy` did not report a deploy:\n{output}"
@@ -157,6 +175,18 @@ fn flatfile_cli_deploys_agents_that_a_pat_lists_across_environments() {
             "--namespace",
             "space:fixture",
         ],
+    );
+
+    // `flatfile list` shows the agent with its topics.
+    let listed = flatfile(
+        project.path(),
+        &server,
+        &[("FLATFILE_API_KEY", &key)],
+        &["list", "--with-topics"],
+    );
+    assert!(
+        listed.contains("default") && listed.contains("workbook:updated"),
+        "`flatfile list` shows the agent and its topics:\n{listed}"
     );
 
     let setup_json = setup.to_string();

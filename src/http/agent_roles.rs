@@ -1,7 +1,8 @@
 //! `/v1/agents/{id}/roles` and the agent log endpoints. Roles are stored like user roles (one
 //! assignment per resource); the logs are always empty, as Latchkey never runs agents.
 
-use super::agents::{environment_for, target, RUNTIME_NOTE};
+use super::agent_wire::RUNTIME_NOTE;
+use super::agents::{environment_for, target};
 use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;

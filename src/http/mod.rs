@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod agent_roles;
+mod agent_wire;
 mod agents;
 mod api_keys;
 mod clients;

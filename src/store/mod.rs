@@ -1,6 +1,7 @@
 //! The only module that names sled. One `Store` owns every tree; writes run in one transaction
 //! and are acknowledged only after a group-commit flush has put them on disk.
 
+mod agent_records;
 mod agents;
 mod api_keys;
 mod backup;
@@ -22,7 +23,8 @@ mod secrets;
 mod spaces;
 mod users;
 
-pub use agents::{Agent, AgentConfig, AgentDeploy, AgentLimits, AgentRole, AgentVersion};
+pub use agent_records::{Agent, AgentConfig, AgentRole, AgentVersion};
+pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
 pub use event_tail::EventCursor;

@@ -293,6 +293,48 @@ const MUTATIONS: &[(&str, &str, &str, &str, &str)] = &[
         r#"{"topic":"job:custom","domain":"job","payload":{},"context":{"environmentId":"<envA>","accountId":"<account>"}}"#,
         "job:custom",
     ),
+    (
+        "skA",
+        "POST",
+        "/v1/agents?environmentId=<envA>",
+        r#"{"topics":["space:created"],"source":"module.exports = {}"}"#,
+        "agent:created",
+    ),
+    (
+        "admin",
+        "POST",
+        "/v1/agents?environmentId=<envA>",
+        r#"{"topics":["space:created"]}"#,
+        "agent:updated",
+    ),
+    (
+        "skA",
+        "GET",
+        "/v1/agents/<freshAgent>/versions/<freshAgentVersion>/revert",
+        "-",
+        "agent:updated",
+    ),
+    (
+        "skA",
+        "POST",
+        "/v1/agents/<freshAgent>/roles",
+        r#"{"roleId":"us_rol_member","resourceId":"<account>"}"#,
+        "agent:updated",
+    ),
+    (
+        "adminPat",
+        "DELETE",
+        "/v1/agents/<freshAgent>/roles/<freshAgentRole>",
+        "-",
+        "agent:updated",
+    ),
+    (
+        "skA",
+        "DELETE",
+        "/v1/agents/<freshAgent>",
+        "-",
+        "agent:deleted",
+    ),
 ];
 
 #[actix_web::test]

@@ -48,6 +48,11 @@ const PATHS: &[&str] = &[
     "/v1/latchkey/password",
     "/v1/latchkey/clock",
     "/v1/accounts/current",
+    "/v1/agents",
+    "/v1/agents/{id}",
+    "/v1/agents/{id}/versions",
+    "/v1/agents/{id}/roles",
+    "/v1/agents/logs",
     "/admin/{id}",
     "/join/{id}",
 ];
