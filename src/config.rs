@@ -195,6 +195,12 @@ pub struct LimitsConfig {
     pub max_metadata_bytes: i64,
     /// Longest secret name or value, in characters.
     pub max_secret_length: i64,
+    /// Data clips one space may hold.
+    pub data_clips_per_space: i64,
+    /// Records one data clip may name, clipped and referenced together.
+    pub records_per_data_clip: i64,
+    /// Guests one data clip may have.
+    pub guests_per_data_clip: i64,
 }
 
 impl Default for LimitsConfig {
@@ -212,6 +218,9 @@ impl Default for LimitsConfig {
             max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
             max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
             max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
+            data_clips_per_space: 100,
+            records_per_data_clip: 1_000,
+            guests_per_data_clip: 100,
         }
     }
 }
@@ -264,7 +273,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 27] = [
+        let at_least: [(&str, i64, i64); 30] = [
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
@@ -322,6 +331,9 @@ impl Config {
             ("limits.max_name_length", lim.max_name_length, 1),
             ("limits.max_metadata_bytes", lim.max_metadata_bytes, 2),
             ("limits.max_secret_length", lim.max_secret_length, 1),
+            ("limits.data_clips_per_space", lim.data_clips_per_space, 1),
+            ("limits.records_per_data_clip", lim.records_per_data_clip, 1),
+            ("limits.guests_per_data_clip", lim.guests_per_data_clip, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
                 "audit.sweep_interval_seconds",

@@ -3,9 +3,9 @@
 
 use super::{Principal, PrincipalKind};
 use crate::domain::{
-    AccountId, ApiKeyType, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
+    AccountId, ApiKeyType, DataClipId, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
 };
-use crate::store::Grant;
+use crate::store::{ClipGrant, Grant, RecordAccess};
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,17 @@ pub enum Action {
     ExportEvents,
     /// Take a backup of the whole store.
     Backup,
+    /// List data clips (each is then filtered by `ReadDataClip`).
+    ListDataClips,
+    /// Read a data clip and its guests (guests: the clips they belong to).
+    ReadDataClip,
+    /// Create, change or delete data clips, their records and their guests.
+    ManageDataClips,
+    /// Read a clip's records and resolutions (guests: of their clips; with a record, that
+    /// record must be clipped or referenced).
+    ReadClipRecords,
+    /// Change a clip's records' resolutions (guests: only clipped records, never references).
+    WriteClipRecords,
 }
 
 /// Who may take an action, before environment scoping.
@@ -105,6 +116,8 @@ enum Rule {
     Administrator,
     /// Administrators, and secret keys within their environment.
     AdministratorOrSecretKey,
+    /// Users of any role, and secret keys within their environment; never publishable keys.
+    UserOrSecretKey,
 }
 
 impl Action {
@@ -117,6 +130,9 @@ impl Action {
             | ReadGuest | ManageGuests | InviteGuests => Rule::Anyone,
             ReadSecrets | WriteSecrets | ReadEvents | WriteEvents => Rule::AdministratorOrSecretKey,
             ExportEvents | Backup => Rule::Administrator,
+            ListDataClips | ReadDataClip | ManageDataClips | ReadClipRecords | WriteClipRecords => {
+                Rule::UserOrSecretKey
+            }
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -171,6 +187,11 @@ impl Action {
             WriteEvents => ("POST", "/v1/events"),
             ExportEvents => ("GET", "/v1/latchkey/events/export"),
             Backup => ("GET", "/v1/latchkey/backup"),
+            ListDataClips => ("GET", "/v1/data-clips"),
+            ReadDataClip => ("GET", "/v1/data-clips/{dataClipId}"),
+            ManageDataClips => ("POST", "/v1/data-clips"),
+            ReadClipRecords => ("GET", "/v1/data-clips/{dataClipId}/resolutions"),
+            WriteClipRecords => ("PATCH", "/v1/data-clips/{dataClipId}/resolutions"),
         }
     }
 
@@ -217,6 +238,11 @@ impl Action {
             WriteEvents => "writing events",
             ExportEvents => "exporting the audit log",
             Backup => "taking backups",
+            ListDataClips => "listing data clips",
+            ReadDataClip => "reading a data clip",
+            ManageDataClips => "managing data clips",
+            ReadClipRecords => "reading a data clip's records",
+            WriteClipRecords => "changing a data clip's records",
         }
     }
 }
@@ -238,6 +264,10 @@ pub struct Resource<'a> {
     pub guest: Option<&'a GuestId>,
     /// Whether the space (and its environment) let guests invite guests.
     pub guest_invites_allowed: bool,
+    /// The data clip it is (or is in), if any.
+    pub clip: Option<&'a DataClipId>,
+    /// The record it is, as (sheet id, record id), if any.
+    pub record: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> Resource<'a> {
@@ -251,6 +281,8 @@ impl<'a> Resource<'a> {
             workbook: None,
             guest: None,
             guest_invites_allowed: false,
+            clip: None,
+            record: None,
         }
     }
 
@@ -286,6 +318,22 @@ impl<'a> Resource<'a> {
     pub fn guest(self, guest: &'a GuestId) -> Self {
         Self {
             guest: Some(guest),
+            ..self
+        }
+    }
+
+    /// Narrows to one data clip (of the workbook).
+    pub fn clip(self, clip: &'a DataClipId) -> Self {
+        Self {
+            clip: Some(clip),
+            ..self
+        }
+    }
+
+    /// Narrows to one record of a sheet.
+    pub fn record(self, sheet: &'a str, record: &'a str) -> Self {
+        Self {
+            record: Some((sheet, record)),
             ..self
         }
     }
@@ -331,7 +379,7 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             id,
             role: Role::Member,
         } => match rule {
-            Rule::Anyone | Rule::UsersOnly => Ok(()),
+            Rule::Anyone | Rule::UsersOnly | Rule::UserOrSecretKey => Ok(()),
             Rule::AdministratorOrSelf if resource.user == Some(id) => Ok(()),
             Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                 "{} requires an Administrator or the environment's secret key",
@@ -366,7 +414,12 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             match rule {
                 Rule::Anyone => Ok(()),
                 // Account-level records (no environment) are outside an environment key's reach.
-                Rule::AdministratorOrSecretKey if resource.environment.is_none() => Err(not_found(resource)),
+                Rule::AdministratorOrSecretKey | Rule::UserOrSecretKey if resource.environment.is_none() => Err(not_found(resource)),
+                Rule::UserOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
+                Rule::UserOrSecretKey => Err(Denial::Forbidden(format!(
+                    "{} requires a user or the environment's secret key; publishable keys cannot do it",
+                    action.describe()
+                ))),
                 Rule::AdministratorOrSecretKey if *key_type == ApiKeyType::Secret => Ok(()),
                 Rule::AdministratorOrSecretKey => Err(Denial::Forbidden(format!(
                     "{} requires an Administrator or the environment's secret key",
@@ -387,11 +440,21 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             environment_id,
             scope,
             grants,
+            clips,
         } => {
             if resource.environment.is_some_and(|e| e != environment_id) {
                 return Err(not_found(resource));
             }
-            guest_decision(action, resource, id, scope.as_ref(), grants)
+            match action {
+                Action::ListDataClips
+                | Action::ReadDataClip
+                | Action::ManageDataClips
+                | Action::ReadClipRecords
+                | Action::WriteClipRecords => {
+                    clip_decision(action, resource, scope.as_ref(), clips)
+                }
+                _ => guest_decision(action, resource, id, scope.as_ref(), grants),
+            }
         }
         PrincipalKind::SpaceToken {
             space_id,
@@ -431,7 +494,10 @@ pub fn allowed_account_wide(principal: &Principal, action: Action, account: &Acc
         } => true,
         PrincipalKind::User {
             role: Role::Member, ..
-        } => matches!(action.rule(), Rule::Anyone | Rule::UsersOnly),
+        } => matches!(
+            action.rule(),
+            Rule::Anyone | Rule::UsersOnly | Rule::UserOrSecretKey
+        ),
         _ => false,
     }
 }
@@ -495,8 +561,61 @@ fn guest_decision(
     }
 }
 
+/// A guest reaches a data clip only as one of its guests: it may read the clip, read its
+/// clipped and referenced records, and change the clipped ones; managing clips is not for
+/// guests. Whole-space or workbook grants give no clip access.
+fn clip_decision(
+    action: Action,
+    resource: Resource,
+    scope: Option<&SpaceId>,
+    clips: &[ClipGrant],
+) -> Result<(), Denial> {
+    use Action::*;
+    if action == ListDataClips {
+        return Ok(());
+    }
+    if action == ManageDataClips {
+        return Err(Denial::Forbidden(format!(
+            "guests cannot do this: {}",
+            action.describe()
+        )));
+    }
+    let Some(clip_id) = resource.clip else {
+        return Err(Denial::Forbidden(format!(
+            "guests cannot do this: {} outside a data clip",
+            action.describe()
+        )));
+    };
+    let grant = clips
+        .iter()
+        .find(|c| c.clip_id == *clip_id && resource.space.is_none_or(|s| *s == c.space_id))
+        .ok_or_else(|| {
+            Denial::Forbidden(format!("the guest is not a guest of data clip {clip_id}"))
+        })?;
+    if scope.is_some_and(|s| *s != grant.space_id) {
+        return Err(Denial::Forbidden(format!(
+            "this guest token is limited to space {}",
+            scope.map_or("", |s| s.as_str())
+        )));
+    }
+    let Some((sheet, record)) = resource.record else {
+        return Ok(());
+    };
+    match (action, grant.covers(sheet, record)) {
+        (ReadDataClip | ReadClipRecords, Some(_)) | (WriteClipRecords, Some(RecordAccess::Write)) => Ok(()),
+        (_, Some(RecordAccess::Read)) => Err(Denial::Forbidden(format!(
+            "record {record} of sheet {sheet} is referenced by data clip {clip_id}: its guests may only read it"
+        ))),
+        _ => Err(Denial::Forbidden(format!(
+            "the guest lacks record {record} of sheet {sheet}: data clip {clip_id} neither clips nor references it"
+        ))),
+    }
+}
+
 fn not_found(resource: Resource) -> Denial {
-    let what = if let Some(wb) = resource.workbook {
+    let what = if let Some(clip) = resource.clip {
+        format!("data clip {clip}")
+    } else if let Some(wb) = resource.workbook {
         format!("workbook {wb}")
     } else if let Some(guest) = resource.guest {
         format!("guest {guest}")

@@ -6,6 +6,7 @@ mod backup;
 mod check;
 mod clients;
 mod codec;
+mod data_clips;
 mod environments;
 mod events;
 mod flusher;
@@ -20,6 +21,7 @@ mod users;
 
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
+pub use data_clips::{ClipGrant, ClipPlan, ClipReference, ClipResolution, DataClip, RecordAccess};
 pub use events::EventQuery;
 pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
@@ -91,9 +93,17 @@ enum T {
     /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
     /// name → secret id. The upsert key, and a scope's listing by prefix.
     SecretNames,
+    /// `data_clips`: data clip id (UTF-8) → DataClip.
+    DataClips,
+    /// `space_clips`: space id ‖ 0x00 ‖ data clip id → empty. Lists a space's clips.
+    SpaceClips,
+    /// `clip_guests`: data clip id ‖ 0x00 ‖ guest id → empty. Lists a clip's guests.
+    ClipGuests,
+    /// `guest_clips`: guest id ‖ 0x00 ‖ data clip id → ClipMembership. A guest's clip grants.
+    GuestClips,
 }
 
-const TREES: [(T, &str); 25] = [
+const TREES: [(T, &str); 29] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -119,6 +129,10 @@ const TREES: [(T, &str); 25] = [
     (T::SpaceGuests, "space_guests"),
     (T::Secrets, "secrets"),
     (T::SecretNames, "secret_names"),
+    (T::DataClips, "data_clips"),
+    (T::SpaceClips, "space_clips"),
+    (T::ClipGuests, "clip_guests"),
+    (T::GuestClips, "guest_clips"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod clients;
+mod data_clips;
 mod environments;
 mod errors;
 mod events;
