@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const ADMIN_EMAIL: &str = "admin@example.com";
 const ADMIN_PASSWORD: &str = "sdk-compat-password-0123456789";
-const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(120);
+const NODE_TEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The test files in name order; 99-clock.test.mjs (which moves the server clock) sorts last.
 fn test_files(dir: &Path) -> Vec<String> {
