@@ -518,6 +518,25 @@ mod tests {
     }
 
     #[test]
+    fn the_consistency_check_finds_a_clip_or_membership_missing_an_index_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = clip();
+        let clips = store.tree(T::DataClips);
+        clips.insert(c.id.as_str(), c.encode()).unwrap();
+        let err = store.check_consistency().unwrap_err().to_string();
+        assert!(err.contains("space_clips"), "{err}");
+        let space_key = pair(c.space_id.as_str(), c.id.as_str());
+        store.tree(T::SpaceClips).insert(space_key, &[]).unwrap();
+        store.check_consistency().unwrap();
+        let guest = GuestId::generate();
+        let member = pair(c.id.as_str(), guest.as_str());
+        store.tree(T::ClipGuests).insert(member, &[]).unwrap();
+        let err = store.check_consistency().unwrap_err().to_string();
+        assert!(err.contains("guest_clips"), "{err}");
+    }
+
+    #[test]
     fn a_clip_grant_writes_its_records_and_reads_only_its_references() {
         let g = ClipGrant::from(&clip());
         assert_eq!(g.covers("us_sh_src", "us_rc_a"), Some(RecordAccess::Write));
