@@ -658,6 +658,8 @@ mod tests {
             Action::ManageApiKeys,
             Action::ManageOwnTokens,
             Action::ControlClock,
+            Action::ReadDataClip,
+            Action::ManageDataClips,
         ];
         let user = |role| PrincipalKind::User {
             id: UserId::generate(),
@@ -709,6 +711,87 @@ mod tests {
             &secret_key,
             Action::ReadEnvironment,
             &account
+        ));
+    }
+
+    #[test]
+    fn a_clip_guest_reaches_its_clip_and_records_only() {
+        let account = AccountId::generate();
+        let env = EnvironmentId::generate();
+        let space = SpaceId::generate();
+        let workbook = WorkbookId::generate();
+        let clip = DataClipId::generate();
+        let other = DataClipId::generate();
+        let grant = ClipGrant {
+            clip_id: clip.clone(),
+            space_id: space.clone(),
+            workbook_id: workbook.clone(),
+            sheet_id: "us_sh_a".into(),
+            clip_sheet_id: "us_sh_c".into(),
+            record_ids: vec!["us_rc_1".into()],
+            references: vec![crate::store::ClipReference {
+                sheet_id: "us_sh_b".into(),
+                record_ids: vec!["us_rc_2".into()],
+            }],
+        };
+        let guest = |scope: Option<SpaceId>| {
+            caller(
+                &account,
+                PrincipalKind::Guest {
+                    id: GuestId::generate(),
+                    environment_id: env.clone(),
+                    scope,
+                    grants: Vec::new(),
+                    clips: vec![grant.clone()],
+                },
+            )
+        };
+        let p = guest(None);
+        let base = Resource::space(&account, &env, &space).workbook(&workbook);
+        let on = |c| base.clip(c);
+        assert_eq!(authorize(&p, Action::ReadDataClip, on(&clip)), Ok(()));
+        let read =
+            |sheet, record| authorize(&p, Action::ReadClipRecords, on(&clip).record(sheet, record));
+        let write = |sheet, record| {
+            authorize(
+                &p,
+                Action::WriteClipRecords,
+                on(&clip).record(sheet, record),
+            )
+        };
+        assert_eq!(read("us_sh_a", "us_rc_1"), Ok(()));
+        assert_eq!(read("us_sh_b", "us_rc_2"), Ok(()));
+        assert_eq!(write("us_sh_a", "us_rc_1"), Ok(()));
+        assert!(matches!(
+            write("us_sh_b", "us_rc_2"),
+            Err(Denial::Forbidden(_))
+        ));
+        assert!(matches!(
+            read("us_sh_a", "us_rc_3"),
+            Err(Denial::Forbidden(_))
+        ));
+        for denied in [
+            authorize(&p, Action::ReadDataClip, on(&other)),
+            authorize(&p, Action::ManageDataClips, on(&clip)),
+            authorize(&p, Action::ReadWorkbook, base),
+            authorize(
+                &p,
+                Action::ReadSpace,
+                Resource::space(&account, &env, &space),
+            ),
+            authorize(
+                &guest(Some(SpaceId::generate())),
+                Action::ReadDataClip,
+                on(&clip),
+            ),
+        ] {
+            assert!(matches!(denied, Err(Denial::Forbidden(_))), "{denied:?}");
+        }
+        let elsewhere = EnvironmentId::generate();
+        let far = Resource::space(&account, &elsewhere, &space).clip(&clip);
+        assert!(matches!(
+            authorize(&p, Action::ReadDataClip, far),
+            Err(Denial::NotFound(_))
         ));
     }
 }
