@@ -271,6 +271,7 @@ pub(super) async fn update_resolution(
     body: JsonBody<UpdateResolution>,
 ) -> Result<HttpResponse, ApiError> {
     let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let original = clip.clone();
     let max = state.limits.records_per_data_clip as usize;
     if body.0.resolved_records.len() > max {
         return Err(ApiError::unprocessable(
@@ -317,6 +318,7 @@ pub(super) async fn update_resolution(
         clip: &clip,
         guests: None,
         max_per_space: 0,
+        previous: Some(&original),
     };
     auth.store().put_data_clip(plan, false, &[e]).await?;
     Ok(success())
@@ -330,6 +332,7 @@ pub(super) async fn refresh_resolutions(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let original = clip.clone();
     let records = clip.record_ids.clone();
     clip.resolutions
         .retain(|r| records.binary_search(&r.record_id).is_ok());
@@ -345,6 +348,7 @@ pub(super) async fn refresh_resolutions(
         clip: &clip,
         guests: None,
         max_per_space: 0,
+        previous: Some(&original),
     };
     auth.store().put_data_clip(plan, false, &[e]).await?;
     Ok(success())

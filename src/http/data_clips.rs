@@ -326,6 +326,7 @@ pub(super) async fn create_data_clip(
         clip: &clip,
         guests: Some(&guests),
         max_per_space,
+        previous: None,
     };
     auth.store().put_data_clip(plan, true, &events).await?;
     Ok(HttpResponse::Ok().json(clip_body(&clip, &guests)))
@@ -390,6 +391,7 @@ pub(super) async fn update_data_clip(
     body: JsonBody<ClipConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let mut clip = load(&auth, &p, &path, Action::ManageDataClips)?;
+    let original = clip.clone();
     let config = body.0;
     if config
         .source_sheet_id
@@ -420,6 +422,7 @@ pub(super) async fn update_data_clip(
         clip: &clip,
         guests: guests.as_deref(),
         max_per_space: 0,
+        previous: Some(&original),
     };
     auth.store().put_data_clip(plan, false, &events).await?;
     let guests = auth.store().data_clip_guests(&clip.id)?;

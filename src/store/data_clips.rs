@@ -181,6 +181,9 @@ pub struct ClipPlan<'a> {
     pub guests: Option<&'a [GuestId]>,
     /// At most this many clips in the clip's space (checked on create).
     pub max_per_space: usize,
+    /// On a change: the clip as it was read; a clip changed since is refused (409), so that no
+    /// concurrent change is lost.
+    pub previous: Option<&'a DataClip>,
 }
 
 impl Store {
@@ -246,12 +249,19 @@ impl Store {
         let now = clip.updated_at;
         self.write_locked(_guard, events, |tx| {
             let key = clip.id.as_str().as_bytes();
-            if tx.get_raw(T::DataClips, key)?.is_some() == create {
+            let stored = tx.get::<DataClip>(T::DataClips, key)?;
+            if stored.is_some() == create {
                 return abort(if create {
                     Abort::Conflict(format!("data clip {} already exists", clip.id))
                 } else {
                     Abort::NotFound(format!("data clip {} not found", clip.id))
                 });
+            }
+            if plan.previous.is_some_and(|p| stored.as_ref() != Some(p)) {
+                return abort(Abort::Conflict(format!(
+                    "data clip {} changed while this request was handled; send it again",
+                    clip.id
+                )));
             }
             if tx
                 .get_raw(T::Workbooks, clip.workbook_id.as_str().as_bytes())?
