@@ -272,6 +272,12 @@ pub struct LimitsConfig {
     pub max_guide_bytes: i64,
     /// Versions kept per guide (older ones are dropped).
     pub guide_versions: i64,
+    /// Data clips one space may hold.
+    pub data_clips_per_space: i64,
+    /// Records one data clip may name, clipped and referenced together.
+    pub records_per_data_clip: i64,
+    /// Guests one data clip may have.
+    pub guests_per_data_clip: i64,
 }
 
 impl Default for LimitsConfig {
@@ -295,6 +301,9 @@ impl Default for LimitsConfig {
             guides_per_environment: 100,
             max_guide_bytes: 65_536,
             guide_versions: 20,
+            data_clips_per_space: 100,
+            records_per_data_clip: 1_000,
+            guests_per_data_clip: 100,
         }
     }
 }
@@ -350,7 +359,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 30] = [
+        let at_least: [(&str, i64, i64); 33] = [
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
@@ -419,6 +428,9 @@ impl Config {
                 1,
             ),
             ("limits.agent_versions_kept", lim.agent_versions_kept, 1),
+            ("limits.data_clips_per_space", lim.data_clips_per_space, 1),
+            ("limits.records_per_data_clip", lim.records_per_data_clip, 1),
+            ("limits.guests_per_data_clip", lim.guests_per_data_clip, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
                 "audit.sweep_interval_seconds",

@@ -3,9 +3,9 @@
 
 use super::{Principal, PrincipalKind};
 use crate::domain::{
-    AccountId, ApiKeyType, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
+    AccountId, ApiKeyType, DataClipId, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
 };
-use crate::store::Grant;
+use crate::store::{ClipGrant, Grant, RecordAccess};
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +100,17 @@ pub enum Action {
     ReadGuides,
     /// Create, change or delete an environment's guides.
     WriteGuides,
+    /// List data clips (each is then filtered by `ReadDataClip`).
+    ListDataClips,
+    /// Read a data clip and its guests (guests: the clips they belong to).
+    ReadDataClip,
+    /// Create, change or delete data clips, their records and their guests.
+    ManageDataClips,
+    /// Read a clip's records and resolutions (guests: of their clips; with a record, that
+    /// record must be clipped or referenced).
+    ReadClipRecords,
+    /// Change a clip's records' resolutions (guests: only clipped records, never references).
+    WriteClipRecords,
 }
 
 /// Who may take an action, before environment scoping.
@@ -133,6 +144,9 @@ impl Action {
             ManageAgents => Rule::AdministratorOrSecretKey,
             ReadGuides => Rule::Anyone,
             WriteGuides => Rule::AdministratorOrSecretKey,
+            ListDataClips | ReadDataClip | ManageDataClips | ReadClipRecords | WriteClipRecords => {
+                Rule::UsersOrSecretKey
+            }
             ManageOwnTokens | ReadRoles => Rule::UsersOnly,
             ReadUser | UpdateUserProfile | ManageClientCredentials | RevokePat => {
                 Rule::AdministratorOrSelf
@@ -202,6 +216,11 @@ impl Action {
             ManageAgents => ("POST", "/v1/agents"),
             ReadGuides => ("GET", "/v1/environments/{environmentId}/guides"),
             WriteGuides => ("POST", "/v1/environments/{environmentId}/guides"),
+            ListDataClips => ("GET", "/v1/data-clips"),
+            ReadDataClip => ("GET", "/v1/data-clips/{dataClipId}"),
+            ManageDataClips => ("POST", "/v1/data-clips"),
+            ReadClipRecords => ("GET", "/v1/data-clips/{dataClipId}/resolutions"),
+            WriteClipRecords => ("PATCH", "/v1/data-clips/{dataClipId}/resolutions"),
         }
     }
 
@@ -253,6 +272,11 @@ impl Action {
             ManageAgents => "deploying, reverting or deleting agents",
             ReadGuides => "reading guides",
             WriteGuides => "changing guides",
+            ListDataClips => "listing data clips",
+            ReadDataClip => "reading a data clip",
+            ManageDataClips => "managing data clips",
+            ReadClipRecords => "reading a data clip's records",
+            WriteClipRecords => "changing a data clip's records",
         }
     }
 }
@@ -276,6 +300,10 @@ pub struct Resource<'a> {
     pub guest_invites_allowed: bool,
     /// Whether the space is archived: guests and space tokens may then only read it.
     pub space_archived: bool,
+    /// The data clip it is (or is in), if any.
+    pub clip: Option<&'a DataClipId>,
+    /// The record it is, as (sheet id, record id), if any.
+    pub record: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> Resource<'a> {
@@ -290,6 +318,8 @@ impl<'a> Resource<'a> {
             guest: None,
             guest_invites_allowed: false,
             space_archived: false,
+            clip: None,
+            record: None,
         }
     }
 
@@ -325,6 +355,22 @@ impl<'a> Resource<'a> {
     pub fn guest(self, guest: &'a GuestId) -> Self {
         Self {
             guest: Some(guest),
+            ..self
+        }
+    }
+
+    /// Narrows to one data clip (of the workbook).
+    pub fn clip(self, clip: &'a DataClipId) -> Self {
+        Self {
+            clip: Some(clip),
+            ..self
+        }
+    }
+
+    /// Narrows to one record of a sheet.
+    pub fn record(self, sheet: &'a str, record: &'a str) -> Self {
+        Self {
+            record: Some((sheet, record)),
             ..self
         }
     }
@@ -440,11 +486,21 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             environment_id,
             scope,
             grants,
+            clips,
         } => {
             if resource.environment.is_some_and(|e| e != environment_id) {
                 return Err(not_found(resource));
             }
-            guest_decision(action, resource, id, scope.as_ref(), grants)
+            match action {
+                Action::ListDataClips
+                | Action::ReadDataClip
+                | Action::ManageDataClips
+                | Action::ReadClipRecords
+                | Action::WriteClipRecords => {
+                    clip_decision(action, resource, scope.as_ref(), clips)
+                }
+                _ => guest_decision(action, resource, id, scope.as_ref(), grants),
+            }
         }
         PrincipalKind::SpaceToken {
             space_id,
@@ -570,8 +626,61 @@ fn archived(resource: Resource) -> Denial {
     ))
 }
 
+/// A guest reaches a data clip only as one of its guests: it may read the clip, read its
+/// clipped and referenced records, and change the clipped ones; managing clips is not for
+/// guests. Whole-space or workbook grants give no clip access.
+fn clip_decision(
+    action: Action,
+    resource: Resource,
+    scope: Option<&SpaceId>,
+    clips: &[ClipGrant],
+) -> Result<(), Denial> {
+    use Action::*;
+    if action == ListDataClips {
+        return Ok(());
+    }
+    if action == ManageDataClips {
+        return Err(Denial::Forbidden(format!(
+            "guests cannot do this: {}",
+            action.describe()
+        )));
+    }
+    let Some(clip_id) = resource.clip else {
+        return Err(Denial::Forbidden(format!(
+            "guests cannot do this: {} outside a data clip",
+            action.describe()
+        )));
+    };
+    let grant = clips
+        .iter()
+        .find(|c| c.clip_id == *clip_id && resource.space.is_none_or(|s| *s == c.space_id))
+        .ok_or_else(|| {
+            Denial::Forbidden(format!("the guest is not a guest of data clip {clip_id}"))
+        })?;
+    if scope.is_some_and(|s| *s != grant.space_id) {
+        return Err(Denial::Forbidden(format!(
+            "this guest token is limited to space {}",
+            scope.map_or("", |s| s.as_str())
+        )));
+    }
+    let Some((sheet, record)) = resource.record else {
+        return Ok(());
+    };
+    match (action, grant.covers(sheet, record)) {
+        (ReadDataClip | ReadClipRecords, Some(_)) | (WriteClipRecords, Some(RecordAccess::Write)) => Ok(()),
+        (_, Some(RecordAccess::Read)) => Err(Denial::Forbidden(format!(
+            "record {record} of sheet {sheet} is referenced by data clip {clip_id}: its guests may only read it"
+        ))),
+        _ => Err(Denial::Forbidden(format!(
+            "the guest lacks record {record} of sheet {sheet}: data clip {clip_id} neither clips nor references it"
+        ))),
+    }
+}
+
 fn not_found(resource: Resource) -> Denial {
-    let what = if let Some(wb) = resource.workbook {
+    let what = if let Some(clip) = resource.clip {
+        format!("data clip {clip}")
+    } else if let Some(wb) = resource.workbook {
         format!("workbook {wb}")
     } else if let Some(guest) = resource.guest {
         format!("guest {guest}")
@@ -616,6 +725,8 @@ mod tests {
             Action::ControlClock,
             Action::ReadAgents,
             Action::ManageAgents,
+            Action::ReadDataClip,
+            Action::ManageDataClips,
         ];
         let user = |role| PrincipalKind::User {
             id: UserId::generate(),
@@ -714,5 +825,86 @@ mod tests {
                 "{action:?}: even with the operations in its allow-list"
             );
         }
+    }
+
+    #[test]
+    fn a_clip_guest_reaches_its_clip_and_records_only() {
+        let account = AccountId::generate();
+        let env = EnvironmentId::generate();
+        let space = SpaceId::generate();
+        let workbook = WorkbookId::generate();
+        let clip = DataClipId::generate();
+        let other = DataClipId::generate();
+        let grant = ClipGrant {
+            clip_id: clip.clone(),
+            space_id: space.clone(),
+            workbook_id: workbook.clone(),
+            sheet_id: "us_sh_a".into(),
+            clip_sheet_id: "us_sh_c".into(),
+            record_ids: vec!["us_rc_1".into()],
+            references: vec![crate::store::ClipReference {
+                sheet_id: "us_sh_b".into(),
+                record_ids: vec!["us_rc_2".into()],
+            }],
+        };
+        let guest = |scope: Option<SpaceId>| {
+            caller(
+                &account,
+                PrincipalKind::Guest {
+                    id: GuestId::generate(),
+                    environment_id: env.clone(),
+                    scope,
+                    grants: Vec::new(),
+                    clips: vec![grant.clone()],
+                },
+            )
+        };
+        let p = guest(None);
+        let base = Resource::space(&account, &env, &space).workbook(&workbook);
+        let on = |c| base.clip(c);
+        assert_eq!(authorize(&p, Action::ReadDataClip, on(&clip)), Ok(()));
+        let read =
+            |sheet, record| authorize(&p, Action::ReadClipRecords, on(&clip).record(sheet, record));
+        let write = |sheet, record| {
+            authorize(
+                &p,
+                Action::WriteClipRecords,
+                on(&clip).record(sheet, record),
+            )
+        };
+        assert_eq!(read("us_sh_a", "us_rc_1"), Ok(()));
+        assert_eq!(read("us_sh_b", "us_rc_2"), Ok(()));
+        assert_eq!(write("us_sh_a", "us_rc_1"), Ok(()));
+        assert!(matches!(
+            write("us_sh_b", "us_rc_2"),
+            Err(Denial::Forbidden(_))
+        ));
+        assert!(matches!(
+            read("us_sh_a", "us_rc_3"),
+            Err(Denial::Forbidden(_))
+        ));
+        for denied in [
+            authorize(&p, Action::ReadDataClip, on(&other)),
+            authorize(&p, Action::ManageDataClips, on(&clip)),
+            authorize(&p, Action::ReadWorkbook, base),
+            authorize(
+                &p,
+                Action::ReadSpace,
+                Resource::space(&account, &env, &space),
+            ),
+            authorize(
+                &guest(Some(SpaceId::generate())),
+                Action::ReadDataClip,
+                on(&clip),
+            ),
+        ] {
+            assert!(matches!(denied, Err(Denial::Forbidden(_))), "{denied:?}");
+        }
+        let elsewhere = EnvironmentId::generate();
+        let far = Resource::space(&account, &elsewhere, &space).clip(&clip);
+        assert!(matches!(
+            authorize(&p, Action::ReadDataClip, far),
+            Err(Denial::NotFound(_))
+        ));
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::{
     UserId,
 };
 use crate::domain::{GuestAuthentication, GuestId, SpaceId};
-use crate::store::{CredentialRef, Grant, StoreError};
+use crate::store::{ClipGrant, CredentialRef, Grant, StoreError};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -145,6 +145,8 @@ pub enum PrincipalKind {
         scope: Option<SpaceId>,
         /// Its grants, read from the store on this request.
         grants: Vec<Grant>,
+        /// The data clips it is a guest of, read from the store on this request.
+        clips: Vec<ClipGrant>,
     },
     /// The token of a space created with a publishable key: that space only.
     SpaceToken {
@@ -434,6 +436,7 @@ impl Authenticator {
             }
         }
         let grants = self.store.grants_of(&guest.id)?;
+        let clips = self.store.clip_grants_of(&guest.id)?;
         Ok(Principal::new(Caller {
             account_id: guest.account_id,
             credential_id: claims.par.clone(),
@@ -444,6 +447,7 @@ impl Authenticator {
                 environment_id: guest.environment_id,
                 scope,
                 grants,
+                clips,
             },
         }))
     }

@@ -114,6 +114,9 @@ id_type!(
 id_type!(
     /// An environment guide (`us_gu_…`).
     GuideId, "us_gu_", "guideId");
+id_type!(
+    /// A data clip (`us_clip_…`): selected records of one sheet, shared with chosen guests.
+    DataClipId, "us_clip_", "dataClipId");
 
 impl EventId {
     /// A new identifier that begins with the current wall-clock millisecond (8 base62 characters,

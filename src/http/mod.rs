@@ -8,6 +8,8 @@ mod agents;
 mod api_keys;
 mod clients;
 mod cors;
+mod data_clip_access;
+mod data_clips;
 mod embed;
 pub mod environments;
 pub mod error;
@@ -229,7 +231,8 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
         .service(resource("/latchkey/password").route(post().to(account::set_password)))
         .service(resource("/internal/spaces/init").route(post().to(embed::init_space)))
-        .configure(agent_routes);
+        .configure(agent_routes)
+        .configure(data_clip_routes);
 }
 
 /// `/agents…`: the fixed paths before `/agents/{agentId}`, which would match them.
@@ -263,6 +266,56 @@ fn agent_routes(cfg: &mut web::ServiceConfig) {
             .route(delete().to(agent_roles::delete_agent_role)),
     )
     .service(resource("/agents/{agentId}/logs").route(get().to(agent_roles::agent_logs)));
+}
+
+fn data_clip_routes(cfg: &mut web::ServiceConfig) {
+    use data_clip_access as access;
+    use web::{delete, get, patch, post};
+    cfg.service(
+        resource("/data-clips")
+            .route(get().to(data_clips::list_data_clips))
+            .route(post().to(data_clips::create_data_clip)),
+    )
+    .service(
+        resource("/data-clips/{dataClipId}")
+            .route(get().to(data_clips::get_data_clip))
+            .route(patch().to(data_clips::update_data_clip))
+            .route(delete().to(data_clips::delete_data_clip)),
+    )
+    .service(
+        resource("/data-clips/{dataClipId}/add-records")
+            .route(post().to(data_clips::add_records_to_clip)),
+    )
+    .service(
+        resource("/data-clips/{dataClipId}/resolutions")
+            .route(get().to(access::get_resolutions))
+            .route(patch().to(access::update_resolution)),
+    )
+    .service(
+        resource("/data-clips/{dataClipId}/resolutions/index")
+            .route(get().to(access::get_resolution_index)),
+    )
+    .service(
+        resource("/data-clips/{dataClipId}/refresh-resolutions")
+            .route(patch().to(access::refresh_resolutions)),
+    )
+    .service(
+        resource("/latchkey/data-clips/{dataClipId}/guests")
+            .route(get().to(access::list_clip_guests))
+            .route(post().to(access::add_clip_guest)),
+    )
+    .service(
+        resource("/latchkey/data-clips/{dataClipId}/guests/{guestId}")
+            .route(delete().to(access::remove_clip_guest)),
+    )
+    .service(
+        resource("/latchkey/data-clips/{dataClipId}/records")
+            .route(get().to(access::list_clip_records)),
+    )
+    .service(
+        resource("/latchkey/data-clips/{dataClipId}/records/{recordId}")
+            .route(get().to(access::get_clip_record)),
+    );
 }
 
 fn resource(path: &str) -> actix_web::Resource {

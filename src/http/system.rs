@@ -92,6 +92,7 @@ fn describe(p: &Principal) -> serde_json::Value {
             environment_id,
             scope,
             grants,
+            clips,
         } => serde_json::json!({
             "kind": "guest", "id": id.as_str(), "environmentId": environment_id.as_str(),
             "space": scope.as_ref().map(|s| s.as_str()),
@@ -99,6 +100,7 @@ fn describe(p: &Principal) -> serde_json::Value {
                 "spaceId": g.space_id.as_str(),
                 "workbooks": g.workbooks.as_ref().map(|w| w.iter().map(|w| w.as_str()).collect::<Vec<_>>()),
             })).collect::<Vec<_>>(),
+            "dataClips": clips.iter().map(|c| c.clip_id.as_str()).collect::<Vec<_>>(),
         }),
         PrincipalKind::SpaceToken {
             space_id,

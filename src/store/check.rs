@@ -52,6 +52,7 @@ impl Store {
         self.check_events(limit)?;
         self.check_agents(limit).map_err(ConsistencyError)?;
         self.check_guides(limit).map_err(bad)?;
+        self.check_data_clips(limit)?;
         Ok(())
     }
 
@@ -242,6 +243,48 @@ impl Store {
                     )))
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Every clip is in its space's index and every membership has both of its entries.
+    fn check_data_clips(&self, limit: Option<usize>) -> Result<(), ConsistencyError> {
+        for item in self.walk(T::DataClips, limit) {
+            let (_, value) = item.map_err(StoreError::from)?;
+            let clip = super::DataClip::decode(&value)?;
+            let key = pair(clip.space_id.as_str(), clip.id.as_str());
+            if !self
+                .tree(T::SpaceClips)
+                .contains_key(key)
+                .map_err(StoreError::from)?
+            {
+                return Err(bad(format!(
+                    "data clip {} is missing from space_clips",
+                    clip.id
+                )));
+            }
+        }
+        for item in self.walk(T::ClipGuests, limit) {
+            let (key, _) = item.map_err(StoreError::from)?;
+            let at = key.iter().position(|&b| b == 0).unwrap_or(key.len());
+            let (clip, guest) = (
+                String::from_utf8_lossy(&key[..at]),
+                pair_second(&key).unwrap_or_default(),
+            );
+            if !self
+                .tree(T::GuestClips)
+                .contains_key(pair(guest, &clip))
+                .map_err(StoreError::from)?
+            {
+                return Err(bad(format!(
+                    "guest {guest} of data clip {clip} is missing from guest_clips"
+                )));
+            }
+        }
+        if limit.is_none() && self.tree(T::ClipGuests).len() != self.tree(T::GuestClips).len() {
+            return Err(bad("clip_guests and guest_clips differ in size".into()));
         }
         Ok(())
     }

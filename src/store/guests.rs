@@ -199,11 +199,12 @@ impl Store {
     pub async fn delete_guest(&self, id: &GuestId, events: &[Event]) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let grants = self.grants_of(id)?;
+        let clips = self.clip_ids_of_guest(id)?;
         self.write_locked(_guard, events, |tx| {
             if !tx.remove_guest(id, &grants)? {
                 return abort(Abort::NotFound(format!("guest {id} not found")));
             }
-            Ok(())
+            tx.remove_guest_from_clips(id.as_str(), &clips)
         })
         .await
     }

@@ -8,6 +8,7 @@ mod backup;
 mod check;
 mod clients;
 mod codec;
+mod data_clips;
 mod environments;
 mod event_tail;
 mod events;
@@ -27,6 +28,7 @@ pub use agent_records::{Agent, AgentConfig, AgentRole, AgentVersion};
 pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
+pub use data_clips::{ClipGrant, ClipPlan, ClipReference, ClipResolution, DataClip, RecordAccess};
 pub use event_tail::EventCursor;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
@@ -115,9 +117,17 @@ enum T {
     Guides,
     /// `env_guides`: environment id ‖ 0x00 ‖ guide id → empty. Lists an environment's guides.
     EnvGuides,
+    /// `data_clips`: data clip id (UTF-8) → DataClip.
+    DataClips,
+    /// `space_clips`: space id ‖ 0x00 ‖ data clip id → empty. Lists a space's clips.
+    SpaceClips,
+    /// `clip_guests`: data clip id ‖ 0x00 ‖ guest id → empty. Lists a clip's guests.
+    ClipGuests,
+    /// `guest_clips`: guest id ‖ 0x00 ‖ data clip id → ClipMembership. A guest's clip grants.
+    GuestClips,
 }
 
-const TREES: [(T, &str); 31] = [
+const TREES: [(T, &str); 35] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -149,6 +159,10 @@ const TREES: [(T, &str); 31] = [
     (T::AgentVersions, "agent_versions"),
     (T::Guides, "guides"),
     (T::EnvGuides, "env_guides"),
+    (T::DataClips, "data_clips"),
+    (T::SpaceClips, "space_clips"),
+    (T::ClipGuests, "clip_guests"),
+    (T::GuestClips, "guest_clips"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

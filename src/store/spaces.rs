@@ -104,6 +104,7 @@ impl Store {
             workbooks: self.pair_seconds(T::SpaceWorkbooks, id.as_str())?,
             guests: self.pair_seconds(T::SpaceGuests, id.as_str())?,
             secrets,
+            clips: self.clip_plans_of_space(id, None)?,
         })
     }
 
@@ -161,7 +162,11 @@ impl Store {
     pub async fn delete_workbook(&self, wb: &Workbook, event: &Event) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let guests = self.pair_seconds(T::SpaceGuests, wb.space_id.as_str())?;
+        let clips = self.clip_plans_of_space(&wb.space_id, Some(&wb.id))?;
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
+            for (clip, clip_guests) in &clips {
+                tx.remove_clip(clip, clip_guests)?;
+            }
             if !tx.remove(T::Workbooks, wb.id.as_str().as_bytes())? {
                 return abort(Abort::NotFound(format!("workbook {} not found", wb.id)));
             }
@@ -190,6 +195,8 @@ pub(super) struct SpacePlan {
     pub(super) workbooks: Vec<String>,
     pub(super) guests: Vec<String>,
     pub(super) secrets: Vec<(sled::IVec, sled::IVec)>,
+    /// The space's data clips, each with its guests.
+    pub(super) clips: Vec<(String, Vec<String>)>,
 }
 
 impl Tx<'_> {
@@ -214,6 +221,9 @@ impl Tx<'_> {
         for (name_key, secret_id) in &plan.secrets {
             self.remove(T::SecretNames, name_key)?;
             self.remove(T::Secrets, secret_id)?;
+        }
+        for (clip, guests) in &plan.clips {
+            self.remove_clip(clip, guests)?;
         }
         Ok(true)
     }

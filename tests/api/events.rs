@@ -335,6 +335,70 @@ const MUTATIONS: &[(&str, &str, &str, &str, &str)] = &[
         "-",
         "agent:deleted",
     ),
+    // Data clips.
+    (
+        "admin",
+        "POST",
+        "/v1/data-clips",
+        r#"{"name":"m","sourceSheetId":"us_sh_m","workbookId":"<W1>"}"#,
+        "data-clip:created",
+    ),
+    (
+        "skA",
+        "PATCH",
+        "/v1/data-clips/<freshClip>",
+        r#"{"name":"m"}"#,
+        "data-clip:updated",
+    ),
+    (
+        "skA",
+        "POST",
+        "/v1/data-clips/<freshClip>/add-records",
+        r#"{"recordIds":["us_rc_2"]}"#,
+        "data-clip:updated",
+    ),
+    (
+        "adminPat",
+        "PATCH",
+        "/v1/data-clips/<freshClip>/resolutions",
+        r#"{"resolvedRecords":[{"recordId":"us_rc_1","resolves":[]}]}"#,
+        "data-clip:resolutions-updated",
+    ),
+    (
+        "guestWorkbooks",
+        "PATCH",
+        "/v1/data-clips/<C1>/resolutions",
+        r#"{"resolvedRecords":[{"recordId":"us_rc_1","resolves":[]}]}"#,
+        "data-clip:resolutions-updated",
+    ),
+    (
+        "skA",
+        "PATCH",
+        "/v1/data-clips/<freshClip>/refresh-resolutions",
+        "-",
+        "data-clip:resolutions-refreshed",
+    ),
+    (
+        "memberPat",
+        "POST",
+        "/v1/latchkey/data-clips/<freshClip>/guests",
+        r#"{"guestId":"<G1>"}"#,
+        "data-clip:collaborator-updated",
+    ),
+    (
+        "skA",
+        "DELETE",
+        "/v1/latchkey/data-clips/<freshClip>/guests/<G2>",
+        "-",
+        "data-clip:collaborator-updated",
+    ),
+    (
+        "admin",
+        "DELETE",
+        "/v1/data-clips/<freshClip>",
+        "-",
+        "data-clip:deleted",
+    ),
 ];
 
 #[actix_web::test]

@@ -111,6 +111,13 @@ pub async fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let clip = json!({
+        "name": "C1", "sourceSheetId": "us_sh_c1", "workbookId": w1, "collaborators": [g2],
+        "recordIds": ["us_rc_1"], "references": [{ "sheetId": "us_sh_ref", "recordIds": ["us_rc_r"] }],
+    });
+    let (status, c1) = app.post("/v1/data-clips", &admin, clip).await;
+    assert_eq!(status, StatusCode::OK, "{c1}");
+    let c1 = c1["id"].as_str().unwrap().to_owned();
     let guest_token = |g: String| {
         let admin = admin.clone();
         async move {
@@ -149,6 +156,8 @@ pub async fn world(app: &TestApp) -> World {
     ids.insert("W3", w3);
     ids.insert("WB", wbb);
     ids.insert("G1", g1.clone());
+    ids.insert("G2", g2.clone());
+    ids.insert("C1", c1);
     ids.insert("adminUser", app.admin_id(&admin).await);
     ids.insert("account", app.account_id(&admin).await);
     let mut tokens = HashMap::new();
@@ -247,6 +256,12 @@ async fn make_fresh(
                 json!({ "name": "fresh", "spaceId": w.ids["S1"] }),
             )
             .await;
+            fresh.insert(name.into(), d["id"].as_str().unwrap().into());
+        }
+        "freshClip" => {
+            let body = json!({ "name": "fresh", "sourceSheetId": "us_sh_fresh", "workbookId": w.ids["W1"], "collaborators": [w.ids["G2"]], "recordIds": ["us_rc_1"] });
+            let (status, d) = app.post("/v1/data-clips", a, body).await;
+            assert_eq!(status, StatusCode::OK, "{d}");
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
         "freshGuest" | "freshGuestRole" => {

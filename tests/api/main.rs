@@ -4,6 +4,7 @@
 mod agents;
 mod api_keys;
 mod clients;
+mod data_clips;
 mod embed;
 mod environments;
 mod errors;

@@ -50,6 +50,7 @@ async fn every_endpoint_answers_every_kind_of_caller_as_the_table_says() {
         c.limits.environments = 1000;
         c.limits.pats_per_user = 1000;
         c.limits.agents_per_environment = 1000;
+        c.limits.data_clips_per_space = 1000;
     })
     .await;
     let w = world(&app).await;

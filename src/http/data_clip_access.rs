@@ -1,0 +1,355 @@
+//! A data clip's guests, records and resolutions: the official client's `getResolutions`,
+//! `getResolutionIndex`, `updateResolution` and `refreshResolutions`, and Latchkey's
+//! `/v1/latchkey/data-clips/{id}/guests` and `/records` (who and what a clip reaches, so that a
+//! user's own service can check a caller before it serves record data).
+
+use super::data_clips::{clip_resource, load, outside_id};
+use super::extract::{JsonBody, Query};
+use super::{audit, data, success, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal};
+use crate::domain::GuestId;
+use crate::store::{ClipGrant, ClipPlan, ClipResolution, DataClip, Event, RecordAccess};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+fn event(
+    auth: &Authenticator,
+    p: &Principal,
+    topic: &str,
+    clip: &DataClip,
+    payload: serde_json::Value,
+) -> Event {
+    let mut payload = payload;
+    payload["dataClipId"] = clip.id.as_str().into();
+    audit(auth, p, topic, "data-clip")
+        .in_environment(&clip.environment_id)
+        .in_space(&clip.space_id)
+        .with_payload(payload)
+}
+
+/// `GET /latchkey/data-clips/{id}/guests`: the clip's guests (a guest caller sees itself only).
+pub(super) async fn list_clip_guests(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let clip = load(&auth, &p, &path, Action::ReadDataClip)?;
+    let mut out = Vec::new();
+    for id in auth.store().data_clip_guests(&clip.id)? {
+        let visible = Resource::environment(&p.account_id, &clip.environment_id).guest(&id);
+        if authorize(&p, Action::ReadGuest, visible).is_err() {
+            continue;
+        }
+        if let Some(g) = auth.store().guest(&id)? {
+            out.push(serde_json::json!({ "id": g.id.as_str(), "email": g.email.as_str(), "name": g.name.as_str() }));
+        }
+    }
+    Ok(data(out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AddGuest {
+    guest_id: String,
+}
+
+/// `POST /latchkey/data-clips/{id}/guests {guestId}`: the guest reaches the clip from its next
+/// request on.
+pub(super) async fn add_clip_guest(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<AddGuest>,
+) -> Result<HttpResponse, ApiError> {
+    let clip = load(&auth, &p, &path, Action::ManageDataClips)?;
+    let guest = GuestId::parse(&body.0.guest_id)?;
+    let e = event(
+        &auth,
+        &p,
+        "data-clip:collaborator-updated",
+        &clip,
+        serde_json::json!({ "added": [guest.as_str()] }),
+    );
+    let max = state.limits.guests_per_data_clip as usize;
+    let added = auth
+        .store()
+        .add_data_clip_guest(&clip, &guest, max, &e)
+        .await?;
+    Ok(data(
+        serde_json::json!({ "dataClipId": clip.id.as_str(), "guestId": guest.as_str(), "added": added }),
+    ))
+}
+
+/// `DELETE /latchkey/data-clips/{id}/guests/{guestId}`: its access ends on its next request.
+pub(super) async fn remove_clip_guest(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (clip_id, guest) = path.into_inner();
+    let clip = load(&auth, &p, &clip_id, Action::ManageDataClips)?;
+    let guest = GuestId::parse(&guest)?;
+    let e = event(
+        &auth,
+        &p,
+        "data-clip:collaborator-updated",
+        &clip,
+        serde_json::json!({ "removed": [guest.as_str()] }),
+    );
+    auth.store()
+        .remove_data_clip_guest(&clip.id, &guest, &e)
+        .await?;
+    Ok(success())
+}
+
+/// `GET /latchkey/data-clips/{id}/records`: the clipped records and the referenced ones.
+pub(super) async fn list_clip_records(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    Ok(data(serde_json::json!({
+        "dataClipId": clip.id.as_str(),
+        "workbookId": clip.workbook_id.as_str(),
+        "sheetId": clip.source_sheet_id,
+        "clipSheetId": clip.clip_sheet_id,
+        "recordIds": clip.record_ids,
+        "references": clip.references.iter().map(|r| serde_json::json!({ "sheetId": r.sheet_id, "recordIds": r.record_ids })).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /latchkey/data-clips/{id}/records/{recordId}?sheetId=`: what the caller may do with one
+/// record through the clip (`write` for clipped records, `read` for referenced ones); 403 for a
+/// guest the clip does not give the record to, 404 when the clip does not name it at all.
+/// `sheetId` defaults to the clipped sheet.
+pub(super) async fn get_clip_record(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let (clip_id, record) = path.into_inner();
+    let clip = load(&auth, &p, &clip_id, Action::ReadClipRecords)?;
+    let record = outside_id("recordId", &record)?;
+    let sheet = match q.optional("sheetId")? {
+        Some(s) => outside_id("sheetId", s)?,
+        None => clip.source_sheet_id.clone(),
+    };
+    authorize(
+        &p,
+        Action::ReadClipRecords,
+        clip_resource(&p, &clip).record(&sheet, &record),
+    )?;
+    let access = ClipGrant::from(&clip)
+        .covers(&sheet, &record)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "data clip {} neither clips nor references record {record} of sheet {sheet}",
+                clip.id
+            ))
+        })?;
+    let writable = access == RecordAccess::Write
+        && authorize(
+            &p,
+            Action::WriteClipRecords,
+            clip_resource(&p, &clip).record(&sheet, &record),
+        )
+        .is_ok();
+    Ok(data(serde_json::json!({
+        "id": record, "sheetId": sheet, "dataClipId": clip.id.as_str(),
+        "access": if writable { "write" } else { "read" },
+    })))
+}
+
+fn resolves_of(clip: &DataClip, record: &str) -> serde_json::Value {
+    clip.resolutions
+        .iter()
+        .find(|r| r.record_id == record)
+        .and_then(|r| serde_json::from_str(&r.resolves).ok())
+        .unwrap_or_else(|| serde_json::json!([]))
+}
+
+/// The clip's records that pass `filterConflicts` and `filterColumn`, in id order.
+fn filtered<'a>(clip: &'a DataClip, q: &Query) -> Result<Vec<&'a String>, ApiError> {
+    let conflicts = match q.optional("filterConflicts")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "filterConflicts",
+                "filterConflicts is true or false",
+            ))
+        }
+    };
+    let column = q.optional("filterColumn")?;
+    Ok(clip
+        .record_ids
+        .iter()
+        .filter(|id| {
+            let resolves = resolves_of(clip, id);
+            let list = resolves.as_array().cloned().unwrap_or_default();
+            (!conflicts || list.iter().any(|r| r["type"] == "conflict"))
+                && column.is_none_or(|c| list.iter().any(|r| r["field"] == c))
+        })
+        .collect())
+}
+
+/// `GET /data-clips/{id}/resolutions`: `{data: DiffRecord[]}`, one per clipped record, with no
+/// `values` (the record data is the user's) and the stored `resolves`.
+pub(super) async fn get_resolutions(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    let max = state.limits.records_per_data_clip as u64;
+    let page = q.page(1000.min(max), max)?;
+    let records = filtered(&clip, &q)?;
+    if q.optional("includeRecords")? == Some("false") {
+        return Ok(data(Vec::<serde_json::Value>::new()));
+    }
+    let (rows, _) = page.slice(records);
+    let out: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|id| serde_json::json!({ "id": id, "values": {}, "resolves": resolves_of(&clip, id) }))
+        .collect();
+    Ok(data(out))
+}
+
+/// `GET /data-clips/{id}/resolutions/index?id=&filterConflicts=`: the bare
+/// `{index}` of the record in the filtered list.
+pub(super) async fn get_resolution_index(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    let record = outside_id("id", q.required("id")?)?;
+    authorize(
+        &p,
+        Action::ReadClipRecords,
+        clip_resource(&p, &clip).record(&clip.source_sheet_id, &record),
+    )?;
+    let index = filtered(&clip, &q)?
+        .iter()
+        .position(|r| **r == record)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "record {record} is not among data clip {}'s resolutions",
+                clip.id
+            ))
+        })?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "index": index })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ResolvedRecord {
+    record_id: String,
+    resolves: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UpdateResolution {
+    resolved_records: Vec<ResolvedRecord>,
+}
+
+/// `PATCH /data-clips/{id}/resolutions {resolvedRecords}`: replaces each named record's
+/// resolutions; every record must be one the clip clips (guests: one they may write).
+pub(super) async fn update_resolution(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<UpdateResolution>,
+) -> Result<HttpResponse, ApiError> {
+    let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let original = clip.clone();
+    let max = state.limits.records_per_data_clip as usize;
+    if body.0.resolved_records.len() > max {
+        return Err(ApiError::unprocessable(
+            "resolvedRecords",
+            format!("at most {max} records per request (limits.records_per_data_clip)"),
+        ));
+    }
+    let mut changed = Vec::new();
+    for r in body.0.resolved_records {
+        let record = outside_id("resolvedRecords.recordId", &r.record_id)?;
+        authorize(
+            &p,
+            Action::WriteClipRecords,
+            clip_resource(&p, &clip).record(&clip.source_sheet_id, &record),
+        )?;
+        if clip.record_ids.binary_search(&record).is_err() {
+            return Err(ApiError::unprocessable(
+                "resolvedRecords.recordId",
+                format!("record {record} is not clipped by data clip {}", clip.id),
+            ));
+        }
+        let resolves = super::limited_metadata(
+            "resolvedRecords.resolves",
+            serde_json::Value::Array(r.resolves).to_string(),
+        )?;
+        clip.resolutions.retain(|x| x.record_id != record);
+        clip.resolutions.push(ClipResolution {
+            record_id: record.clone(),
+            resolves,
+        });
+        changed.push(record);
+    }
+    clip.resolutions
+        .sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    clip.updated_at = auth.clock().now();
+    let e = event(
+        &auth,
+        &p,
+        "data-clip:resolutions-updated",
+        &clip,
+        serde_json::json!({ "recordIds": changed }),
+    );
+    let plan = ClipPlan {
+        clip: &clip,
+        guests: None,
+        max_per_space: 0,
+        previous: Some(&original),
+    };
+    auth.store().put_data_clip(plan, false, &[e]).await?;
+    Ok(success())
+}
+
+/// `PATCH /data-clips/{id}/refresh-resolutions`: Latchkey has no record data to compare, so this
+/// only drops resolutions of records the clip no longer clips.
+pub(super) async fn refresh_resolutions(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let original = clip.clone();
+    let records = clip.record_ids.clone();
+    clip.resolutions
+        .retain(|r| records.binary_search(&r.record_id).is_ok());
+    clip.updated_at = auth.clock().now();
+    let e = event(
+        &auth,
+        &p,
+        "data-clip:resolutions-refreshed",
+        &clip,
+        serde_json::json!({}),
+    );
+    let plan = ClipPlan {
+        clip: &clip,
+        guests: None,
+        max_per_space: 0,
+        previous: Some(&original),
+    };
+    auth.store().put_data_clip(plan, false, &[e]).await?;
+    Ok(success())
+}
