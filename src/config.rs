@@ -32,6 +32,10 @@ pub struct AuditConfig {
     pub retention_days: i64,
     /// Seconds between sweeps.
     pub sweep_interval_seconds: i64,
+    /// Events the log may hold; past it the oldest authentication events are evicted.
+    pub max_events: i64,
+    /// Repeats of an anonymous caller's refused login within this many seconds are one event.
+    pub aggregation_window_seconds: i64,
 }
 
 impl Default for AuditConfig {
@@ -39,6 +43,8 @@ impl Default for AuditConfig {
         Self {
             retention_days: 90,
             sweep_interval_seconds: 3600,
+            max_events: 1_000_000,
+            aggregation_window_seconds: 60,
         }
     }
 }
@@ -264,7 +270,13 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 27] = [
+        let at_least: [(&str, i64, i64); 29] = [
+            ("audit.max_events", self.audit.max_events, 1),
+            (
+                "audit.aggregation_window_seconds",
+                self.audit.aggregation_window_seconds,
+                1,
+            ),
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (

@@ -50,6 +50,9 @@ pub enum ApiError {
     /// 500: logged in full; the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 503: the store cannot write (a full disk, a failing device); the cause is logged.
+    #[error("the store cannot take writes right now (storage failure: a full disk or a failing device); reads still work")]
+    StorageUnavailable(String),
 }
 
 impl ApiError {
@@ -75,6 +78,7 @@ impl ApiError {
             Self::Unauthorized(reason) => Some(reason.code()),
             Self::LoginFailed(_) => Some("invalid-credentials"),
             Self::TooManyRequests { .. } => Some("throttled"),
+            Self::StorageUnavailable(_) => Some("storage-unavailable"),
             _ => None,
         }
     }
@@ -107,6 +111,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -117,6 +122,10 @@ impl ResponseError for ApiError {
                 "internal server error".to_owned()
             }
             Self::Unauthorized(reason) => format!("Unauthorized: {reason}"),
+            Self::StorageUnavailable(cause) => {
+                log::error!("storage failure: {cause}");
+                self.to_string()
+            }
             other => other.to_string(),
         };
         let body = ErrorBody {
@@ -180,6 +189,9 @@ impl From<StoreError> for ApiError {
                 key: None,
                 message: m,
             },
+            StoreError::Sled(_) | StoreError::Io(_) | StoreError::NotDurable => {
+                Self::StorageUnavailable(e.to_string())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

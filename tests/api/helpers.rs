@@ -80,7 +80,7 @@ impl TestApp {
             // sled's own background thread may hold the directory lock for a moment after the
             // previous store in this process closed; only that error is retried, for up to 10 s.
             match Application::build(self.config.clone()).await {
-                Err(e) if e.to_string().contains("could not acquire lock") && attempts < 200 => {
+                Err(StartupError::Locked { .. }) if attempts < 200 => {
                     attempts += 1;
                     actix_web::rt::time::sleep(Duration::from_millis(50)).await;
                 }

@@ -2,6 +2,7 @@
 //! a temporary data directory).
 
 mod api_keys;
+mod audit_growth;
 mod clients;
 mod environments;
 mod errors;
