@@ -201,6 +201,12 @@ pub struct LimitsConfig {
     pub max_metadata_bytes: i64,
     /// Longest secret name or value, in characters.
     pub max_secret_length: i64,
+    /// Spaces one environment may hold.
+    pub spaces_per_environment: i64,
+    /// Spaces created with a publishable key from one client address within the window.
+    pub publishable_spaces_per_address: i64,
+    /// That window, in seconds.
+    pub publishable_spaces_window_seconds: i64,
 }
 
 impl Default for LimitsConfig {
@@ -218,6 +224,9 @@ impl Default for LimitsConfig {
             max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
             max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
             max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
+            spaces_per_environment: 10_000,
+            publishable_spaces_per_address: 60,
+            publishable_spaces_window_seconds: 600,
         }
     }
 }
@@ -270,7 +279,22 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 29] = [
+        let at_least: [(&str, i64, i64); 32] = [
+            (
+                "limits.spaces_per_environment",
+                lim.spaces_per_environment,
+                1,
+            ),
+            (
+                "limits.publishable_spaces_per_address",
+                lim.publishable_spaces_per_address,
+                1,
+            ),
+            (
+                "limits.publishable_spaces_window_seconds",
+                lim.publishable_spaces_window_seconds,
+                1,
+            ),
             ("audit.max_events", self.audit.max_events, 1),
             (
                 "audit.aggregation_window_seconds",

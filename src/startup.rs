@@ -245,9 +245,17 @@ impl Application {
             hasher,
             throttle,
             environment_bodies: Default::default(),
+            publishable_spaces: crate::auth::rate::AddressRateLimit::new(
+                usize::try_from(config.limits.publishable_spaces_per_address).unwrap_or(1),
+                config.limits.publishable_spaces_window_seconds,
+                auth.clock().clone(),
+            ),
         };
         store.set_aggregation_window(config.audit.aggregation_window_seconds);
         store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
+        store.set_spaces_per_environment(
+            usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
+        );
         let server = serve(listener, &config, auth.clone(), state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
         let retention = Retention {

@@ -42,6 +42,8 @@ pub struct AppState {
     pub throttle: crate::auth::throttle::Throttle,
     /// Serialized environments, as of the store's last write.
     pub environment_bodies: environments::EnvironmentBodies,
+    /// Spaces created with publishable keys, per client address.
+    pub publishable_spaces: crate::auth::rate::AddressRateLimit,
 }
 
 /// Registers every route.

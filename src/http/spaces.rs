@@ -6,8 +6,8 @@ use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal, PrincipalKind, TokenSpec};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
-use crate::store::{Environment, Space};
-use actix_web::{web, HttpResponse};
+use crate::store::{Environment, Space, SpaceSummary};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 /// The wire `Space`; `guestAuthentication` and `guestsCanInvite` are the effective values.
@@ -188,7 +188,7 @@ pub(super) async fn list_spaces(
         Some(raw) => vec![EnvironmentId::parse(raw)?],
         None => environments_in_reach(&auth, &p)?,
     };
-    let mut rows = Vec::new();
+    let mut rows: Vec<(SpaceSummary, Environment)> = Vec::new();
     for env_id in envs {
         authorize(
             &p,
@@ -204,7 +204,7 @@ pub(super) async fn list_spaces(
                 "environment {env_id} not found"
             )));
         };
-        for space in auth.store().spaces_in(&env_id)? {
+        for space in auth.store().space_summaries_in(&env_id)? {
             let visible = authorize(
                 &p,
                 Action::ReadSpace,
@@ -226,17 +226,29 @@ pub(super) async fn list_spaces(
         q.optional("sortField")?,
         q.optional("sortDirection")?,
     )?;
-    let mut bodies = Vec::new();
-    for (space, env) in rows {
-        let count = auth.store().workbooks_of(&space.id)?.len();
-        bodies.push(space_body(&state, &space, &env, count, None));
+    // Only the page's spaces are read in full and have their workbooks counted.
+    let (rows, pagination) = page.slice(rows);
+    let mut items = Vec::new();
+    for (summary, env) in rows {
+        if let Some(space) = auth.store().listed_space(&summary.id)? {
+            let count = auth.store().workbook_count(&space.id);
+            items.push(space_body(&state, &space, &env, count, None));
+        }
     }
-    let (items, pagination) = page.slice(bodies);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
 }
 
+/// Spaces made with a publishable key (public by design) are rate-limited per client address.
+fn limit_publishable_creation(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    let address = req.peer_addr().map(|a| a.ip());
+    state.publishable_spaces.take(address).map_err(|refused| ApiError::TooManyRequests {
+        message: "too many spaces created with a publishable key from this address (limits.publishable_spaces_per_address); try again later".into(),
+        retry_after: refused.retry_after,
+    })
+}
+
 fn sort_spaces(
-    rows: &mut [(Space, Environment)],
+    rows: &mut [(SpaceSummary, Environment)],
     field: Option<&str>,
     direction: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -268,6 +280,7 @@ fn sort_spaces(
 /// Creates a space. Created with a publishable key (or its token), it answers an `accessToken`
 /// limited to the new space.
 pub(super) async fn create_space(
+    req: HttpRequest,
     p: Principal,
     auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
@@ -302,6 +315,9 @@ pub(super) async fn create_space(
         } => Some(key_id.clone()),
         _ => None,
     };
+    if publishable.is_some() {
+        limit_publishable_creation(&state, &req)?;
+    }
     let mut space = Space {
         id: SpaceId::generate(),
         account_id: p.account_id.clone(),

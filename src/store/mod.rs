@@ -19,6 +19,7 @@ mod records;
 mod refusals;
 mod reserve;
 mod secrets;
+mod space_limits;
 mod spaces;
 mod users;
 
@@ -29,6 +30,7 @@ pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use records::*;
+pub use space_limits::SpaceSummary;
 
 use codec::Record;
 use flusher::Flusher;
@@ -192,6 +194,8 @@ struct Inner {
     refusals: refusals::Refusals,
     /// The audit log's size cap (`event_cap.rs`).
     cap: event_cap::EventCap,
+    /// The spaces-per-environment limit (`space_limits.rs`).
+    spaces: space_limits::SpaceLimits,
     /// Woken when a batch of authentication events is waiting.
     events_due: tokio::sync::Notify,
     /// Every environment, sorted, as of a generation.
@@ -260,6 +264,7 @@ impl Store {
                 events_due: tokio::sync::Notify::new(),
                 refusals: refusals::Refusals::default(),
                 cap: event_cap::EventCap::default(),
+                spaces: space_limits::SpaceLimits::default(),
                 pat_counts: std::sync::Mutex::default(),
                 pending_pats: std::sync::Mutex::default(),
                 structure: tokio::sync::Mutex::new(()),

@@ -22,9 +22,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Creates a space in an existing environment.
+    /// Creates a space in an existing environment, within `limits.spaces_per_environment`.
     pub async fn insert_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
-        self.write(std::slice::from_ref(event), |tx| {
+        let guard = self.structure_lock().await;
+        self.ensure_room_for_a_space(&space.environment_id)?;
+        self.write_locked(guard, std::slice::from_ref(event), |tx| {
             if !tx.environment_exists(&space.environment_id)? {
                 return abort(Abort::NotFound(format!(
                     "environment {} not found",

@@ -378,6 +378,15 @@ impl TestApp {
         self.running.as_ref().expect("running").store.event_count()
     }
 
+    /// Spaces that listings have read in full.
+    pub fn listed_space_reads(&self) -> u64 {
+        self.running
+            .as_ref()
+            .expect("running")
+            .store
+            .listed_space_reads()
+    }
+
     /// A GET whose body is not JSON: (status, content type, text).
     pub async fn get_text(&self, path: &str, token: &str) -> (StatusCode, String, String) {
         let mut res = self

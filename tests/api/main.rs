@@ -17,5 +17,6 @@ mod matrix;
 mod pats;
 mod restart;
 mod secrets;
+mod space_limits;
 mod throttle;
 mod users;
