@@ -414,8 +414,11 @@ async fn sweep_events_every(
     retention: Retention,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    match auth.store().count_events_for_cap() {
-        Ok(n) => log::debug!("the audit log holds {n} events"),
+    // One pass over the log, off this runtime's thread (it also drains events and signals).
+    let store = auth.store().clone();
+    match actix_web::rt::task::spawn_blocking(move || store.count_events_for_cap()).await {
+        Ok(Ok(n)) => log::debug!("the audit log holds {n} events"),
+        Ok(Err(e)) => log::error!("could not count the audit log's events: {e}"),
         Err(e) => log::error!("could not count the audit log's events: {e}"),
     }
     loop {
