@@ -97,6 +97,10 @@ pub struct AuditConfig {
     pub retention_days: i64,
     /// Seconds between sweeps.
     pub sweep_interval_seconds: i64,
+    /// Events the log may hold; past it the oldest authentication events are evicted.
+    pub max_events: i64,
+    /// Repeats of an anonymous caller's refused login within this many seconds are one event.
+    pub aggregation_window_seconds: i64,
 }
 
 impl Default for AuditConfig {
@@ -104,6 +108,8 @@ impl Default for AuditConfig {
         Self {
             retention_days: 90,
             sweep_interval_seconds: 3600,
+            max_events: 1_000_000,
+            aggregation_window_seconds: 60,
         }
     }
 }
@@ -278,6 +284,8 @@ pub struct LimitsConfig {
     pub records_per_data_clip: i64,
     /// Guests one data clip may have.
     pub guests_per_data_clip: i64,
+    /// Spaces one environment may hold.
+    pub spaces_per_environment: i64,
 }
 
 impl Default for LimitsConfig {
@@ -304,6 +312,7 @@ impl Default for LimitsConfig {
             data_clips_per_space: 100,
             records_per_data_clip: 1_000,
             guests_per_data_clip: 100,
+            spaces_per_environment: 10_000,
         }
     }
 }
@@ -359,7 +368,18 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 33] = [
+        let at_least: [(&str, i64, i64); 36] = [
+            (
+                "limits.spaces_per_environment",
+                lim.spaces_per_environment,
+                1,
+            ),
+            ("audit.max_events", self.audit.max_events, 1),
+            (
+                "audit.aggregation_window_seconds",
+                self.audit.aggregation_window_seconds,
+                1,
+            ),
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (

@@ -175,9 +175,15 @@ impl Application {
         // After a clean shutdown a bounded check suffices; after a crash (or on an unmarked
         // store) every index is verified against every record.
         let checking = std::time::Instant::now();
-        let clean = store
-            .take_clean_shutdown()
-            .map_err(|e| StartupError::opening(&data_dir, e))?;
+        let clean = match store.take_clean_shutdown() {
+            Ok(clean) => clean,
+            // A full disk: serve reads (and refuse writes with 503) rather than not at all.
+            Err(e @ (crate::store::StoreError::Sled(_) | crate::store::StoreError::Io(_))) => {
+                log::warn!("the store cannot write ({e}); serving reads, and refusing writes with 503 until the disk has room and latchkey is restarted");
+                false
+            }
+            Err(e) => return Err(StartupError::opening(&data_dir, e)),
+        };
         let checked = if clean {
             store.check_consistency_sample(CLEAN_CHECK_SAMPLE)
         } else {
@@ -270,6 +276,11 @@ impl Application {
             throttle,
             environment_bodies: Default::default(),
         };
+        store.set_aggregation_window(config.audit.aggregation_window_seconds);
+        store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
+        store.set_spaces_per_environment(
+            usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
+        );
         let browser = browser_rules(&config, &banner.url, auth.clock().clone())?;
         let server = serve(listener, &config, auth.clone(), state, browser)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
@@ -285,7 +296,7 @@ impl Application {
             )),
             actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped.clone())),
             actix_web::rt::spawn(drain_events_every(
-                auth.store().clone(),
+                auth.clone(),
                 Duration::from_millis(200),
                 stopped,
             )),
@@ -363,6 +374,9 @@ impl Application {
             log::error!("could not record personal access token use: {e}");
         }
         drop(auth);
+        if let Err(e) = store.close_aggregation_windows(None) {
+            log::error!("could not record aggregated authentication events: {e}");
+        }
         store
             .drain_pending_events()
             .map_err(std::io::Error::other)?;
@@ -389,19 +403,25 @@ async fn flush_pat_uses_every(
 }
 
 /// Commits buffered authentication events in batches: every `period`, or sooner when a batch
-/// is waiting. Runs on the main thread's runtime, never on a request worker.
+/// is waiting, with the summaries of closed aggregation windows; then holds the log to its
+/// cap. Runs on the main thread's runtime, never on a request worker.
 async fn drain_events_every(
-    store: Store,
+    auth: Authenticator,
     period: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let store = auth.store();
     loop {
         tokio::select! {
             _ = actix_web::rt::time::sleep(period) => {}
             _ = store.events_due() => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = store.drain_pending_events() {
+        let drained = store
+            .close_aggregation_windows(Some(auth.clock().now()))
+            .and_then(|()| store.drain_pending_events())
+            .and_then(|()| store.enforce_event_cap());
+        if let Err(e) = drained {
             log::error!("could not record buffered authentication events: {e}");
         }
     }
@@ -420,6 +440,13 @@ async fn sweep_events_every(
     retention: Retention,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    // One pass over the log, off this runtime's thread (it also drains events and signals).
+    let store = auth.store().clone();
+    match actix_web::rt::task::spawn_blocking(move || store.count_events_for_cap()).await {
+        Ok(Ok(n)) => log::debug!("the audit log holds {n} events"),
+        Ok(Err(e)) => log::error!("could not count the audit log's events: {e}"),
+        Err(e) => log::error!("could not count the audit log's events: {e}"),
+    }
     loop {
         auth.store().tighten_permissions();
         let cutoff = auth.clock().now().plus_seconds(-retention.keep_seconds);

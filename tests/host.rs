@@ -223,3 +223,95 @@ fn host_commands_reset_a_password_and_promote_a_user_on_a_stopped_server() {
         );
     });
 }
+
+/// A small tmpfs, unmounted when dropped; `None` where this process may not mount (not root).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        ok.then(|| Self(at.to_path_buf()))
+    }
+
+    fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.0.join("filler")).unwrap();
+        let block = vec![0u8; 64 << 10];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.write_all(&block[..512]);
+        let _ = file.sync_all();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn on_a_full_disk_writes_get_503_reads_go_on_and_the_server_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(&dir.path().join("disk"), "8m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let data = disk.0.join("data").display().to_string();
+    let started = || {
+        let mut cmd = common::command(binary(), dir.path());
+        cmd.env("LATCHKEY_STORAGE__DATA_DIR", &data);
+        start_with(cmd)
+    };
+    let mut server = started();
+    let api = common::Client::new(&server.url);
+    let admin = actix_web::rt::System::new().block_on(api.admin_token());
+    disk.fill();
+    let begun = std::time::Instant::now();
+    actix_web::rt::System::new().block_on(async {
+        for name in ["full-1", "full-2"] {
+            let body = serde_json::json!({ "name": name, "isProd": false });
+            let (status, answer) = api
+                .call("POST", "/v1/environments", Some(&admin), Some(body))
+                .await
+                .unwrap();
+            assert_eq!(status, 503, "{answer}");
+            assert_eq!(
+                answer["errors"][0]["key"], "storage-unavailable",
+                "{answer}"
+            );
+        }
+        let (status, _) = api
+            .call("GET", "/v1/environments", Some(&admin), None)
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "reads go on");
+        api.admin_token().await;
+    });
+    assert!(
+        begun.elapsed().as_secs() < 10,
+        "refusals are prompt: {:?}",
+        begun.elapsed()
+    );
+    server.terminate();
+    let server = started();
+    let api = common::Client::new(&server.url);
+    actix_web::rt::System::new().block_on(async {
+        let (status, body) = api
+            .call("GET", "/v1/environments", Some(&admin), None)
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "the restarted server serves reads: {body}");
+    });
+    let logs = server.logs.lock().unwrap().clone();
+    assert!(
+        logs.contains("disk of") && logs.contains("is full"),
+        "{logs}"
+    );
+}

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// 500: logged in full; the client sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 503: the store cannot write (a full disk, a failing device); the cause is logged.
+    #[error("the store cannot take writes right now (storage failure: a full disk or a failing device); reads still work")]
+    StorageUnavailable(String),
 }
 
 impl ApiError {
@@ -79,6 +82,7 @@ impl ApiError {
             Self::LoginFailed(_) => Some("invalid-credentials"),
             Self::TooManyRequests { .. } => Some("throttled"),
             Self::UnsupportedMediaType(_) => Some("content-type"),
+            Self::StorageUnavailable(_) => Some("storage-unavailable"),
             _ => None,
         }
     }
@@ -113,6 +117,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -124,6 +129,10 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(reason @ AuthFailure::CrossOrigin(_)) => reason.to_string(),
             Self::Unauthorized(reason) => format!("Unauthorized: {reason}"),
+            Self::StorageUnavailable(cause) => {
+                log::error!("storage failure: {cause}");
+                self.to_string()
+            }
             other => other.to_string(),
         };
         let body = ErrorBody {
@@ -187,6 +196,9 @@ impl From<StoreError> for ApiError {
                 key: None,
                 message: m,
             },
+            StoreError::Sled(_) | StoreError::Io(_) | StoreError::NotDurable => {
+                Self::StorageUnavailable(e.to_string())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

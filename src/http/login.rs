@@ -134,7 +134,7 @@ async fn password_login(
     let user = match user {
         Some(user) if matches => user,
         other => {
-            let payload = serde_json::json!({ "email": email.as_str() });
+            let payload = serde_json::json!({ "email": bounded(email.as_str()) });
             record(
                 auth,
                 req,
@@ -234,7 +234,10 @@ async fn key_token(
         .in_environment(environment_id)
         .by(Some(key_id.to_string()))
         .with_payload(serde_json::json!({ "from": "publishable-key", "keyId": key_id.as_str(), "clientAddress": address(req) }));
-    auth.store().record_events_soon(&[event])?;
+    // Anyone may hold a publishable key: repeats are aggregated per key and per address.
+    let address_key = address(req).unwrap_or_default();
+    auth.store()
+        .record_repeatable_soon(event, &[key_id.as_str(), &address_key])?;
     Ok(token_body(
         issued,
         &principal.account_id,
@@ -284,7 +287,8 @@ async fn begin(
             Ok(attempt)
         }
         Err(refusal) => {
-            let payload = serde_json::json!({ "account": account, "scope": refusal.scope });
+            let payload =
+                serde_json::json!({ "account": bounded(account), "scope": refusal.scope });
             record(auth, req, "auth:login-throttled", None, payload)?;
             Err(ApiError::TooManyRequests {
                 message: format!(
@@ -316,14 +320,37 @@ fn record(
         .headers()
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(256).collect::<String>());
+        .map(bounded);
+    let client = address(req);
     if let Some(map) = payload.as_object_mut() {
-        map.insert("clientAddress".into(), address(req).into());
+        map.insert("clientAddress".into(), client.clone().into());
         map.insert("userAgent".into(), agent.into());
     }
+    let tried = payload
+        .get("email")
+        .or_else(|| payload.get("clientId"))
+        .or_else(|| payload.get("account"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     let event = Event::new(topic, "auth", account.id, auth.clock().now())
         .by(actor)
         .with_payload(payload);
-    auth.store().record_events_soon(&[event])?;
+    if topic == "auth:login-succeeded" {
+        auth.store().record_events_soon(&[event])?;
+    } else {
+        // Refusals come from anyone: repeats per address and per account are aggregated.
+        let client = client.unwrap_or_default();
+        let tried = tried.unwrap_or_default();
+        auth.store()
+            .record_repeatable_soon(event, &[client.as_str(), tried.as_str()])?;
+    }
     Ok(())
+}
+
+/// Attacker-supplied text kept in the audit log (an email tried, a user agent) is cut to
+/// this many characters.
+const LOGGED_TEXT_CHARS: usize = 64;
+
+fn bounded(text: &str) -> String {
+    text.chars().take(LOGGED_TEXT_CHARS).collect()
 }

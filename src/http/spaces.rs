@@ -8,7 +8,7 @@ use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::rate::RetryAfter;
 use crate::auth::{Authenticator, Caller, Principal, PrincipalKind, TokenSpec, Via};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
-use crate::store::{Environment, Space, Workbook};
+use crate::store::{Environment, Space, SpaceSummary, Workbook};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -190,7 +190,7 @@ pub(super) async fn list_spaces(
         Some(raw) => vec![EnvironmentId::parse(raw)?],
         None => environments_in_reach(&auth, &p)?,
     };
-    let mut rows = Vec::new();
+    let mut rows: Vec<(SpaceSummary, Environment)> = Vec::new();
     for env_id in envs {
         authorize(
             &p,
@@ -206,7 +206,7 @@ pub(super) async fn list_spaces(
                 "environment {env_id} not found"
             )));
         };
-        for space in auth.store().spaces_in(&env_id)? {
+        for space in auth.store().space_summaries_in(&env_id)? {
             let visible = authorize(
                 &p,
                 Action::ReadSpace,
@@ -228,17 +228,20 @@ pub(super) async fn list_spaces(
         q.optional("sortField")?,
         q.optional("sortDirection")?,
     )?;
-    let mut bodies = Vec::new();
-    for (space, env) in rows {
-        let count = auth.store().workbooks_of(&space.id)?.len();
-        bodies.push(space_body(&state, &space, &env, count, None));
+    // Only the page's spaces are read in full and have their workbooks counted.
+    let (rows, pagination) = page.slice(rows);
+    let mut items = Vec::new();
+    for (summary, env) in rows {
+        if let Some(space) = auth.store().listed_space(&summary.id)? {
+            let count = auth.store().workbook_count(&space.id);
+            items.push(space_body(&state, &space, &env, count, None));
+        }
     }
-    let (items, pagination) = page.slice(bodies);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
 }
 
 fn sort_spaces(
-    rows: &mut [(Space, Environment)],
+    rows: &mut [(SpaceSummary, Environment)],
     field: Option<&str>,
     direction: Option<&str>,
 ) -> Result<(), ApiError> {

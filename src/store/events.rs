@@ -123,7 +123,9 @@ impl Store {
                 }
                 Ok(())
             })
-            .map_err(tx_error)
+            .map_err(tx_error)?;
+        self.inner.cap.added(rows.len());
+        Ok(())
     }
 
     /// Records authentication decisions (a login, a token issued) without touching the disk on
@@ -250,6 +252,7 @@ impl Store {
                 Ok(())
             })
             .await?;
+            self.inner.cap.removed(batch.len());
             removed += batch.len();
         }
     }

@@ -27,8 +27,9 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
-    /// The highest ticket known to be on disk.
-    durable: watch::Sender<u64>,
+    /// The highest ticket known to be on disk, and the highest whose flush failed (a full
+    /// disk): writers of a failed flush are answered at once, not after the timeout.
+    durable: watch::Sender<(u64, u64)>,
 }
 
 pub(super) struct Flusher {
@@ -41,7 +42,7 @@ impl Flusher {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
-            durable: watch::channel(0).0,
+            durable: watch::channel((0, 0)).0,
         });
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -67,10 +68,13 @@ impl Flusher {
         if waiting == 1 || waiting == FULL_BATCH {
             self.shared.wake.notify_one();
         }
-        let waited =
-            tokio::time::timeout(DURABLE_TIMEOUT, rx.wait_for(|&done| done >= ticket)).await;
+        let waited = tokio::time::timeout(
+            DURABLE_TIMEOUT,
+            rx.wait_for(|&(done, failed)| done >= ticket || failed >= ticket),
+        )
+        .await;
         match waited {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(seen)) if seen.0 >= ticket => Ok(()),
             _ => Err(StoreError::NotDurable),
         }
     }
@@ -130,17 +134,20 @@ fn run(db: &sled::Db, shared: &Shared) {
             last_batch = state.requested - flushed;
             state.requested
         };
-        match db.flush() {
+        let flushed = db.flush();
+        shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .flushed = target;
+        match flushed {
             Ok(_) => {
-                shared
-                    .state
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .flushed = target;
-                shared.durable.send_replace(target);
+                shared.durable.send_modify(|(done, _)| *done = target);
             }
             Err(e) => {
-                log::error!("flush failed, retrying: {e}");
+                // The writers it covered fail now (503); the next write tries again.
+                log::error!("flush failed; the writes waiting for it are refused: {e}");
+                shared.durable.send_modify(|(_, failed)| *failed = target);
                 std::thread::sleep(Duration::from_millis(50));
             }
         }

@@ -10,6 +10,7 @@ mod clients;
 mod codec;
 mod data_clips;
 mod environments;
+mod event_cap;
 mod event_tail;
 mod events;
 mod flusher;
@@ -20,7 +21,10 @@ mod meta;
 mod pats;
 mod perms;
 mod records;
+mod refusals;
+mod reserve;
 mod secrets;
+mod space_limits;
 mod spaces;
 mod users;
 
@@ -36,6 +40,7 @@ pub use guides::{Guide, GuideVersion};
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use records::*;
+pub use space_limits::SpaceSummary;
 
 use codec::Record;
 use flusher::Flusher;
@@ -227,6 +232,12 @@ struct Inner {
     pat_counts: std::sync::Mutex<std::collections::HashMap<crate::domain::UserId, usize>>,
     /// PAT creations waiting for the batch that commits them together.
     pending_pats: std::sync::Mutex<Vec<pats::PendingPat>>,
+    /// Windows of repeated anonymous authentication events (`refusals.rs`).
+    refusals: refusals::Refusals,
+    /// The audit log's size cap (`event_cap.rs`).
+    cap: event_cap::EventCap,
+    /// The spaces-per-environment limit (`space_limits.rs`).
+    spaces: space_limits::SpaceLimits,
     /// Woken when a batch of authentication events is waiting.
     events_due: tokio::sync::Notify,
     /// Every environment, sorted, as of a generation.
@@ -267,17 +278,15 @@ impl Store {
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", dir.display()));
         perms::prepare_dir(dir).map_err(io)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_bytes)
-            // No periodic flusher thread: every write here is flushed by `Flusher` before it is
-            // acknowledged. sled's thread would also fsync twice a second and, after a burst of
-            // writes, rewrite fragmented segments for up to half of every second; on a busy
-            // core it preempted request handling for up to 4 ms at a time. Segments are still
-            // cleaned, a page per node rewrite, as writes go on.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| open_error(e, dir))?;
+        let db = match Self::open_sled(dir, cache_bytes) {
+            Err(e) if reserve::is_full(&e) && reserve::release(dir) => {
+                log::warn!("the disk of {} is full: gave back the space Latchkey set aside, to start; writes will fail until there is room", dir.display());
+                Self::open_sled(dir, cache_bytes)
+            }
+            other => other,
+        }
+        .map_err(|e| open_error(e, dir))?;
+        reserve::keep(dir);
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))
@@ -295,12 +304,28 @@ impl Store {
                 environments: std::sync::RwLock::new(None),
                 pending_events: std::sync::Mutex::new(Vec::new()),
                 events_due: tokio::sync::Notify::new(),
+                refusals: refusals::Refusals::default(),
+                cap: event_cap::EventCap::default(),
+                spaces: space_limits::SpaceLimits::default(),
                 pat_counts: std::sync::Mutex::default(),
                 pending_pats: std::sync::Mutex::default(),
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),
         })
+    }
+
+    fn open_sled(dir: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
+        sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            // No periodic flusher thread: every write here is flushed by `Flusher` before it is
+            // acknowledged. sled's thread would also fsync twice a second and, after a burst of
+            // writes, rewrite fragmented segments for up to half of every second; on a busy
+            // core it preempted request handling for up to 4 ms at a time. Segments are still
+            // cleaned, a page per node rewrite, as writes go on.
+            .flush_every_ms(None)
+            .open()
     }
 
     /// A handle that does not keep the store open.
@@ -446,7 +471,9 @@ impl Store {
             Ok(value)
         });
         drop(gate);
-        result.map_err(tx_error)
+        let value = result.map_err(tx_error)?;
+        self.inner.cap.added(events.len());
+        Ok(value)
     }
 
     /// How many keys of `t` start with `prefix`, counting at most `max` (no values are read).

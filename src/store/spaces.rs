@@ -22,7 +22,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Creates a space in an existing environment.
+    /// Creates a space in an existing environment, within `limits.spaces_per_environment`.
     pub async fn insert_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
         self.insert_space_with(space, &[], std::slice::from_ref(event))
             .await
@@ -35,7 +35,9 @@ impl Store {
         workbooks: &[Workbook],
         events: &[Event],
     ) -> Result<(), StoreError> {
-        self.write(events, |tx| {
+        let guard = self.structure_lock().await;
+        self.ensure_room_for_a_space(&space.environment_id)?;
+        self.write_locked(guard, events, |tx| {
             if !tx.environment_exists(&space.environment_id)? {
                 return abort(Abort::NotFound(format!(
                     "environment {} not found",

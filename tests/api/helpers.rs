@@ -80,7 +80,7 @@ impl TestApp {
             // sled's own background thread may hold the directory lock for a moment after the
             // previous store in this process closed; only that error is retried, for up to 10 s.
             match Application::build(self.config.clone()).await {
-                Err(e) if e.to_string().contains("could not acquire lock") && attempts < 200 => {
+                Err(StartupError::Locked { .. }) if attempts < 200 => {
                     attempts += 1;
                     actix_web::rt::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -376,6 +376,15 @@ impl TestApp {
     /// Events in the log, read from the store.
     pub fn event_count(&self) -> usize {
         self.running.as_ref().expect("running").store.event_count()
+    }
+
+    /// Spaces that listings have read in full.
+    pub fn listed_space_reads(&self) -> u64 {
+        self.running
+            .as_ref()
+            .expect("running")
+            .store
+            .listed_space_reads()
     }
 
     /// A GET whose body is not JSON: (status, content type, text).

@@ -3,6 +3,7 @@
 
 mod agents;
 mod api_keys;
+mod audit_growth;
 mod clients;
 mod data_clips;
 mod embed;
@@ -21,6 +22,7 @@ mod matrix;
 mod pats;
 mod restart;
 mod secrets;
+mod space_limits;
 mod streams;
 mod throttle;
 mod users;
