@@ -265,9 +265,23 @@ impl std::fmt::Display for Pagination {
 }
 
 impl Page {
+    /// How many items come before this page.
+    pub fn skip(self) -> u64 {
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// The contract's `pagination` object for `total` items.
+    pub fn pagination(self, total: u64) -> Pagination {
+        Pagination {
+            current_page: self.number,
+            page_count: total.div_ceil(self.size).max(1),
+            total_count: total,
+        }
+    }
+
     /// The items of this page and the contract's `pagination` object.
     pub fn slice<T>(self, all: impl IntoIterator<Item = T>) -> (Vec<T>, Pagination) {
-        let skip = (self.number - 1).saturating_mul(self.size);
+        let skip = self.skip();
         let mut items = Vec::new();
         let mut total = 0u64;
         for item in all {
@@ -276,13 +290,7 @@ impl Page {
             }
             total += 1;
         }
-        let page_count = total.div_ceil(self.size).max(1);
-        let pagination = Pagination {
-            current_page: self.number,
-            page_count,
-            total_count: total,
-        };
-        (items, pagination)
+        (items, self.pagination(total))
     }
 }
 

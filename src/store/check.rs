@@ -53,6 +53,7 @@ impl Store {
         self.check_agents(limit).map_err(ConsistencyError)?;
         self.check_guides(limit).map_err(bad)?;
         self.check_data_clips(limit)?;
+        self.check_space_order(limit).map_err(bad)?;
         Ok(())
     }
 

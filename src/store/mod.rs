@@ -25,6 +25,7 @@ mod refusals;
 mod reserve;
 mod secrets;
 mod space_limits;
+mod space_order;
 mod spaces;
 mod users;
 
@@ -130,9 +131,15 @@ enum T {
     ClipGuests,
     /// `guest_clips`: guest id ‖ 0x00 ‖ data clip id → ClipMembership. A guest's clip grants.
     GuestClips,
+    /// `space_order`: environment id ‖ 0x00 ‖ archived (0x00 or 0x01) ‖ created_at (ms, i64
+    /// BE, sign bit flipped) ‖ space id → empty. An environment's spaces in creation order.
+    SpaceOrder,
+    /// `space_counts`: environment id ‖ 0x00 ‖ archived (0x00 or 0x01) → u64 BE, how many
+    /// spaces that half of `space_order` holds.
+    SpaceCounts,
 }
 
-const TREES: [(T, &str); 35] = [
+const TREES: [(T, &str); 37] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -168,6 +175,8 @@ const TREES: [(T, &str); 35] = [
     (T::SpaceClips, "space_clips"),
     (T::ClipGuests, "clip_guests"),
     (T::GuestClips, "guest_clips"),
+    (T::SpaceOrder, "space_order"),
+    (T::SpaceCounts, "space_counts"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.
@@ -293,7 +302,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         perms::tighten(dir).map_err(io)?;
         let flusher = Flusher::start(db.clone());
-        Ok(Self {
+        let store = Self {
             inner: Arc::new(Inner {
                 db,
                 dir: dir.to_path_buf(),
@@ -312,7 +321,9 @@ impl Store {
                 structure: tokio::sync::Mutex::new(()),
                 gate: std::sync::RwLock::new(()),
             }),
-        })
+        };
+        store.build_space_order()?;
+        Ok(store)
     }
 
     fn open_sled(dir: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub(super) struct SpaceLimits {
     per_environment: AtomicUsize,
     full_reads: AtomicU64,
+    summary_reads: AtomicU64,
 }
 
 impl Default for SpaceLimits {
@@ -21,6 +22,7 @@ impl Default for SpaceLimits {
         Self {
             per_environment: AtomicUsize::new(usize::MAX),
             full_reads: AtomicU64::new(0),
+            summary_reads: AtomicU64::new(0),
         }
     }
 }
@@ -110,6 +112,10 @@ impl Store {
         let mut out = Vec::new();
         for id in self.pair_seconds(T::EnvSpaces, env.as_str())? {
             if let Some(bytes) = self.tree(T::Spaces).get(id.as_bytes())? {
+                self.inner
+                    .spaces
+                    .summary_reads
+                    .fetch_add(1, Ordering::Relaxed);
                 out.push(summary(&bytes)?);
             }
         }
@@ -126,6 +132,11 @@ impl Store {
     /// How many spaces listings have read in full since open.
     pub fn listed_space_reads(&self) -> u64 {
         self.inner.spaces.full_reads.load(Ordering::Relaxed)
+    }
+
+    /// How many space records listings have read a summary of since open.
+    pub fn space_summary_reads(&self) -> u64 {
+        self.inner.spaces.summary_reads.load(Ordering::Relaxed)
     }
 
     /// How many workbooks a space holds (keys only).

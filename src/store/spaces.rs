@@ -45,6 +45,7 @@ impl Store {
                 )));
             }
             tx.put(T::Spaces, space.id.as_str().as_bytes(), space)?;
+            tx.order_space(space)?;
             tx.put_raw(
                 T::EnvSpaces,
                 &pair(space.environment_id.as_str(), space.id.as_str()),
@@ -66,12 +67,10 @@ impl Store {
     /// Replaces an existing space.
     pub async fn update_space(&self, space: &Space, event: &Event) -> Result<(), StoreError> {
         self.write(std::slice::from_ref(event), |tx| {
-            if tx
-                .get_raw(T::Spaces, space.id.as_str().as_bytes())?
-                .is_none()
-            {
+            let Some(old) = tx.get::<Space>(T::Spaces, space.id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("space {} not found", space.id)));
-            }
+            };
+            tx.reorder_space(&old, space)?;
             tx.put(T::Spaces, space.id.as_str().as_bytes(), space)
         })
         .await
@@ -208,6 +207,7 @@ impl Tx<'_> {
             return Ok(false);
         };
         self.remove(T::Spaces, space.id.as_str().as_bytes())?;
+        self.unorder_space(&space)?;
         self.remove(
             T::EnvSpaces,
             &pair(space.environment_id.as_str(), space.id.as_str()),

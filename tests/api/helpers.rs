@@ -387,6 +387,15 @@ impl TestApp {
             .listed_space_reads()
     }
 
+    /// Space records that listings have read a summary of (filtering space by space).
+    pub fn space_summary_reads(&self) -> u64 {
+        self.running
+            .as_ref()
+            .expect("running")
+            .store
+            .space_summary_reads()
+    }
+
     /// A GET whose body is not JSON: (status, content type, text).
     pub async fn get_text(&self, path: &str, token: &str) -> (StatusCode, String, String) {
         let mut res = self
