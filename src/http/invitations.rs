@@ -8,10 +8,8 @@ use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
-use crate::domain::{
-    ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
-};
-use crate::store::{Event, Grant, Guest, GuestPlan, Link, LinkPurpose, Mail, Space};
+use crate::domain::{GuestAuthentication, GuestId, MailSubject, SpaceId};
+use crate::store::{Event, Guest, Link, LinkPurpose, Mail, Space};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -163,6 +161,7 @@ pub(super) struct Exchange {
 /// guest token limited to the space.
 pub(super) async fn exchange(
     auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<Exchange>,
 ) -> Result<HttpResponse, ApiError> {
     match body.0 {
@@ -173,7 +172,7 @@ pub(super) async fn exchange(
             email: Some(email),
             space_id: Some(space),
             ..
-        } => join(&auth, &email, &space).await,
+        } => super::shared_links::join(&auth, &state, &email, &space).await,
         _ => Err(ApiError::bad_request(
             "token",
             "send {token} from a magic link, or {email, spaceId} for a shared link",
@@ -188,14 +187,21 @@ async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiEr
     let Some(link) = auth
         .store()
         .take_link(&raw.digest(), |p| {
-            matches!(p, LinkPurpose::GuestLogin { .. })
+            matches!(
+                p,
+                LinkPurpose::GuestLogin { .. } | LinkPurpose::SharedLinkJoin { .. }
+            )
         })
         .await?
     else {
         return Ok(invalid());
     };
-    let LinkPurpose::GuestLogin { guest, space } = link.purpose else {
-        return Ok(invalid());
+    let (guest, space) = match &link.purpose {
+        LinkPurpose::GuestLogin { guest, space } => (guest.clone(), space.clone()),
+        LinkPurpose::SharedLinkJoin { guest, space } => {
+            return super::shared_links::redeem_join(auth, &link, guest, space).await
+        }
+        LinkPurpose::SetPassword(_) => return Ok(invalid()),
     };
     let now = auth.clock().now();
     let Some(guest) = auth.store().guest(&guest)? else {
@@ -214,70 +220,7 @@ async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiEr
     ))
 }
 
-async fn join(auth: &Authenticator, email: &str, space: &str) -> Result<HttpResponse, ApiError> {
-    let email = Email::parse(email)?;
-    let space_id = SpaceId::parse(space)?;
-    let space = auth
-        .store()
-        .space(&space_id)?
-        .ok_or_else(|| ApiError::NotFound(format!("space {space_id} not found")))?;
-    if !auth.allows(&space.id, GuestAuthentication::SharedLink)? {
-        return Err(ApiError::Forbidden(format!(
-            "the shared link of space {space_id} is turned off"
-        )));
-    }
-    if space.archived_at.is_some() {
-        return Err(ApiError::Forbidden(format!(
-            "space {space_id} is archived; its shared link is closed"
-        )));
-    }
-    let now = auth.clock().now();
-    let guest = match auth.store().guest_by_email(&space.environment_id, &email)? {
-        Some(existing) => existing,
-        None => Guest {
-            id: GuestId::generate(),
-            account_id: space.account_id.clone(),
-            environment_id: space.environment_id.clone(),
-            name: PersonName::parse(email.as_str().split('@').next().unwrap_or_default())
-                .or_else(|_| PersonName::parse("guest"))?,
-            email,
-            created_at: now,
-            updated_at: now,
-        },
-    };
-    if auth.store().grant(&guest.id, &space.id)?.is_none() {
-        let grant = Grant {
-            guest_id: guest.id.clone(),
-            space_id: space.id.clone(),
-            workbooks: None,
-            sheets: None,
-            assignment: ActorRoleId::generate(),
-            created_at: now,
-        };
-        let event = Event::new("space:guestAdded", "space", space.account_id.clone(), now)
-            .in_environment(&space.environment_id)
-            .in_space(&space.id)
-            .by(Some(guest.id.to_string()))
-            .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str(), "via": "shared_link" }));
-        auth.store()
-            .upsert_guests(
-                &[GuestPlan {
-                    guest: guest.clone(),
-                    grants: vec![grant],
-                }],
-                &[event],
-            )
-            .await?;
-    } else {
-        record_redeemed(auth, &guest, &space.id, "shared_link").await?;
-    }
-    let token = issue_guest_token(auth, &guest, Some(&space.id), "shared_link");
-    Ok(data(
-        serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
-    ))
-}
-
-async fn record_redeemed(
+pub(super) async fn record_redeemed(
     auth: &Authenticator,
     guest: &Guest,
     space: &SpaceId,

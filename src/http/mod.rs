@@ -13,6 +13,7 @@ mod invitations;
 mod login;
 mod pats;
 mod secrets;
+mod shared_links;
 mod spaces;
 mod system;
 mod users;

@@ -441,3 +441,61 @@ async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grant
         "no grant beyond its own: {body}"
     );
 }
+
+// Finding 12: a shared-link join with an existing guest's address mails that address a link
+// instead of handing out the guest's identity.
+#[actix_web::test]
+async fn a_shared_link_join_with_an_existing_guests_email_mails_a_link_instead_of_a_token() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let private = new_space(&app, &admin, &env, "private").await;
+    let open = new_space(&app, &admin, &env, "open").await;
+    let victim = add_guest(
+        &app,
+        &admin,
+        &env,
+        "victim@example.com",
+        json!([{ "id": private }]),
+    )
+    .await;
+    let body = json!({ "email": "Victim@Example.com", "spaceId": open });
+    let (status, joined) = app
+        .request("POST", "/v1/invitations/exchange", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    assert_eq!(
+        joined["data"],
+        json!({ "valid": true, "sentTo": "victim@example.com" })
+    );
+    let (_, stored) = app.get(&format!("/v1/guests/{victim}"), &admin).await;
+    assert_eq!(
+        stored["data"]["spaces"].as_array().unwrap().len(),
+        1,
+        "no grant before the address is proven: {stored}"
+    );
+    let link = app.link_token_for(&admin, "victim@example.com").await;
+    let (status, redeemed) = app
+        .request(
+            "POST",
+            "/v1/invitations/exchange",
+            None,
+            Some(json!({ "token": link })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{redeemed}");
+    let token = redeemed["data"]["token"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/v1/spaces/{open}"), token).await.0,
+        StatusCode::OK
+    );
+    let (_, again) = app
+        .request(
+            "POST",
+            "/v1/invitations/exchange",
+            None,
+            Some(json!({ "token": link })),
+        )
+        .await;
+    assert_eq!(again["data"]["valid"], false, "the link works once");
+}
