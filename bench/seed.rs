@@ -251,7 +251,7 @@ async fn run(a: Args) -> Result<(), String> {
             };
             let mail = Mail {
                 to: user.email.clone(),
-                subject: "You are invited to Latchkey".into(),
+                subject: latchkey::domain::MailSubject::new("You are invited to Latchkey"),
                 sealed_body: sealed_body.clone(),
                 account_id: acc.clone(),
                 created_at: at,

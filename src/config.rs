@@ -20,6 +20,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The audit log.
     pub audit: AuditConfig,
+    /// Shared links and guest invitations.
+    pub guests: GuestsConfig,
     /// Development conveniences.
     pub dev: DevConfig,
 }
@@ -39,6 +41,28 @@ impl Default for AuditConfig {
         Self {
             retention_days: 90,
             sweep_interval_seconds: 3600,
+        }
+    }
+}
+
+/// `[guests]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuestsConfig {
+    /// Shared-link joins one client address (IPv6: one /64) may make per hour.
+    pub shared_link_joins_per_address_per_hour: i64,
+    /// Guests a space may hold before its shared link takes no more.
+    pub shared_link_guests_per_space: i64,
+    /// Invitations (mails and added guests) one guest may send per hour.
+    pub invitations_per_guest_per_hour: i64,
+}
+
+impl Default for GuestsConfig {
+    fn default() -> Self {
+        Self {
+            shared_link_joins_per_address_per_hour: 20,
+            shared_link_guests_per_space: 1000,
+            invitations_per_guest_per_hour: 20,
         }
     }
 }
@@ -264,7 +288,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 27] = [
+        let at_least: &[(&str, i64, i64)] = &[
             ("storage.cache_mb", self.storage.cache_mb, 1),
             ("server.workers", srv.workers, 0),
             (
@@ -324,12 +348,27 @@ impl Config {
             ("limits.max_secret_length", lim.max_secret_length, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
+                "guests.shared_link_joins_per_address_per_hour",
+                self.guests.shared_link_joins_per_address_per_hour,
+                1,
+            ),
+            (
+                "guests.shared_link_guests_per_space",
+                self.guests.shared_link_guests_per_space,
+                1,
+            ),
+            (
+                "guests.invitations_per_guest_per_hour",
+                self.guests.invitations_per_guest_per_hour,
+                1,
+            ),
+            (
                 "audit.sweep_interval_seconds",
                 self.audit.sweep_interval_seconds,
                 1,
             ),
         ];
-        for (key, value, min) in at_least {
+        for &(key, value, min) in at_least {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"

@@ -219,6 +219,7 @@ impl Application {
             hasher,
             throttle,
             environment_bodies: Default::default(),
+            guest_limits: crate::http::GuestLimits::new(&config.guests, auth.clock().clone()),
         };
         let server = serve(listener, &config, auth.clone(), state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);

@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod password;
 pub mod policy;
 mod principal;
+pub mod rate;
 pub mod throttle;
 
 pub use principal::{AuthFailure, Principal, PrincipalKind, Via};

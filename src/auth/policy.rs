@@ -412,9 +412,15 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             environment_id,
             scope,
             grants,
+            shared_link,
         } => {
             if resource.environment.is_some_and(|e| e != environment_id) {
                 return Err(not_found(resource));
+            }
+            if *shared_link && action == Action::InviteGuests {
+                return Err(Denial::Forbidden(
+                    "a guest who joined through a shared link may not invite guests".into(),
+                ));
             }
             guest_decision(action, resource, id, scope.as_ref(), grants)
         }

@@ -145,6 +145,8 @@ pub enum PrincipalKind {
         scope: Option<SpaceId>,
         /// Its grants, read from the store on this request.
         grants: Vec<Grant>,
+        /// Whether the token came from a space's shared link (an address nobody proved).
+        shared_link: bool,
     },
     /// The token of a space created with a publishable key: that space only.
     SpaceToken {
@@ -418,7 +420,8 @@ impl Authenticator {
             Some(s) => Some(SpaceId::parse(s).map_err(|_| bad("space"))?),
             None => None,
         };
-        if claims.src.as_deref() == Some("shared_link") {
+        let shared_link = claims.src.as_deref() == Some("shared_link");
+        if shared_link {
             let space = scope.as_ref().ok_or_else(|| bad("space"))?;
             if !self.allows(space, GuestAuthentication::SharedLink)? {
                 return Err(AuthFailure::Revoked);
@@ -435,6 +438,7 @@ impl Authenticator {
                 environment_id: guest.environment_id,
                 scope,
                 grants,
+                shared_link,
             },
         }))
     }

@@ -6,21 +6,32 @@
 use super::guests::issue_guest_token;
 use super::invitations::record_redeemed;
 use super::{data, ApiError, AppState};
+use crate::auth::rate::address_bucket;
 use crate::auth::Authenticator;
 use crate::domain::{
     ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
 };
 use crate::store::{Event, Grant, Guest, GuestPlan, Link, LinkPurpose, Mail, Space};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 /// Joins `space` as `email`: a new guest gets a token at once; an existing guest's address gets
 /// a mailed link (`{valid: true, sentTo}` without a token).
 pub(super) async fn join(
+    req: &HttpRequest,
     auth: &Authenticator,
     state: &AppState,
     email: &str,
     space: &str,
 ) -> Result<HttpResponse, ApiError> {
+    let address = req.peer_addr().map(|a| address_bucket(a.ip()).to_string());
+    state
+        .guest_limits
+        .joins
+        .hit(address.as_deref().unwrap_or("unknown"))
+        .map_err(|retry_after| ApiError::TooManyRequests {
+            message: "too many shared-link joins from this address; try again later (guests.shared_link_joins_per_address_per_hour)".into(),
+            retry_after,
+        })?;
     let email = Email::parse(email)?;
     let space = open_space(auth, &SpaceId::parse(space)?)?;
     if let Some(existing) = auth.store().guest_by_email(&space.environment_id, &email)? {
@@ -40,7 +51,13 @@ pub(super) async fn join(
         created_at: now,
         updated_at: now,
     };
-    admit(auth, &guest, &space).await
+    admit(
+        auth,
+        &guest,
+        &space,
+        Some(state.guest_limits.guests_per_space),
+    )
+    .await
 }
 
 /// Redeems a link mailed by `join`, once: the guest joins the space if its shared link is
@@ -61,7 +78,7 @@ pub(super) async fn redeem_join(
     let Ok(space) = open_space(auth, space) else {
         return Ok(invalid());
     };
-    admit(auth, &guest, &space).await
+    admit(auth, &guest, &space, None).await
 }
 
 /// The space, if its shared link is on and it is not archived.
@@ -83,11 +100,13 @@ fn open_space(auth: &Authenticator, id: &SpaceId) -> Result<Space, ApiError> {
     Ok(space)
 }
 
-/// Grants `guest` the whole space (when it lacks a grant) and answers a guest token for it.
+/// Grants `guest` the whole space (when it lacks a grant; a new guest only while the space has
+/// fewer than `cap` guests) and answers a guest token for it.
 async fn admit(
     auth: &Authenticator,
     guest: &Guest,
     space: &Space,
+    cap: Option<usize>,
 ) -> Result<HttpResponse, ApiError> {
     let now = auth.clock().now();
     if auth.store().grant(&guest.id, &space.id)?.is_none() {
@@ -108,9 +127,18 @@ async fn admit(
             guest: guest.clone(),
             grants: vec![grant],
         };
-        auth.store()
-            .upsert_guests(std::slice::from_ref(&plan), &[event])
-            .await?;
+        match cap {
+            Some(max) => {
+                auth.store()
+                    .join_space(&plan, &space.id, max, &event)
+                    .await?
+            }
+            None => {
+                auth.store()
+                    .upsert_guests(std::slice::from_ref(&plan), &[event])
+                    .await?
+            }
+        }
     } else {
         record_redeemed(auth, guest, &space.id, "shared_link").await?;
     }

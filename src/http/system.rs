@@ -92,6 +92,7 @@ fn describe(p: &Principal) -> serde_json::Value {
             environment_id,
             scope,
             grants,
+            ..
         } => serde_json::json!({
             "kind": "guest", "id": id.as_str(), "environmentId": environment_id.as_str(),
             "space": scope.as_ref().map(|s| s.as_str()),

@@ -499,3 +499,100 @@ async fn a_shared_link_join_with_an_existing_guests_email_mails_a_link_instead_o
         .await;
     assert_eq!(again["data"]["valid"], false, "the link works once");
 }
+
+// Finding 5: shared links are rate-limited per address and capped per space; invitation mails
+// carry only the server's text; guests invite only when allowed and at a bounded rate.
+#[actix_web::test]
+async fn shared_link_joins_are_limited_per_address_and_capped_per_space() {
+    let app = spawn_app_with(|c| {
+        c.guests.shared_link_joins_per_address_per_hour = 4;
+        c.guests.shared_link_guests_per_space = 2;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let space = new_space(&app, &admin, &env, "open").await;
+    let join = |n: usize| json!({ "email": format!("walk{n}@example.com"), "spaceId": space });
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let (status, body) = app
+            .request("POST", "/v1/invitations/exchange", None, Some(join(n)))
+            .await;
+        statuses.push(status.as_u16());
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["errors"][0]["key"], "throttled", "{body}");
+        }
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 422, 422, 429],
+        "two guests fit; the fifth join is over the address budget"
+    );
+    let (_, guests) = app
+        .get(&format!("/v1/guests?spaceId={space}"), &admin)
+        .await;
+    assert_eq!(guests["data"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds() {
+    let app = spawn_app_with(|c| c.guests.invitations_per_guest_per_hour = 2).await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let space = new_space(&app, &admin, &env, "team").await;
+    let body = json!([{ "environmentId": env, "email": "eve@example.com", "name": "Eve <visit http://evil.example>", "spaces": [{ "id": space }] }]);
+    let (status, eve) = app.post("/v1/guests", &admin, body).await;
+    assert_eq!(status, StatusCode::OK, "{eve}");
+    let eve_id = eve["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, token) = app.get(&format!("/v1/guests/{eve_id}/token"), &admin).await;
+    let eve_token = token["data"]["token"].as_str().unwrap().to_owned();
+
+    let target = add_guest(
+        &app,
+        &admin,
+        &env,
+        "target@outside.example",
+        json!([{ "id": space }]),
+    )
+    .await;
+    let invite = json!([{ "guestId": target, "spaceId": space, "fromName": "Your Bank", "message": "Log in at http://phish.example" }]);
+    let (status, body) = app
+        .post("/v1/invitations", &eve_token, invite.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let mail = &outbox["data"][0];
+    let text = format!("{} {}", mail["subject"], mail["body"]);
+    assert!(
+        !text.contains("Your Bank") && !text.contains("phish"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("http://evil"),
+        "the inviter's name is escaped: {text}"
+    );
+    assert!(text.contains("Eve _visit http___evil.example_"), "{text}");
+
+    assert_eq!(
+        app.post("/v1/invitations", &eve_token, invite.clone())
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, body) = app.post("/v1/invitations", &eve_token, invite).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+
+    let walk_in = join(&app, "walkin@example.com", &space).await;
+    let invite = json!([{ "guestId": target, "spaceId": space }]);
+    let (status, body) = app.post("/v1/invitations", &walk_in, invite).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a shared-link guest may not invite: {body}"
+    );
+    let add = json!([{ "environmentId": env, "email": "friend@outside.example", "name": "F", "spaces": [{ "id": space }] }]);
+    assert_eq!(
+        app.post("/v1/guests", &walk_in, add).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -32,7 +32,7 @@ async function invite(guestId, spaceId, extra = {}) {
 }
 
 describe("guests.invite", () => {
-  test("answers Success and puts a magic link (lt_…) for the guest into the outbox", async () => {
+  test("answers Success and puts a magic link (lt_…) for the guest into the outbox, in the server's own words", async () => {
     const { env } = await createEnvironment("inv-mail");
     const space = await createSpace(env.id, { name: "Quarterly Import" });
     const guest = await createGuest(env.id, [{ id: space.id }]);
@@ -42,9 +42,11 @@ describe("guests.invite", () => {
     const { mail, token } = await invitationFor(guest.email);
     assert.match(token, ID.linkToken);
     assert.equal(mail.to, guest.email);
-    assert.match(mail.subject, /Ada Admin/);
+    // fromName and message are the caller's words: the mail names the inviter as the server
+    // knows it (the Administrator's name) and carries no text of the caller's.
+    assert.match(mail.subject, /Administrator invited you to "Quarterly Import"/);
     assert.match(mail.body, /Quarterly Import/);
-    assert.match(mail.body, /Please upload the Q3 file\./);
+    assert.doesNotMatch(mail.subject + mail.body, /Ada Admin|Please upload/);
   });
 
   test("the link exchanges once for a guest token: {valid: true, token}; then valid: false", async () => {
