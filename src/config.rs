@@ -83,6 +83,9 @@ pub struct ServerConfig {
     pub shutdown_timeout_seconds: i64,
     /// Seconds a client has to send a request's headers before the connection is cut.
     pub client_request_timeout_seconds: i64,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client; empty
+    /// means the TCP peer is always the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +97,7 @@ impl Default for ServerConfig {
             api_key_header: "x-api-key".into(),
             shutdown_timeout_seconds: 10,
             client_request_timeout_seconds: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -386,6 +390,8 @@ impl Config {
                 srv.bind
             ))
         })?;
+        crate::http::client_addr::TrustedProxies::parse(&srv.trusted_proxies)
+            .map_err(|e| ConfigError(format!("server.trusted_proxies: {e}")))?;
         if actix_web::http::header::HeaderName::from_bytes(srv.api_key_header.as_bytes()).is_err() {
             return Err(ConfigError(
                 "server.api_key_header must be a valid HTTP header name".into(),
@@ -481,6 +487,13 @@ fn overlay_env(
             .parse::<i64>()
             .map(toml::Value::Integer)
             .map_err(|_| ConfigError(format!("{var} ({name}) must be an integer, got '{raw}'")))?,
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
         toml::Value::Boolean(_) => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
             "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
@@ -511,6 +524,7 @@ fn type_name(v: &toml::Value) -> &'static str {
         toml::Value::String(_) => "a string",
         toml::Value::Integer(_) => "an integer",
         toml::Value::Boolean(_) => "true or false",
+        toml::Value::Array(_) => "a list",
         _ => "a value",
     }
 }

@@ -396,6 +396,10 @@ fn serve(
 ) -> Result<Server, StartupError> {
     let auth = web::Data::new(auth);
     let state = web::Data::new(state);
+    let proxies = web::Data::new(
+        http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
+    );
     let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -410,6 +414,7 @@ fn serve(
             .wrap(security_headers())
             .app_data(auth.clone())
             .app_data(state.clone())
+            .app_data(proxies.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::PathConfig::default()

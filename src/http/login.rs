@@ -275,7 +275,7 @@ async fn begin(
 ) -> Result<Attempt, ApiError> {
     match state
         .throttle
-        .begin(account, req.peer_addr().map(|a| a.ip()))
+        .begin(account, super::client_addr::client_ip(req))
     {
         Ok(attempt) => {
             if !attempt.delay.is_zero() {
@@ -298,7 +298,7 @@ async fn begin(
 }
 
 fn address(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    super::client_addr::client_ip(req).map(|ip| ip.to_string())
 }
 
 /// Records an authentication decision with the client's address and user agent.

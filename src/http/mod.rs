@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod api_keys;
+pub mod client_addr;
 mod clients;
 pub mod environments;
 pub mod error;

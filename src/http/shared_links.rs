@@ -23,7 +23,7 @@ pub(super) async fn join(
     email: &str,
     space: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let address = req.peer_addr().map(|a| address_bucket(a.ip()).to_string());
+    let address = super::client_addr::client_ip(req).map(|ip| address_bucket(ip).to_string());
     state
         .guest_limits
         .joins

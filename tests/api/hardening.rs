@@ -596,3 +596,85 @@ async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds
         StatusCode::FORBIDDEN
     );
 }
+
+/// A password login sent through a proxy that says the client is `from`.
+async fn login_from(app: &TestApp, from: &str, email: &str, password: &str) -> StatusCode {
+    let body = json!({ "type": "userCredentials", "email": email, "password": password });
+    let headers = [
+        ("content-type", "application/json"),
+        ("x-forwarded-for", from),
+    ];
+    app.raw("POST", "/v1/auth", &headers, body.to_string().into_bytes())
+        .await
+        .0
+}
+
+// Finding 10: the account soft lock never refuses the right password from an address that has
+// not been failing; IPv6 counts per /64; X-Forwarded-For counts only from trusted proxies.
+#[actix_web::test]
+async fn an_attacked_account_still_signs_in_from_an_address_that_has_not_failed() {
+    let app = spawn_app_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.security.login_failures_per_account = 5;
+        c.security.login_failures_per_address = 1000;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for _ in 0..5 {
+        let status = login_from(&app, "203.0.113.9", ADMIN_EMAIL, "wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let attacker = login_from(&app, "203.0.113.9", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        attacker,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the failing address is refused"
+    );
+    let owner = login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        owner,
+        StatusCode::OK,
+        "the owner's address has not been failing"
+    );
+}
+
+#[actix_web::test]
+async fn ipv6_clients_count_per_64_and_forwarded_addresses_only_from_trusted_proxies() {
+    let app = spawn_app_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+        c.security.login_failures_per_address = 3;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for n in 1..=3 {
+        let from = format!("2001:db8:7:7::{n}");
+        let status = login_from(&app, &from, &format!("u{n}@example.com"), "wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let same_64 = login_from(&app, "2001:db8:7:7:ffff::1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(same_64, StatusCode::TOO_MANY_REQUESTS);
+    let other_64 = login_from(&app, "2001:db8:7:8::1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(other_64, StatusCode::OK);
+
+    let untrusted = spawn_app_with(|c| {
+        c.security.login_failures_per_address = 3;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for n in 1..=3 {
+        let from = format!("198.51.100.{n}");
+        login_from(
+            &untrusted,
+            &from,
+            &format!("u{n}@example.com"),
+            "wrong password!",
+        )
+        .await;
+    }
+    let spoofed = login_from(&untrusted, "192.0.2.200", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        spoofed,
+        StatusCode::TOO_MANY_REQUESTS,
+        "without trusted proxies X-Forwarded-For is ignored: every attempt came from 127.0.0.1"
+    );
+}
