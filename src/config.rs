@@ -83,6 +83,12 @@ pub struct ServerConfig {
     pub shutdown_timeout_seconds: i64,
     /// Seconds a client has to send a request's headers before the connection is cut.
     pub client_request_timeout_seconds: i64,
+    /// Seconds a client has to send a request's body once its head has arrived.
+    pub client_body_timeout_seconds: i64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_seconds: i64,
+    /// Open connections at most; 0 means the open-file limit less room for the store's files.
+    pub max_connections: i64,
     /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client; empty
     /// means the TCP peer is always the client.
     pub trusted_proxies: Vec<String>,
@@ -97,6 +103,9 @@ impl Default for ServerConfig {
             api_key_header: "x-api-key".into(),
             shutdown_timeout_seconds: 10,
             client_request_timeout_seconds: 10,
+            client_body_timeout_seconds: 30,
+            keep_alive_seconds: 5,
+            max_connections: 0,
             trusted_proxies: Vec::new(),
         }
     }
@@ -305,6 +314,13 @@ impl Config {
                 srv.client_request_timeout_seconds,
                 1,
             ),
+            (
+                "server.client_body_timeout_seconds",
+                srv.client_body_timeout_seconds,
+                1,
+            ),
+            ("server.keep_alive_seconds", srv.keep_alive_seconds, 1),
+            ("server.max_connections", srv.max_connections, 0),
             ("security.pbkdf2_iterations", sec.pbkdf2_iterations, 1),
             ("security.password_concurrency", sec.password_concurrency, 0),
             (

@@ -5,6 +5,7 @@ mod admin;
 mod api_keys;
 pub mod client_addr;
 mod clients;
+pub mod deadline;
 pub mod environments;
 pub mod error;
 mod events;
