@@ -174,6 +174,8 @@ pub struct SecurityConfig {
     pub access_token_ttl_seconds: i64,
     /// Lifetime of single-use links (invitations, magic links), in seconds.
     pub link_ttl_seconds: i64,
+    /// Absolute lifetime of a login session, in seconds; refreshing cannot extend it.
+    pub session_lifetime_seconds: i64,
     /// Failed logins per account within the account window before refusing with 429.
     pub login_failures_per_account: i64,
     /// The per-account window, in seconds.
@@ -195,6 +197,7 @@ impl Default for SecurityConfig {
             password_concurrency: 0,
             access_token_ttl_seconds: 86_400,
             link_ttl_seconds: 86_400,
+            session_lifetime_seconds: 7 * 86_400,
             login_failures_per_account: 100,
             login_account_window_seconds: 3600,
             login_failures_per_address: 10,
@@ -329,6 +332,11 @@ impl Config {
                 1,
             ),
             ("security.link_ttl_seconds", sec.link_ttl_seconds, 1),
+            (
+                "security.session_lifetime_seconds",
+                sec.session_lifetime_seconds,
+                60,
+            ),
             (
                 "security.login_failures_per_account",
                 sec.login_failures_per_account,

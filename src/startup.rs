@@ -188,6 +188,7 @@ impl Application {
         });
         let settings = AuthSettings {
             api_key_header: config.server.api_key_header.to_ascii_lowercase(),
+            session_lifetime_seconds: config.security.session_lifetime_seconds,
             access_token_ttl_seconds: config.security.access_token_ttl_seconds,
             issuer: url.clone(),
         };

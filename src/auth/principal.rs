@@ -386,6 +386,17 @@ impl Authenticator {
                     }
                     Via::ClientToken
                 } else {
+                    // A login token lives while its session does, and only as its current token.
+                    let session = self
+                        .store
+                        .session(&claims.par)?
+                        .ok_or(AuthFailure::Revoked)?;
+                    if session.user_id != id || session.token_id != claims.jti {
+                        return Err(AuthFailure::Revoked);
+                    }
+                    if self.clock.now() >= session.expires_at {
+                        return Err(AuthFailure::Expired);
+                    }
                     Via::LoginToken
                 };
                 let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;

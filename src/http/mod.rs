@@ -15,6 +15,7 @@ mod invitations;
 mod login;
 mod pats;
 mod secrets;
+mod sessions;
 mod shared_links;
 mod spaces;
 mod system;
@@ -226,7 +227,8 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/clock").route(post().to(system::advance_clock)))
         .service(resource("/latchkey/whoami").route(get().to(system::whoami)))
         .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
-        .service(resource("/latchkey/password").route(post().to(account::set_password)));
+        .service(resource("/latchkey/password").route(post().to(account::set_password)))
+        .service(resource("/latchkey/logout").route(post().to(sessions::logout)));
 }
 
 fn resource(path: &str) -> actix_web::Resource {

@@ -15,6 +15,7 @@ mod meta;
 mod pats;
 mod records;
 mod secrets;
+mod sessions;
 mod spaces;
 mod users;
 
@@ -24,6 +25,7 @@ pub use events::EventQuery;
 pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use records::*;
+pub use sessions::Session;
 
 use codec::Record;
 use flusher::Flusher;
@@ -91,9 +93,13 @@ enum T {
     /// `secret_names`: environment id ‖ 0x00 ‖ space id (empty for the environment) ‖ 0x00 ‖
     /// name → secret id. The upsert key, and a scope's listing by prefix.
     SecretNames,
+    /// `sessions`: session id (UTF-8) → Session.
+    Sessions,
+    /// `user_sessions`: user id ‖ 0x00 ‖ session id → empty. Lists a user's sessions.
+    UserSessions,
 }
 
-const TREES: [(T, &str); 25] = [
+const TREES: [(T, &str); 27] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -119,6 +125,8 @@ const TREES: [(T, &str); 25] = [
     (T::SpaceGuests, "space_guests"),
     (T::Secrets, "secrets"),
     (T::SecretNames, "secret_names"),
+    (T::Sessions, "sessions"),
+    (T::UserSessions, "user_sessions"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -678,3 +678,137 @@ async fn ipv6_clients_count_per_64_and_forwarded_addresses_only_from_trusted_pro
         "without trusted proxies X-Forwarded-For is ignored: every attempt came from 127.0.0.1"
     );
 }
+
+async fn refresh(app: &TestApp, token: &str) -> (StatusCode, serde_json::Value) {
+    app.request("POST", "/v1/auth/refresh-token", None, Some(json!(token)))
+        .await
+}
+
+// Finding 7: sessions end, rotate on refresh, can be revoked, and a password change ends the
+// others.
+#[actix_web::test]
+async fn refresh_rotates_and_never_extends_a_session_past_its_lifetime() {
+    let app = spawn_app_with(|c| c.security.session_lifetime_seconds = 7200).await;
+    let first = app.admin_token().await;
+    let (status, body) = refresh(&app, &first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let second = body["accessToken"].as_str().unwrap().to_owned();
+    let (status, old) = app.get("/v1/accounts/current", &first).await;
+    assert_eq!(
+        (status, old["errors"][0]["key"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("revoked"))
+    );
+    assert_eq!(
+        refresh(&app, &first).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old token is spent"
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &second).await.0,
+        StatusCode::OK
+    );
+
+    let (pat, _) = app.create_pat(&second, "clock").await;
+    app.advance_clock(&pat, 3600).await;
+    let (status, body) = refresh(&app, &second).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expires_in: i64 = body["expiresIn"].as_str().unwrap().parse().unwrap();
+    assert!(
+        expires_in <= 3600,
+        "the session's end bounds the token: {expires_in}"
+    );
+    let third = body["accessToken"].as_str().unwrap().to_owned();
+    app.advance_clock(&pat, 3601).await;
+    assert_eq!(
+        app.get("/v1/accounts/current", &third).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &third).await.0,
+        StatusCode::UNAUTHORIZED,
+        "seven days (here two hours) at most"
+    );
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session_and_everywhere_ends_them_all() {
+    let app = spawn_app().await;
+    let one = app.admin_token().await;
+    let two = app.admin_token().await;
+    let (status, body) = app.post_empty("/v1/latchkey/logout", &one).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.get("/v1/accounts/current", &one).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &two).await.0,
+        StatusCode::OK
+    );
+    let three = app.admin_token().await;
+    let (status, body) = app
+        .post_empty("/v1/latchkey/logout?everywhere=true", &three)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["sessionsEnded"], 2);
+    for token in [&two, &three] {
+        assert_eq!(
+            app.get("/v1/accounts/current", token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.post_empty("/v1/latchkey/logout", &app.dev_secret)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn a_password_change_needs_the_current_password_and_ends_every_other_session() {
+    let app = spawn_app().await;
+    let mine = app.admin_token().await;
+    let other = app.admin_token().await;
+    let change =
+        |current: &str| json!({ "currentPassword": current, "password": "a brand new passphrase" });
+    let (status, body) = app
+        .post("/v1/latchkey/password", &mine, change("not the password"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["key"], "currentPassword");
+    let (status, body) = app
+        .post("/v1/latchkey/password", &mine, change(ADMIN_PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.get("/v1/accounts/current", &mine).await.0,
+        StatusCode::OK,
+        "the caller stays"
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &other).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(ADMIN_EMAIL, "a brand new passphrase").await.0,
+        StatusCode::OK
+    );
+    let (status, _) = app
+        .request(
+            "POST",
+            "/v1/latchkey/password",
+            None,
+            Some(change("a brand new passphrase")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a change needs a credential"
+    );
+}
