@@ -3,7 +3,7 @@
 //! refresh retires the token it replaces.
 
 use super::codec::{pair, pair_prefix, pair_second, Record};
-use super::{abort, Abort, Event, Store, StoreError, T};
+use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
 use crate::domain::{AccountId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,7 @@ impl Store {
             .collect();
         self.write_locked(guard, &[], |tx| {
             for id in &stale {
-                tx.remove(T::Sessions, id.as_bytes())?;
-                tx.remove(T::UserSessions, &pair(session.user_id.as_str(), id))?;
+                tx.remove_session(&session.user_id, id)?;
             }
             tx.put(T::Sessions, session.id.as_bytes(), session)?;
             tx.put_raw(
@@ -118,8 +117,7 @@ impl Store {
             .collect();
         self.write(std::slice::from_ref(event), |tx| {
             for id in &ids {
-                tx.remove(T::Sessions, id.as_bytes())?;
-                tx.remove(T::UserSessions, &pair(user.as_str(), id))?;
+                tx.remove_session(user, id)?;
             }
             Ok(ids.len())
         })
@@ -150,12 +148,16 @@ impl Store {
             record.updated_at = now;
             tx.put(T::Users, user.as_str().as_bytes(), &record)?;
             for id in &ids {
-                tx.remove(T::Sessions, id.as_bytes())?;
-                tx.remove(T::UserSessions, &pair(user.as_str(), id))?;
+                tx.remove_session(user, id)?;
             }
             Ok(())
         })
         .await
+    }
+
+    /// The ids of a user's sessions.
+    pub(super) fn session_ids_of(&self, user: &UserId) -> Result<Vec<String>, StoreError> {
+        Ok(self.sessions_of(user)?.into_iter().map(|s| s.id).collect())
     }
 
     fn sessions_of(&self, user: &UserId) -> Result<Vec<Session>, StoreError> {
@@ -173,6 +175,15 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Tx<'_> {
+    /// Removes one session of `user` and its index entry.
+    pub(super) fn remove_session(&self, user: &UserId, id: &str) -> TxResult<()> {
+        self.remove(T::Sessions, id.as_bytes())?;
+        self.remove(T::UserSessions, &pair(user.as_str(), id))?;
+        Ok(())
     }
 }
 

@@ -812,3 +812,20 @@ async fn a_password_change_needs_the_current_password_and_ends_every_other_sessi
         "a change needs a credential"
     );
 }
+
+#[actix_web::test]
+async fn deleting_a_user_ends_their_sessions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (id, member) = app
+        .onboard(&admin, "leaving@example.com", "us_rol_member")
+        .await;
+    assert_eq!(
+        app.get("/v1/accounts/current", &member).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = app.delete(&format!("/v1/users/{id}"), &admin).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = refresh(&app, &member).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
