@@ -20,6 +20,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The audit log.
     pub audit: AuditConfig,
+    /// Shared links and guest invitations.
+    pub guests: GuestsConfig,
     /// Development conveniences.
     pub dev: DevConfig,
     /// Browsers: CORS origins and the embed.
@@ -114,6 +116,28 @@ impl Default for AuditConfig {
     }
 }
 
+/// `[guests]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuestsConfig {
+    /// Shared-link joins one client address (IPv6: one /64) may make per hour.
+    pub shared_link_joins_per_address_per_hour: i64,
+    /// Guests a space may hold before its shared link takes no more.
+    pub shared_link_guests_per_space: i64,
+    /// Invitations (mails and added guests) one guest may send per hour.
+    pub invitations_per_guest_per_hour: i64,
+}
+
+impl Default for GuestsConfig {
+    fn default() -> Self {
+        Self {
+            shared_link_joins_per_address_per_hour: 20,
+            shared_link_guests_per_space: 1000,
+            invitations_per_guest_per_hour: 20,
+        }
+    }
+}
+
 /// `[server]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -130,6 +154,15 @@ pub struct ServerConfig {
     pub shutdown_timeout_seconds: i64,
     /// Seconds a client has to send a request's headers before the connection is cut.
     pub client_request_timeout_seconds: i64,
+    /// Seconds a client has to send a request's body once its head has arrived.
+    pub client_body_timeout_seconds: i64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_seconds: i64,
+    /// Open connections at most; 0 means the open-file limit less room for the store's files.
+    pub max_connections: i64,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client; empty
+    /// means the TCP peer is always the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -141,6 +174,10 @@ impl Default for ServerConfig {
             api_key_header: "x-api-key".into(),
             shutdown_timeout_seconds: 10,
             client_request_timeout_seconds: 10,
+            client_body_timeout_seconds: 30,
+            keep_alive_seconds: 5,
+            max_connections: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -208,6 +245,8 @@ pub struct SecurityConfig {
     pub access_token_ttl_seconds: i64,
     /// Lifetime of single-use links (invitations, magic links), in seconds.
     pub link_ttl_seconds: i64,
+    /// Absolute lifetime of a login session, in seconds; refreshing cannot extend it.
+    pub session_lifetime_seconds: i64,
     /// Failed logins per account within the account window before refusing with 429.
     pub login_failures_per_account: i64,
     /// The per-account window, in seconds.
@@ -229,6 +268,7 @@ impl Default for SecurityConfig {
             password_concurrency: 0,
             access_token_ttl_seconds: 86_400,
             link_ttl_seconds: 86_400,
+            session_lifetime_seconds: 7 * 86_400,
             login_failures_per_account: 100,
             login_account_window_seconds: 3600,
             login_failures_per_address: 10,
@@ -368,7 +408,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let at_least: [(&str, i64, i64); 36] = [
+        let at_least: &[(&str, i64, i64)] = &[
             (
                 "limits.spaces_per_environment",
                 lim.spaces_per_environment,
@@ -392,6 +432,13 @@ impl Config {
                 srv.client_request_timeout_seconds,
                 1,
             ),
+            (
+                "server.client_body_timeout_seconds",
+                srv.client_body_timeout_seconds,
+                1,
+            ),
+            ("server.keep_alive_seconds", srv.keep_alive_seconds, 1),
+            ("server.max_connections", srv.max_connections, 0),
             ("security.pbkdf2_iterations", sec.pbkdf2_iterations, 1),
             ("security.password_concurrency", sec.password_concurrency, 0),
             (
@@ -400,6 +447,11 @@ impl Config {
                 1,
             ),
             ("security.link_ttl_seconds", sec.link_ttl_seconds, 1),
+            (
+                "security.session_lifetime_seconds",
+                sec.session_lifetime_seconds,
+                60,
+            ),
             (
                 "security.login_failures_per_account",
                 sec.login_failures_per_account,
@@ -453,6 +505,21 @@ impl Config {
             ("limits.guests_per_data_clip", lim.guests_per_data_clip, 1),
             ("audit.retention_days", self.audit.retention_days, 1),
             (
+                "guests.shared_link_joins_per_address_per_hour",
+                self.guests.shared_link_joins_per_address_per_hour,
+                1,
+            ),
+            (
+                "guests.shared_link_guests_per_space",
+                self.guests.shared_link_guests_per_space,
+                1,
+            ),
+            (
+                "guests.invitations_per_guest_per_hour",
+                self.guests.invitations_per_guest_per_hour,
+                1,
+            ),
+            (
                 "audit.sweep_interval_seconds",
                 self.audit.sweep_interval_seconds,
                 1,
@@ -475,7 +542,7 @@ impl Config {
             ("streams.poll_ms", st.poll_ms, 10),
             ("streams.settle_ms", st.settle_ms, 0),
         ];
-        for (key, value, min) in at_least.into_iter().chain(more) {
+        for &(key, value, min) in at_least.iter().chain(more.iter()) {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"
@@ -493,6 +560,8 @@ impl Config {
                 srv.bind
             ))
         })?;
+        crate::http::client_addr::TrustedProxies::parse(&srv.trusted_proxies)
+            .map_err(|e| ConfigError(format!("server.trusted_proxies: {e}")))?;
         if actix_web::http::header::HeaderName::from_bytes(srv.api_key_header.as_bytes()).is_err() {
             return Err(ConfigError(
                 "server.api_key_header must be a valid HTTP header name".into(),
@@ -616,6 +685,14 @@ fn overlay_env(
             .parse::<i64>()
             .map(toml::Value::Integer)
             .map_err(|_| ConfigError(format!("{var} ({name}) must be an integer, got '{raw}'")))?,
+        // A list from the environment is comma-separated: `a,b`; empty for none.
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
         toml::Value::Boolean(_) => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
             "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
@@ -625,14 +702,6 @@ fn overlay_env(
                 )))
             }
         },
-        // A list from the environment is comma-separated: `a,b`; empty for none.
-        toml::Value::Array(_) => toml::Value::Array(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(|v| toml::Value::String(v.to_owned()))
-                .collect(),
-        ),
         _ => {
             return Err(ConfigError(format!(
                 "{name} cannot be set from the environment"

@@ -33,17 +33,18 @@ pub fn reset_password(
         NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
             .unwrap_or(NonZeroU32::MIN);
     let shown = password.clone();
-    let email = with_user(config, email, move |store, mut user, now| async move {
+    let email = with_user(config, email, move |store, user, now| async move {
         let hasher = PasswordHasher::new(iterations, 1);
         let hash = hasher
             .hash(password)
             .await
             .map_err(|e| StoreError::Io(e.to_string()))?;
-        user.password = Some(hash);
-        user.updated_at = now;
         let event = host_event("user:password-reset", &user, now)
             .with_payload(serde_json::json!({ "userId": user.id.as_str(), "email": user.email.as_str(), "via": "latchkey admin reset-password" }));
-        store.update_user(&user, &event).await?;
+        // The new password ends every login session of the user, as a password change does.
+        store
+            .change_password(&user.id, &hash, None, now, &event)
+            .await?;
         Ok(user.email.to_string())
     })?;
     let message = if generated {

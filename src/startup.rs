@@ -239,6 +239,7 @@ impl Application {
         });
         let settings = AuthSettings {
             api_key_header: config.server.api_key_header.to_ascii_lowercase(),
+            session_lifetime_seconds: config.security.session_lifetime_seconds,
             access_token_ttl_seconds: config.security.access_token_ttl_seconds,
             issuer: url.clone(),
         };
@@ -275,6 +276,7 @@ impl Application {
             hasher,
             throttle,
             environment_bodies: Default::default(),
+            guest_limits: crate::http::GuestLimits::new(&config.guests, auth.clock().clone()),
         };
         store.set_aggregation_window(config.audit.aggregation_window_seconds);
         store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
@@ -507,6 +509,10 @@ fn serve(
     let state = web::Data::new(state);
     let origins = web::Data::new(origins);
     let embed = web::Data::new(embed);
+    let proxies = web::Data::new(
+        http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
+    );
     let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -537,6 +543,7 @@ fn serve(
             .app_data(origins.clone())
             .app_data(embed.clone())
             .app_data(streams.clone())
+            .app_data(proxies.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::PathConfig::default()
@@ -549,15 +556,33 @@ fn serve(
     // the answers actix-http gives on its own (unparseable requests) carry the JSON error body.
     let addr = listener.local_addr().map_err(other)?;
     let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
+    let caps = connection_caps(config)?;
+    let connections = http::deadline::Connections::new(caps.soft);
+    let normal = http::deadline::Limits {
+        head: request_timeout,
+        body: Duration::from_secs(config.server.client_body_timeout_seconds as u64),
+        idle: None,
+    };
+    let reserve = http::deadline::Limits {
+        head: Duration::from_secs(2),
+        body: Duration::from_secs(5),
+        idle: Some(Duration::from_secs(1)),
+    };
+    let keep_alive = Duration::from_secs(config.server.keep_alive_seconds as u64);
+    let builder = actix_server::Server::build();
+    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`).
+    let stopping = builder.graceful_shutdown_signal();
     let server = builder
         .listen("latchkey", listener, move || {
             let stopping = stopping.clone();
+            let connections = connections.clone();
             let service = actix_http::HttpService::build()
                 .graceful_shutdown_signal(move || {
                     let stopping = stopping.clone();
                     async move { stopping.notified().await }
                 })
                 .client_request_timeout(request_timeout)
+                .keep_alive(keep_alive)
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .local_addr(addr)
                 .finish(actix_service::map_config(
@@ -565,23 +590,62 @@ fn serve(
                         .map_err(|e: actix_web::Error| e.error_response()),
                     |_| actix_web::dev::AppConfig::default(),
                 ));
-            actix_service::fn_service(|io: actix_rt::net::TcpStream| async move {
-                let _ = io.set_nodelay(true);
-                let peer = io.peer_addr().ok();
-                Ok((
-                    http::wire::ErrorBodies::new(io),
-                    actix_http::Protocol::Http1,
-                    peer,
-                ))
+            actix_service::fn_service(move |io: actix_rt::net::TcpStream| {
+                let slot = connections.open();
+                async move {
+                    let _ = io.set_nodelay(true);
+                    let peer = io.peer_addr().ok();
+                    let limits = if slot.reserve { reserve } else { normal };
+                    let io = http::deadline::Deadlines::new(io, limits, Some(slot));
+                    Ok((
+                        http::wire::ErrorBodies::new(io),
+                        actix_http::Protocol::Http1,
+                        peer,
+                    ))
+                }
             })
             .and_then(service)
         })
         .map_err(other)?
         .workers(workers)
+        .max_concurrent_connections(caps.hard.div_ceil(workers).max(1))
+        .backlog(1024)
         .disable_signals()
         .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
         .run();
     Ok(server)
+}
+
+/// Open connections: `hard` is where accepting stops (below the open-file limit, with room for
+/// the store's files); past `soft` a connection is served from the reserve, with short
+/// deadlines, so that `/health` and prompt clients still get in while slow ones fill the rest.
+struct ConnectionCaps {
+    soft: usize,
+    hard: usize,
+}
+
+/// Files kept free for the store, logs and backups under the open-file limit.
+const FILE_HEADROOM: usize = 256;
+
+fn connection_caps(config: &Config) -> Result<ConnectionCaps, StartupError> {
+    let limit = http::deadline::open_file_limit();
+    let room = limit.map(|l| l.saturating_sub(FILE_HEADROOM).max(16));
+    let hard = match (config.server.max_connections as usize, room) {
+        (0, Some(room)) => room,
+        (0, None) => 4096,
+        (n, Some(room)) if n > room => {
+            return Err(StartupError::Other(format!(
+                "server.max_connections ({n}) must leave {FILE_HEADROOM} of the {} open files the process may hold; set it to {room} or less, or raise the limit (ulimit -n)",
+                limit.unwrap_or_default()
+            )))
+        }
+        (n, _) => n,
+    };
+    let reserve = (hard / 8).clamp(4, 256).min(hard.saturating_sub(1));
+    Ok(ConnectionCaps {
+        soft: hard - reserve,
+        hard,
+    })
 }
 
 fn security_headers() -> DefaultHeaders {

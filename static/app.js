@@ -392,7 +392,11 @@ function wireStaticForms() {
     }
   });
 
-  $("#sign-out").addEventListener("click", () => signOut("Signed out."));
+  $("#sign-out").addEventListener("click", async () => {
+    // Ends this session on the server too; the page signs out whatever the answer.
+    await api("POST", "/v1/latchkey/logout").catch(() => {});
+    signOut("Signed out.");
+  });
   $("#env-select").addEventListener("change", (event) => {
     state.envId = event.target.value;
     sessionStorage.setItem(ENV_KEY, state.envId);
@@ -575,6 +579,7 @@ async function renderTokens(ui) {
   const { items, controls } = pageLocally("Tokens", pats, ui, 10);
   return [
     subtitle("Personal access tokens act as you (", state.user.email, ") from scripts and tools. Send one as ", h("code", {}, "Authorization: Bearer pat_…"), "."),
+    ...yourSignIn(),
     create,
     fresh,
     table("Personal access tokens", [
@@ -590,6 +595,24 @@ async function renderTokens(ui) {
     ], items, "You have no personal access tokens."),
     controls,
   ];
+}
+
+/** Your own sign-in: change the password (the other sessions end), or end every session. */
+function yourSignIn() {
+  const change = form("Change password", [
+    field("Current password", h("input", { name: "current", type: "password", required: true, autocomplete: "current-password" })),
+    field("New password", h("input", { name: "password", type: "password", required: true, minlength: 8, maxlength: 1024, autocomplete: "new-password" })),
+  ], "Change password", async (data, el) => {
+    await api("POST", "/v1/latchkey/password", { currentPassword: data.get("current"), password: data.get("password") });
+    el.reset();
+    notify("Changed your password. Your other sessions are signed out.");
+  });
+  const everywhere = button("Sign out everywhere", async () => {
+    if (!(await confirmAction("Sign out every session of yours, this one included?", "Sign out everywhere"))) return;
+    await api("POST", "/v1/latchkey/logout?everywhere=true");
+    signOut("Signed out everywhere.");
+  }, { class: "danger small" });
+  return [change, h("p", { class: "muted" }, "Signed in somewhere you should not be? ", everywhere)];
 }
 
 async function renderUsers(ui) {

@@ -136,7 +136,7 @@ fn host_commands_reset_a_password_and_promote_a_user_on_a_stopped_server() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = common::start(dir.path());
     let api = common::Client::new(&server.url);
-    actix_web::rt::System::new().block_on(async {
+    let old_session = actix_web::rt::System::new().block_on(async {
         let admin = api.admin_token().await;
         let account = api
             .ok("GET", "/v1/accounts/current", Some(&admin), None)
@@ -147,6 +147,7 @@ fn host_commands_reset_a_password_and_promote_a_user_on_a_stopped_server() {
         });
         api.ok("POST", "/v1/users/invite", Some(&admin), Some(body))
             .await;
+        admin
     });
     let (ok, _, err) = admin_command(dir.path(), &["promote", "member@example.com"], None);
     assert!(
@@ -192,6 +193,11 @@ fn host_commands_reset_a_password_and_promote_a_user_on_a_stopped_server() {
             .await
             .unwrap();
         assert_eq!(status, 401, "the old password is dead");
+        let (status, _) = api
+            .call("GET", "/v1/accounts/current", Some(&old_session), None)
+            .await
+            .unwrap();
+        assert_eq!(status, 401, "the reset ended the login sessions from before it");
         let admin = api
             .ok("POST", "/v1/auth", None, Some(serde_json::json!({ "email": "admin@example.com", "password": password })))
             .await["accessToken"]

@@ -37,7 +37,12 @@ pub struct AuthSettings {
     pub access_token_ttl_seconds: i64,
     /// The `iss` claim.
     pub issuer: String,
+    /// The absolute lifetime of a login session, in seconds; refreshing cannot extend it.
+    pub session_lifetime_seconds: i64,
 }
+
+/// Login sessions one user may hold; a new one ends the oldest beyond this.
+const SESSIONS_PER_USER: usize = 500;
 
 /// Resolves credentials to principals and mints credentials. Shared by every request.
 #[derive(Clone)]
@@ -85,6 +90,8 @@ pub struct IssuedToken {
     pub expires_at: Timestamp,
     /// Its lifetime in seconds.
     pub ttl_seconds: i64,
+    /// Its `jti`.
+    pub jti: String,
 }
 
 impl Authenticator {
@@ -179,27 +186,47 @@ impl Authenticator {
             token: self.signer.sign(&claims),
             expires_at: Timestamp::from_unix_seconds(claims.exp),
             ttl_seconds: ttl,
+            jti: claims.jti,
         }
     }
 
-    /// A token for a user who just proved a password (`via_client`: or client credentials).
+    /// A token for a user who just proved client credentials, the client pair its parent.
     pub fn issue_user_token(&self, user: &User, parent: &str, kind: TokenKind) -> IssuedToken {
-        self.issue_token(TokenSpec {
-            kind,
-            subject: user.id.as_str(),
-            account: &user.account_id,
-            environment: None,
-            parent,
-            role: Some(user.role.as_str()),
-            ttl: None,
-            space: None,
-            source: None,
-        })
+        self.issue_token(user_spec(user, parent, kind))
+    }
+
+    /// Starts a login session for `user`, who just proved a password, and answers its first
+    /// access token (the session is its parent; it lives at most as long as the session).
+    pub async fn start_session(
+        &self,
+        user: &User,
+    ) -> Result<IssuedToken, crate::store::StoreError> {
+        let now = self.clock.now();
+        let lifetime = self.settings.session_lifetime_seconds;
+        let id = format!("us_ses_{}", crate::domain::random::base62(22));
+        let issued = self.issue_token(TokenSpec {
+            ttl: Some(self.settings.access_token_ttl_seconds.min(lifetime)),
+            ..user_spec(user, &id, TokenKind::User)
+        });
+        let session = crate::store::Session {
+            id,
+            user_id: user.id.clone(),
+            account_id: user.account_id.clone(),
+            created_at: now,
+            expires_at: now.plus_seconds(lifetime),
+            token_id: issued.jti.clone(),
+        };
+        self.store
+            .insert_session(&session, SESSIONS_PER_USER)
+            .await?;
+        Ok(issued)
     }
 
     /// Exchanges a valid access token for a fresh one with the same subject and parent, after
-    /// checking that the parent still exists. Guest tokens are not refreshable.
-    pub fn refresh(&self, token: &str) -> Result<(IssuedToken, Principal), AuthFailure> {
+    /// checking that the parent still exists. A login token's session makes the new token its
+    /// current one (the old one stops working) and bounds its life. Guest tokens are not
+    /// refreshable.
+    pub async fn refresh(&self, token: &str) -> Result<(IssuedToken, Principal), AuthFailure> {
         let (principal, claims) = self.authenticate_token(token)?;
         let role = match &principal.kind {
             PrincipalKind::User { role, .. } => Some(role.as_str()),
@@ -215,6 +242,25 @@ impl Authenticator {
             .as_deref()
             .and_then(|e| EnvironmentId::parse(e).ok());
         let space = claims.spc.as_deref().and_then(|s| SpaceId::parse(s).ok());
+        let session = match claims.knd {
+            TokenKind::User => Some(
+                self.store
+                    .session(&claims.par)?
+                    .ok_or(AuthFailure::Revoked)?,
+            ),
+            _ => None,
+        };
+        let now = self.clock.now();
+        let ttl = match &session {
+            Some(s) => self
+                .settings
+                .access_token_ttl_seconds
+                .min((s.expires_at.0 - now.0) / 1000),
+            None => self.settings.access_token_ttl_seconds,
+        };
+        if ttl <= 0 {
+            return Err(AuthFailure::Expired);
+        }
         let issued = self.issue_token(TokenSpec {
             kind: claims.knd,
             subject: &claims.sub,
@@ -222,10 +268,19 @@ impl Authenticator {
             environment: env.as_ref(),
             parent: &claims.par,
             role,
-            ttl: None,
+            ttl: Some(ttl),
             space: space.as_ref(),
             source: None,
         });
+        if let Some(s) = session {
+            if !self
+                .store
+                .rotate_session(&s.id, &claims.jti, &issued.jti)
+                .await?
+            {
+                return Err(AuthFailure::Revoked);
+            }
+        }
         Ok((issued, principal))
     }
 
@@ -341,6 +396,20 @@ impl Authenticator {
             self.store.touch_pats(chunk).await?;
         }
         Ok(())
+    }
+}
+
+fn user_spec<'a>(user: &'a User, parent: &'a str, kind: TokenKind) -> TokenSpec<'a> {
+    TokenSpec {
+        kind,
+        subject: user.id.as_str(),
+        account: &user.account_id,
+        environment: None,
+        parent,
+        role: Some(user.role.as_str()),
+        ttl: None,
+        space: None,
+        source: None,
     }
 }
 

@@ -487,9 +487,15 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource) -> R
             scope,
             grants,
             clips,
+            shared_link,
         } => {
             if resource.environment.is_some_and(|e| e != environment_id) {
                 return Err(not_found(resource));
+            }
+            if *shared_link && action == Action::InviteGuests {
+                return Err(Denial::Forbidden(
+                    "a guest who joined through a shared link may not invite guests".into(),
+                ));
             }
             match action {
                 Action::ListDataClips
@@ -856,6 +862,7 @@ mod tests {
                     scope,
                     grants: Vec::new(),
                     clips: vec![grant.clone()],
+                    shared_link: false,
                 },
             )
         };

@@ -147,6 +147,8 @@ pub enum PrincipalKind {
         grants: Vec<Grant>,
         /// The data clips it is a guest of, read from the store on this request.
         clips: Vec<ClipGrant>,
+        /// Whether the token came from a space's shared link (an address nobody proved).
+        shared_link: bool,
     },
     /// The token of a space created with a publishable key: that space only.
     SpaceToken {
@@ -390,6 +392,17 @@ impl Authenticator {
                     }
                     Via::ClientToken
                 } else {
+                    // A login token lives while its session does, and only as its current token.
+                    let session = self
+                        .store
+                        .session(&claims.par)?
+                        .ok_or(AuthFailure::Revoked)?;
+                    if session.user_id != id || session.token_id != claims.jti {
+                        return Err(AuthFailure::Revoked);
+                    }
+                    if self.clock.now() >= session.expires_at {
+                        return Err(AuthFailure::Expired);
+                    }
                     Via::LoginToken
                 };
                 let user = self.store.user(&id)?.ok_or(AuthFailure::Revoked)?;
@@ -429,7 +442,8 @@ impl Authenticator {
             Some(s) => Some(SpaceId::parse(s).map_err(|_| bad("space"))?),
             None => None,
         };
-        if claims.src.as_deref() == Some("shared_link") {
+        let shared_link = claims.src.as_deref() == Some("shared_link");
+        if shared_link {
             let space = scope.as_ref().ok_or_else(|| bad("space"))?;
             if !self.allows(space, GuestAuthentication::SharedLink)? {
                 return Err(AuthFailure::Revoked);
@@ -448,6 +462,7 @@ impl Authenticator {
                 scope,
                 grants,
                 clips,
+                shared_link,
             },
         }))
     }

@@ -1,6 +1,9 @@
 //! Failed-login throttling per account and per client address: growing delays, then refusal.
 //! Every attempt counts as a failure until it succeeds, so a concurrent flood is throttled
-//! before its hashes finish.
+//! before its hashes finish. Addresses count in buckets (`rate::address_bucket`: IPv4 per
+//! address, IPv6 per /64). An account over its limit is soft-locked, as Kanidm does: attempts
+//! from addresses that have been failing are refused, while an address with no recent failure
+//! may still try (slowed by the delay), so an attacker cannot lock the owner out.
 
 use crate::clock::Clock;
 use crate::domain::Timestamp;
@@ -71,16 +74,16 @@ impl Throttle {
 
     /// Registers an attempt for `account` (a lower-cased email or client id) from `address`.
     pub fn begin(&self, account: &str, address: Option<IpAddr>) -> Result<Attempt, Refusal> {
+        let address = address.map(super::rate::address_bucket);
         let now = self.clock.now();
         let s = &self.settings;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.sweep(now, s);
         let account_failures = state.accounts.entry(account.to_owned()).or_default();
         prune(account_failures, now, s.account_window);
-        if account_failures.len() >= s.max_per_account {
-            return Err(refusal(account_failures, now, s.account_window, "account"));
-        }
         let account_count = account_failures.len();
+        let soft_locked = (account_count >= s.max_per_account)
+            .then(|| refusal(account_failures, now, s.account_window, "account"));
         let mut address_count = 0;
         if let Some(ip) = address {
             let address_failures = state.addresses.entry(ip).or_default();
@@ -89,7 +92,13 @@ impl Throttle {
                 return Err(refusal(address_failures, now, s.address_window, "address"));
             }
             address_count = address_failures.len();
-            address_failures.push_back(now);
+        }
+        // Under the soft lock only an address without recent failures may try.
+        if let Some(locked) = soft_locked.filter(|_| address.is_none() || address_count > 0) {
+            return Err(locked);
+        }
+        if let Some(ip) = address {
+            state.addresses.entry(ip).or_default().push_back(now);
         }
         state
             .accounts
@@ -201,6 +210,38 @@ mod tests {
         );
         clock.advance(3601);
         assert!(t.begin("a@x", None).is_ok());
+    }
+
+    #[test]
+    fn a_soft_locked_account_still_takes_attempts_from_addresses_that_have_not_failed() {
+        let (t, _) = throttle(3, 100);
+        let attacker: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            t.begin("a@x", Some(attacker)).unwrap();
+        }
+        assert_eq!(t.begin("a@x", Some(attacker)).unwrap_err().scope, "account");
+        let owner: IpAddr = "192.0.2.7".parse().unwrap();
+        let attempt = t.begin("a@x", Some(owner)).expect("the owner may try");
+        t.succeeded(attempt);
+        assert!(t.begin("a@x", Some(owner)).is_ok());
+        assert!(
+            t.begin("a@x", Some(owner)).is_err(),
+            "once failing, refused too"
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_64() {
+        let (t, _) = throttle(100, 2);
+        t.begin("a@x", Some("2001:db8::1".parse().unwrap()))
+            .unwrap();
+        t.begin("b@x", Some("2001:db8::2".parse().unwrap()))
+            .unwrap();
+        let same_64 = t.begin("c@x", Some("2001:db8::ffff:3".parse().unwrap()));
+        assert_eq!(same_64.unwrap_err().scope, "address");
+        assert!(t
+            .begin("c@x", Some("2001:db8:0:1::1".parse().unwrap()))
+            .is_ok());
     }
 
     #[test]

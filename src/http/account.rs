@@ -7,7 +7,7 @@ use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{Role, GUEST_ROLE_ID};
 use crate::store::{Account, Event, LinkPurpose, StoreError};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 fn account_body(a: &Account) -> serde_json::Value {
@@ -109,18 +109,26 @@ pub(super) async fn list_outbox(
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct SetPassword {
-    token: String,
+    token: Option<String>,
+    current_password: Option<String>,
     password: String,
 }
 
-/// `POST /v1/latchkey/password {token, password}`: redeems an invitation link once.
+/// `POST /v1/latchkey/password`: `{token, password}` redeems an invitation link once;
+/// `{currentPassword, password}` with a user's credential changes the password.
 pub(super) async fn set_password(
+    req: HttpRequest,
     auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let SetPassword { token, password } = body.0;
+    let SetPassword {
+        token,
+        current_password,
+        password,
+    } = body.0;
     let count = password.chars().count();
     if !(8..=1024).contains(&count) {
         return Err(ApiError::unprocessable(
@@ -128,6 +136,18 @@ pub(super) async fn set_password(
             "a password has 8 to 1024 characters",
         ));
     }
+    let token = match (token, current_password) {
+        (Some(token), _) => token,
+        (None, Some(current)) => {
+            return super::sessions::change_password(&req, &auth, &state, current, password).await
+        }
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "token",
+                "send {token, password} from an invitation, or {currentPassword, password} with your credential",
+            ))
+        }
+    };
     let raw =
         RawCredential::parse(&token).map_err(|e| ApiError::bad_request("token", e.to_string()))?;
     let invalid = || {

@@ -227,6 +227,7 @@ pub(super) async fn create_guests(
                 Resource::environment(&p.account_id, &env),
             )?;
         }
+        super::invitations::guest_invitation_budget(&state, &p)?;
         for grant in &grants {
             authorize_grant(&auth, &p, &env, grant)?;
             events.push(guest_event(

@@ -7,21 +7,19 @@ use super::spaces::effective_methods;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
-use crate::domain::{
-    ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
-};
-use crate::store::{Event, Grant, Guest, GuestPlan, Link, LinkPurpose, Mail, Space};
-use actix_web::{web, HttpResponse};
+use crate::auth::{Authenticator, Principal, PrincipalKind};
+use crate::domain::{GuestAuthentication, GuestId, MailSubject, SpaceId};
+use crate::store::{Event, Guest, Link, LinkPurpose, Mail, Space};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+/// The contract's invite. `fromName` and `message` are accepted and ignored: a mail carries only
+/// the server's own text and names the inviter as the server knows it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Invite {
     guest_id: String,
     space_id: String,
-    from_name: Option<String>,
-    message: Option<String>,
 }
 
 /// `POST /invitations` with a JSON array: a single-use magic link per guest, into the outbox.
@@ -38,6 +36,7 @@ pub(super) async fn send_invitations(
             format!("send 1 to {max} invitations per request (limits.guests_per_request)"),
         ));
     }
+    let from = inviter_name(&auth, &p)?;
     for invite in body.0 {
         let guest_id = GuestId::parse(&invite.guest_id)?;
         let space_id = SpaceId::parse(&invite.space_id)?;
@@ -83,7 +82,8 @@ pub(super) async fn send_invitations(
                 format!("magic links are turned off for space {space_id}"),
             ));
         }
-        let (digest, link, mail) = magic_link(&auth, &state, &guest, &space, &invite);
+        guest_invitation_budget(&state, &p)?;
+        let (digest, link, mail) = magic_link(&auth, &state, &guest, &space, &from);
         let event = audit(&auth, &p, "guest:invited", "space")
             .in_environment(&env.id)
             .in_space(&space.id)
@@ -102,7 +102,7 @@ fn magic_link(
     state: &AppState,
     guest: &Guest,
     space: &Space,
-    invite: &Invite,
+    from: &str,
 ) -> ([u8; 32], Link, Mail) {
     let now = auth.clock().now();
     let token = auth.new_link_token();
@@ -115,26 +115,11 @@ fn magic_link(
         created_at: now,
         expires_at: now.plus_seconds(state.link_ttl_seconds),
     };
-    let from: String = invite
-        .from_name
-        .as_deref()
-        .unwrap_or("Someone")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(128)
-        .collect();
-    let note: String = invite
-        .message
-        .as_deref()
-        .unwrap_or("")
-        .chars()
-        .take(2000)
-        .collect();
+    let space_name = mail_text(&space.name);
     let body = format!(
-        "{from} invited you to the space \"{space}\".\n\n{note}\n\nOpen: {base}/join/{id}#token={token}\n\n\
+        "{from} invited you to the space \"{space_name}\" on Latchkey.\n\nOpen: {base}/join/{id}#token={token}\n\n\
          The link works once and expires {expires}. To sign in from a terminal:\n\
          curl -X POST {base}/v1/invitations/exchange -H 'Content-Type: application/json' -d '{{\"token\":\"{token}\"}}'\n",
-        space = space.name,
         base = state.public_url,
         id = space.id,
         token = token.expose(),
@@ -142,12 +127,61 @@ fn magic_link(
     );
     let mail = Mail {
         to: guest.email.clone(),
-        subject: MailSubject::new(&format!("{from} invited you to {}", space.name)),
+        subject: MailSubject::new(&format!("{from} invited you to \"{space_name}\"")),
         sealed_body: auth.seal_mail(&body),
         account_id: guest.account_id.clone(),
         created_at: now,
     };
     (token.digest(), link, mail)
+}
+
+/// The inviter as the server knows it: a user's or guest's stored name, else the environment's
+/// team; as mail text.
+fn inviter_name(auth: &Authenticator, p: &Principal) -> Result<String, ApiError> {
+    let name = match &p.kind {
+        PrincipalKind::User { id, .. } => {
+            auth.store().user(id)?.map(|u| u.name.as_str().to_owned())
+        }
+        PrincipalKind::Guest { id, .. } => {
+            auth.store().guest(id)?.map(|g| g.name.as_str().to_owned())
+        }
+        PrincipalKind::Environment { .. } | PrincipalKind::SpaceToken { .. } => None,
+    };
+    Ok(name.map_or_else(|| "The space's team".to_owned(), |n| mail_text(&n)))
+}
+
+/// Caller-chosen text (a name) as it may appear in a mail: letters, digits, spaces and
+/// `.'-_` kept, anything else (`:`, `/`, `@`, `<`, quotes, …, so no link or address can be
+/// spelled) shown as `_`; at most 64 characters.
+pub(super) fn mail_text(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' || ".'-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if text.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}
+
+/// Guests send invitations at `guests.invitations_per_guest_per_hour` at most.
+pub(super) fn guest_invitation_budget(state: &AppState, p: &Principal) -> Result<(), ApiError> {
+    let PrincipalKind::Guest { id, .. } = &p.kind else {
+        return Ok(());
+    };
+    state.guest_limits.invitations.hit(id.as_str()).map_err(|retry_after| {
+        ApiError::TooManyRequests {
+            message: "this guest has sent its invitations for the hour (guests.invitations_per_guest_per_hour)".into(),
+            retry_after,
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -162,7 +196,9 @@ pub(super) struct Exchange {
 /// through a space's shared link. Either answers `{valid, token?, sentTo?}` with a one-hour
 /// guest token limited to the space.
 pub(super) async fn exchange(
+    req: HttpRequest,
     auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<Exchange>,
 ) -> Result<HttpResponse, ApiError> {
     match body.0 {
@@ -173,7 +209,7 @@ pub(super) async fn exchange(
             email: Some(email),
             space_id: Some(space),
             ..
-        } => join(&auth, &email, &space).await,
+        } => super::shared_links::join(&req, &auth, &state, &email, &space).await,
         _ => Err(ApiError::bad_request(
             "token",
             "send {token} from a magic link, or {email, spaceId} for a shared link",
@@ -188,14 +224,21 @@ async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiEr
     let Some(link) = auth
         .store()
         .take_link(&raw.digest(), |p| {
-            matches!(p, LinkPurpose::GuestLogin { .. })
+            matches!(
+                p,
+                LinkPurpose::GuestLogin { .. } | LinkPurpose::SharedLinkJoin { .. }
+            )
         })
         .await?
     else {
         return Ok(invalid());
     };
-    let LinkPurpose::GuestLogin { guest, space } = link.purpose else {
-        return Ok(invalid());
+    let (guest, space) = match &link.purpose {
+        LinkPurpose::GuestLogin { guest, space } => (guest.clone(), space.clone()),
+        LinkPurpose::SharedLinkJoin { guest, space } => {
+            return super::shared_links::redeem_join(auth, &link, guest, space).await
+        }
+        LinkPurpose::SetPassword(_) => return Ok(invalid()),
     };
     let now = auth.clock().now();
     let Some(guest) = auth.store().guest(&guest)? else {
@@ -214,70 +257,7 @@ async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiEr
     ))
 }
 
-async fn join(auth: &Authenticator, email: &str, space: &str) -> Result<HttpResponse, ApiError> {
-    let email = Email::parse(email)?;
-    let space_id = SpaceId::parse(space)?;
-    let space = auth
-        .store()
-        .space(&space_id)?
-        .ok_or_else(|| ApiError::NotFound(format!("space {space_id} not found")))?;
-    if !auth.allows(&space.id, GuestAuthentication::SharedLink)? {
-        return Err(ApiError::Forbidden(format!(
-            "the shared link of space {space_id} is turned off"
-        )));
-    }
-    if space.archived_at.is_some() {
-        return Err(ApiError::Forbidden(format!(
-            "space {space_id} is archived; its shared link is closed"
-        )));
-    }
-    let now = auth.clock().now();
-    let guest = match auth.store().guest_by_email(&space.environment_id, &email)? {
-        Some(existing) => existing,
-        None => Guest {
-            id: GuestId::generate(),
-            account_id: space.account_id.clone(),
-            environment_id: space.environment_id.clone(),
-            name: PersonName::parse(email.as_str().split('@').next().unwrap_or_default())
-                .or_else(|_| PersonName::parse("guest"))?,
-            email,
-            created_at: now,
-            updated_at: now,
-        },
-    };
-    if auth.store().grant(&guest.id, &space.id)?.is_none() {
-        let grant = Grant {
-            guest_id: guest.id.clone(),
-            space_id: space.id.clone(),
-            workbooks: None,
-            sheets: None,
-            assignment: ActorRoleId::generate(),
-            created_at: now,
-        };
-        let event = Event::new("space:guestAdded", "space", space.account_id.clone(), now)
-            .in_environment(&space.environment_id)
-            .in_space(&space.id)
-            .by(Some(guest.id.to_string()))
-            .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str(), "via": "shared_link" }));
-        auth.store()
-            .upsert_guests(
-                &[GuestPlan {
-                    guest: guest.clone(),
-                    grants: vec![grant],
-                }],
-                &[event],
-            )
-            .await?;
-    } else {
-        record_redeemed(auth, &guest, &space.id, "shared_link").await?;
-    }
-    let token = issue_guest_token(auth, &guest, Some(&space.id), "shared_link");
-    Ok(data(
-        serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
-    ))
-}
-
-async fn record_redeemed(
+pub(super) async fn record_redeemed(
     auth: &Authenticator,
     guest: &Guest,
     space: &SpaceId,

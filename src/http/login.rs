@@ -155,7 +155,7 @@ async fn password_login(
         Some(user.id.to_string()),
         serde_json::json!({ "email": email.as_str() }),
     )?;
-    let issued = auth.issue_user_token(&user, user.id.as_str(), TokenKind::User);
+    let issued = auth.start_session(&user).await?;
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
 
@@ -252,7 +252,7 @@ pub(super) async fn refresh_token(
     auth: web::Data<Authenticator>,
     body: JsonBody<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (issued, principal) = auth.refresh(body.0.trim())?;
+    let (issued, principal) = auth.refresh(body.0.trim()).await?;
     let user = match &principal.kind {
         PrincipalKind::User { id, .. } => auth.store().user(id)?,
         _ => None,
@@ -270,7 +270,7 @@ pub(super) async fn refresh_token(
 }
 
 /// Applies the throttle: refuses with 429 (recorded) or waits the growing delay.
-async fn begin(
+pub(super) async fn begin(
     req: &HttpRequest,
     auth: &Authenticator,
     state: &AppState,
@@ -278,7 +278,7 @@ async fn begin(
 ) -> Result<Attempt, ApiError> {
     match state
         .throttle
-        .begin(account, req.peer_addr().map(|a| a.ip()))
+        .begin(account, super::client_addr::client_ip(req))
     {
         Ok(attempt) => {
             if !attempt.delay.is_zero() {
@@ -302,7 +302,7 @@ async fn begin(
 }
 
 fn address(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    super::client_addr::client_ip(req).map(|ip| ip.to_string())
 }
 
 /// Records an authentication decision with the client's address and user agent.

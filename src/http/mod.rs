@@ -6,10 +6,12 @@ mod agent_roles;
 mod agent_wire;
 mod agents;
 mod api_keys;
+pub mod client_addr;
 mod clients;
 mod cors;
 mod data_clip_access;
 mod data_clips;
+pub mod deadline;
 mod embed;
 pub mod environments;
 pub mod error;
@@ -22,6 +24,8 @@ mod invitations;
 mod login;
 mod pats;
 mod secrets;
+mod sessions;
+mod shared_links;
 mod space_page;
 mod spaces;
 mod sse;
@@ -57,6 +61,38 @@ pub struct AppState {
     pub throttle: crate::auth::throttle::Throttle,
     /// Serialized environments, as of the store's last write.
     pub environment_bodies: environments::EnvironmentBodies,
+    /// Shared-link joins and guests' invitations.
+    pub guest_limits: GuestLimits,
+}
+
+/// Rate limits and caps on what anonymous callers and guests may add.
+pub struct GuestLimits {
+    /// Shared-link joins per client address bucket.
+    pub joins: crate::auth::rate::RateLimit,
+    /// Invitations per inviting guest.
+    pub invitations: crate::auth::rate::RateLimit,
+    /// Guests a space may hold before its shared link takes no more.
+    pub guests_per_space: usize,
+}
+
+impl GuestLimits {
+    /// The limits `[guests]` sets, reading `clock`.
+    pub fn new(config: &crate::config::GuestsConfig, clock: crate::clock::Clock) -> Self {
+        let per_hour = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
+        Self {
+            joins: crate::auth::rate::RateLimit::new(
+                per_hour(config.shared_link_joins_per_address_per_hour),
+                3600,
+                clock.clone(),
+            ),
+            invitations: crate::auth::rate::RateLimit::new(
+                per_hour(config.invitations_per_guest_per_hour),
+                3600,
+                clock,
+            ),
+            guests_per_space: per_hour(config.shared_link_guests_per_space),
+        }
+    }
 }
 
 /// Registers every route.
@@ -231,6 +267,7 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/outbox").route(get().to(account::list_outbox)))
         .service(resource("/latchkey/password").route(post().to(account::set_password)))
         .service(resource("/internal/spaces/init").route(post().to(embed::init_space)))
+        .service(resource("/latchkey/logout").route(post().to(sessions::logout)))
         .configure(agent_routes)
         .configure(data_clip_routes);
 }

@@ -93,6 +93,7 @@ fn describe(p: &Principal) -> serde_json::Value {
             scope,
             grants,
             clips,
+            ..
         } => serde_json::json!({
             "kind": "guest", "id": id.as_str(), "environmentId": environment_id.as_str(),
             "space": scope.as_ref().map(|s| s.as_str()),

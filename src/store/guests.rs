@@ -66,33 +66,35 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(events, |tx| {
             for plan in plans {
-                let g = &plan.guest;
-                let email_key = pair(g.environment_id.as_str(), g.email.as_str());
-                match tx.get_raw(T::GuestEmails, &email_key)? {
-                    Some(id) if id.as_ref() != g.id.as_str().as_bytes() => {
-                        return abort(Abort::Conflict(format!(
-                            "a guest with email {} already exists",
-                            g.email
-                        )))
-                    }
-                    _ => {}
-                }
-                tx.put(T::Guests, g.id.as_str().as_bytes(), g)?;
-                tx.put_raw(T::GuestEmails, &email_key, g.id.as_str().as_bytes())?;
-                for grant in &plan.grants {
-                    match tx.get::<super::Space>(T::Spaces, grant.space_id.as_str().as_bytes())? {
-                        Some(space) if space.environment_id == g.environment_id => {}
-                        _ => {
-                            return abort(Abort::NotFound(format!(
-                                "space {} not found",
-                                grant.space_id
-                            )))
-                        }
-                    }
-                    tx.widen_grant(grant)?;
-                }
+                tx.upsert_plan(plan)?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// Adds one guest to `space` through its shared link, refusing (`Limit`) once the space
+    /// has `max_guests` guests. Joins hold the structure lock, so the count holds among them.
+    pub async fn join_space(
+        &self,
+        plan: &GuestPlan,
+        space: &SpaceId,
+        max_guests: usize,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let guard = self.structure_lock().await;
+        let guests = self
+            .tree(T::SpaceGuests)
+            .scan_prefix(super::codec::pair_prefix(space.as_str()))
+            .take(max_guests)
+            .count();
+        if guests >= max_guests {
+            return Err(StoreError::Limit(format!(
+                "space {space} has reached its {max_guests} guests; its shared link takes no more (guests.shared_link_guests_per_space)"
+            )));
+        }
+        self.write_locked(guard, std::slice::from_ref(event), |tx| {
+            tx.upsert_plan(plan)
         })
         .await
     }
@@ -250,5 +252,38 @@ impl Tx<'_> {
             self.remove_grant(id, &grant.space_id)?;
         }
         Ok(true)
+    }
+}
+
+impl Tx<'_> {
+    /// Writes a guest, its email index and its widened grants; every granted space must exist in
+    /// the guest's environment.
+    fn upsert_plan(&self, plan: &GuestPlan) -> TxResult<()> {
+        let g = &plan.guest;
+        let email_key = pair(g.environment_id.as_str(), g.email.as_str());
+        match self.get_raw(T::GuestEmails, &email_key)? {
+            Some(id) if id.as_ref() != g.id.as_str().as_bytes() => {
+                return abort(Abort::Conflict(format!(
+                    "a guest with email {} already exists",
+                    g.email
+                )))
+            }
+            _ => {}
+        }
+        self.put(T::Guests, g.id.as_str().as_bytes(), g)?;
+        self.put_raw(T::GuestEmails, &email_key, g.id.as_str().as_bytes())?;
+        for grant in &plan.grants {
+            match self.get::<super::Space>(T::Spaces, grant.space_id.as_str().as_bytes())? {
+                Some(space) if space.environment_id == g.environment_id => {}
+                _ => {
+                    return abort(Abort::NotFound(format!(
+                        "space {} not found",
+                        grant.space_id
+                    )))
+                }
+            }
+            self.widen_grant(grant)?;
+        }
+        Ok(())
     }
 }

@@ -24,6 +24,7 @@ mod records;
 mod refusals;
 mod reserve;
 mod secrets;
+mod sessions;
 mod space_limits;
 mod space_order;
 mod spaces;
@@ -41,6 +42,7 @@ pub use guides::{Guide, GuideVersion};
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use records::*;
+pub use sessions::Session;
 pub use space_limits::SpaceSummary;
 
 use codec::Record;
@@ -137,9 +139,13 @@ enum T {
     /// `space_counts`: environment id ‖ 0x00 ‖ archived (0x00 or 0x01) → u64 BE, how many
     /// spaces that half of `space_order` holds.
     SpaceCounts,
+    /// `sessions`: session id (UTF-8) → Session.
+    Sessions,
+    /// `user_sessions`: user id ‖ 0x00 ‖ session id → empty. Lists a user's sessions.
+    UserSessions,
 }
 
-const TREES: [(T, &str); 37] = [
+const TREES: [(T, &str); 39] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -177,6 +183,8 @@ const TREES: [(T, &str); 37] = [
     (T::GuestClips, "guest_clips"),
     (T::SpaceOrder, "space_order"),
     (T::SpaceCounts, "space_counts"),
+    (T::Sessions, "sessions"),
+    (T::UserSessions, "user_sessions"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

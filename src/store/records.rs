@@ -361,6 +361,14 @@ pub enum LinkPurpose {
         /// The space the link opens.
         space: SpaceId,
     },
+    /// Someone joined a space's shared link with an existing guest's address: the link, mailed
+    /// to that address, admits that guest to the space once redeemed.
+    SharedLinkJoin {
+        /// The guest the address belongs to.
+        guest: GuestId,
+        /// The space whose shared link was used.
+        space: SpaceId,
+    },
 }
 
 /// A single-use link, stored under the digest of its token.

@@ -110,7 +110,8 @@ impl Store {
         .await
     }
 
-    /// Deletes a user with every PAT and client pair they hold, in one transaction.
+    /// Deletes a user with every PAT, client pair and login session they hold, in one
+    /// transaction.
     pub async fn delete_user(&self, id: &UserId, event: &Event) -> Result<(), StoreError> {
         let _guard = self.structure_lock().await;
         let user = self
@@ -121,6 +122,7 @@ impl Store {
         }
         let pats = self.pats_of(id)?;
         let clients = self.clients_of(id)?;
+        let sessions = self.session_ids_of(id)?;
         self.pat_counts().remove(id);
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             if !tx.remove(T::Users, id.as_str().as_bytes())? {
@@ -132,6 +134,9 @@ impl Store {
             }
             for client in &clients {
                 tx.remove_client(&client.id)?;
+            }
+            for session in &sessions {
+                tx.remove_session(id, session)?;
             }
             Ok(())
         })

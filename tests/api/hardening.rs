@@ -441,3 +441,391 @@ async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grant
         "no grant beyond its own: {body}"
     );
 }
+
+// Finding 12: a shared-link join with an existing guest's address mails that address a link
+// instead of handing out the guest's identity.
+#[actix_web::test]
+async fn a_shared_link_join_with_an_existing_guests_email_mails_a_link_instead_of_a_token() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let private = new_space(&app, &admin, &env, "private").await;
+    let open = new_space(&app, &admin, &env, "open").await;
+    let victim = add_guest(
+        &app,
+        &admin,
+        &env,
+        "victim@example.com",
+        json!([{ "id": private }]),
+    )
+    .await;
+    let body = json!({ "email": "Victim@Example.com", "spaceId": open });
+    let (status, joined) = app
+        .request("POST", "/v1/invitations/exchange", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    assert_eq!(
+        joined["data"],
+        json!({ "valid": true, "sentTo": "victim@example.com" })
+    );
+    let (_, stored) = app.get(&format!("/v1/guests/{victim}"), &admin).await;
+    assert_eq!(
+        stored["data"]["spaces"].as_array().unwrap().len(),
+        1,
+        "no grant before the address is proven: {stored}"
+    );
+    let link = app.link_token_for(&admin, "victim@example.com").await;
+    let (status, redeemed) = app
+        .request(
+            "POST",
+            "/v1/invitations/exchange",
+            None,
+            Some(json!({ "token": link })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{redeemed}");
+    let token = redeemed["data"]["token"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/v1/spaces/{open}"), token).await.0,
+        StatusCode::OK
+    );
+    let (_, again) = app
+        .request(
+            "POST",
+            "/v1/invitations/exchange",
+            None,
+            Some(json!({ "token": link })),
+        )
+        .await;
+    assert_eq!(again["data"]["valid"], false, "the link works once");
+}
+
+// Finding 5: shared links are rate-limited per address and capped per space; invitation mails
+// carry only the server's text; guests invite only when allowed and at a bounded rate.
+#[actix_web::test]
+async fn shared_link_joins_are_limited_per_address_and_capped_per_space() {
+    let app = spawn_app_with(|c| {
+        c.guests.shared_link_joins_per_address_per_hour = 4;
+        c.guests.shared_link_guests_per_space = 2;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let space = new_space(&app, &admin, &env, "open").await;
+    let join = |n: usize| json!({ "email": format!("walk{n}@example.com"), "spaceId": space });
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let (status, body) = app
+            .request("POST", "/v1/invitations/exchange", None, Some(join(n)))
+            .await;
+        statuses.push(status.as_u16());
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["errors"][0]["key"], "throttled", "{body}");
+        }
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 422, 422, 429],
+        "two guests fit; the fifth join is over the address budget"
+    );
+    let (_, guests) = app
+        .get(&format!("/v1/guests?spaceId={space}"), &admin)
+        .await;
+    assert_eq!(guests["data"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds() {
+    let app = spawn_app_with(|c| c.guests.invitations_per_guest_per_hour = 2).await;
+    let admin = app.admin_token().await;
+    let env = app.environment_id(&admin, "development").await;
+    let space = new_space(&app, &admin, &env, "team").await;
+    let body = json!([{ "environmentId": env, "email": "eve@example.com", "name": "Eve <visit http://evil.example>", "spaces": [{ "id": space }] }]);
+    let (status, eve) = app.post("/v1/guests", &admin, body).await;
+    assert_eq!(status, StatusCode::OK, "{eve}");
+    let eve_id = eve["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, token) = app.get(&format!("/v1/guests/{eve_id}/token"), &admin).await;
+    let eve_token = token["data"]["token"].as_str().unwrap().to_owned();
+
+    let target = add_guest(
+        &app,
+        &admin,
+        &env,
+        "target@outside.example",
+        json!([{ "id": space }]),
+    )
+    .await;
+    let invite = json!([{ "guestId": target, "spaceId": space, "fromName": "Your Bank", "message": "Log in at http://phish.example" }]);
+    let (status, body) = app
+        .post("/v1/invitations", &eve_token, invite.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let mail = &outbox["data"][0];
+    let text = format!("{} {}", mail["subject"], mail["body"]);
+    assert!(
+        !text.contains("Your Bank") && !text.contains("phish"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("http://evil"),
+        "the inviter's name is escaped: {text}"
+    );
+    assert!(text.contains("Eve _visit http___evil.example_"), "{text}");
+
+    assert_eq!(
+        app.post("/v1/invitations", &eve_token, invite.clone())
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, body) = app.post("/v1/invitations", &eve_token, invite).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+
+    let walk_in = join(&app, "walkin@example.com", &space).await;
+    let invite = json!([{ "guestId": target, "spaceId": space }]);
+    let (status, body) = app.post("/v1/invitations", &walk_in, invite).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a shared-link guest may not invite: {body}"
+    );
+    let add = json!([{ "environmentId": env, "email": "friend@outside.example", "name": "F", "spaces": [{ "id": space }] }]);
+    assert_eq!(
+        app.post("/v1/guests", &walk_in, add).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// A password login sent through a proxy that says the client is `from`.
+async fn login_from(app: &TestApp, from: &str, email: &str, password: &str) -> StatusCode {
+    let body = json!({ "type": "userCredentials", "email": email, "password": password });
+    let headers = [
+        ("content-type", "application/json"),
+        ("x-forwarded-for", from),
+    ];
+    app.raw("POST", "/v1/auth", &headers, body.to_string().into_bytes())
+        .await
+        .0
+}
+
+// Finding 10: the account soft lock never refuses the right password from an address that has
+// not been failing; IPv6 counts per /64; X-Forwarded-For counts only from trusted proxies.
+#[actix_web::test]
+async fn an_attacked_account_still_signs_in_from_an_address_that_has_not_failed() {
+    let app = spawn_app_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.security.login_failures_per_account = 5;
+        c.security.login_failures_per_address = 1000;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for _ in 0..5 {
+        let status = login_from(&app, "203.0.113.9", ADMIN_EMAIL, "wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let attacker = login_from(&app, "203.0.113.9", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        attacker,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the failing address is refused"
+    );
+    let owner = login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        owner,
+        StatusCode::OK,
+        "the owner's address has not been failing"
+    );
+}
+
+#[actix_web::test]
+async fn ipv6_clients_count_per_64_and_forwarded_addresses_only_from_trusted_proxies() {
+    let app = spawn_app_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".into()];
+        c.security.login_failures_per_address = 3;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for n in 1..=3 {
+        let from = format!("2001:db8:7:7::{n}");
+        let status = login_from(&app, &from, &format!("u{n}@example.com"), "wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let same_64 = login_from(&app, "2001:db8:7:7:ffff::1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(same_64, StatusCode::TOO_MANY_REQUESTS);
+    let other_64 = login_from(&app, "2001:db8:7:8::1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(other_64, StatusCode::OK);
+
+    let untrusted = spawn_app_with(|c| {
+        c.security.login_failures_per_address = 3;
+        c.security.login_delay_ms = 0;
+    })
+    .await;
+    for n in 1..=3 {
+        let from = format!("198.51.100.{n}");
+        login_from(
+            &untrusted,
+            &from,
+            &format!("u{n}@example.com"),
+            "wrong password!",
+        )
+        .await;
+    }
+    let spoofed = login_from(&untrusted, "192.0.2.200", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        spoofed,
+        StatusCode::TOO_MANY_REQUESTS,
+        "without trusted proxies X-Forwarded-For is ignored: every attempt came from 127.0.0.1"
+    );
+}
+
+async fn refresh(app: &TestApp, token: &str) -> (StatusCode, serde_json::Value) {
+    app.request("POST", "/v1/auth/refresh-token", None, Some(json!(token)))
+        .await
+}
+
+// Finding 7: sessions end, rotate on refresh, can be revoked, and a password change ends the
+// others.
+#[actix_web::test]
+async fn refresh_rotates_and_never_extends_a_session_past_its_lifetime() {
+    let app = spawn_app_with(|c| c.security.session_lifetime_seconds = 7200).await;
+    let first = app.admin_token().await;
+    let (status, body) = refresh(&app, &first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let second = body["accessToken"].as_str().unwrap().to_owned();
+    let (status, old) = app.get("/v1/accounts/current", &first).await;
+    assert_eq!(
+        (status, old["errors"][0]["key"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("revoked"))
+    );
+    assert_eq!(
+        refresh(&app, &first).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the old token is spent"
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &second).await.0,
+        StatusCode::OK
+    );
+
+    let (pat, _) = app.create_pat(&second, "clock").await;
+    app.advance_clock(&pat, 3600).await;
+    let (status, body) = refresh(&app, &second).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expires_in: i64 = body["expiresIn"].as_str().unwrap().parse().unwrap();
+    assert!(
+        expires_in <= 3600,
+        "the session's end bounds the token: {expires_in}"
+    );
+    let third = body["accessToken"].as_str().unwrap().to_owned();
+    app.advance_clock(&pat, 3601).await;
+    assert_eq!(
+        app.get("/v1/accounts/current", &third).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &third).await.0,
+        StatusCode::UNAUTHORIZED,
+        "seven days (here two hours) at most"
+    );
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session_and_everywhere_ends_them_all() {
+    let app = spawn_app().await;
+    let one = app.admin_token().await;
+    let two = app.admin_token().await;
+    let (status, body) = app.post_empty("/v1/latchkey/logout", &one).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.get("/v1/accounts/current", &one).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &two).await.0,
+        StatusCode::OK
+    );
+    let three = app.admin_token().await;
+    let (status, body) = app
+        .post_empty("/v1/latchkey/logout?everywhere=true", &three)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["sessionsEnded"], 2);
+    for token in [&two, &three] {
+        assert_eq!(
+            app.get("/v1/accounts/current", token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.post_empty("/v1/latchkey/logout", &app.dev_secret)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn a_password_change_needs_the_current_password_and_ends_every_other_session() {
+    let app = spawn_app().await;
+    let mine = app.admin_token().await;
+    let other = app.admin_token().await;
+    let change =
+        |current: &str| json!({ "currentPassword": current, "password": "a brand new passphrase" });
+    let (status, body) = app
+        .post("/v1/latchkey/password", &mine, change("not the password"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["key"], "currentPassword");
+    let (status, body) = app
+        .post("/v1/latchkey/password", &mine, change(ADMIN_PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.get("/v1/accounts/current", &mine).await.0,
+        StatusCode::OK,
+        "the caller stays"
+    );
+    assert_eq!(
+        app.get("/v1/accounts/current", &other).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(ADMIN_EMAIL, "a brand new passphrase").await.0,
+        StatusCode::OK
+    );
+    let (status, _) = app
+        .request(
+            "POST",
+            "/v1/latchkey/password",
+            None,
+            Some(change("a brand new passphrase")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a change needs a credential"
+    );
+}
+
+#[actix_web::test]
+async fn deleting_a_user_ends_their_sessions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (id, member) = app
+        .onboard(&admin, "leaving@example.com", "us_rol_member")
+        .await;
+    assert_eq!(
+        app.get("/v1/accounts/current", &member).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = app.delete(&format!("/v1/users/{id}"), &admin).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = refresh(&app, &member).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}

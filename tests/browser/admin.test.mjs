@@ -130,7 +130,7 @@ async function signIn(email, password) {
 }
 
 async function signOut() {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem("latchkey.token")), null);
 }
@@ -402,7 +402,7 @@ test("outbox: the magic link and the invitation were sent", async () => {
   await openSection("Outbox");
   const mails = page.getByRole("list", { name: "Mails" }).getByRole("listitem");
   const magic = mails.filter({ hasText: GUEST.email }).first();
-  assert.match(await magic.locator(".subject").innerText(), /invited you to Onboarding/);
+  assert.match(await magic.locator(".subject").innerText(), /invited you to "Onboarding"/);
   await magic.locator("summary").click();
   assert.match(await magic.locator("pre").innerText(), new RegExp(`/join/${space.id}#token=lt_`));
   await mails.filter({ hasText: MEMBER.email }).first().waitFor();
@@ -557,5 +557,21 @@ test("the Administrator signs in again and signs out", async () => {
   await page.locator("#view h1", { hasText: "API keys" }).waitFor();
   await signOut();
   await screenshot("final-signed-out");
+  assertNoProblems();
+});
+
+test("your sign-in: change the password (other sessions end), then sign out everywhere", async () => {
+  const other = await adminToken();
+  await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
+  await openSection("Access tokens");
+  await page.getByLabel("Current password", { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill(ADMIN_PASSWORD);
+  await expectSuccess(() => page.getByRole("button", { name: "Change password" }).click(), "Changed your password");
+  assert.equal((await api(other, "GET", "/v1/accounts/current")).status, 401, "the other session ended");
+  await screenshot("password-changed");
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await confirmDialog("Sign out everywhere");
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("latchkey.token")), null);
   assertNoProblems();
 });

@@ -58,7 +58,8 @@ describe("auth.refreshToken", () => {
 
     const api = client(refreshed.accessToken);
     assert.ok(Array.isArray((await api.environments.list()).data), "the new token works");
-    assert.ok(Array.isArray((await client(original.accessToken).environments.list()).data), "so does the old one");
+    // Refreshing rotates the login session: the old token stops working at once.
+    await expectHttpError(client(original.accessToken).environments.list(), { status: 401, key: "revoked" });
     assert.equal((await whoami(refreshed.accessToken)).via, "login-token");
   });
 

@@ -32,7 +32,7 @@ async function invite(guestId, spaceId, extra = {}) {
 }
 
 describe("guests.invite", () => {
-  test("answers Success and puts a magic link (lt_…) for the guest into the outbox", async () => {
+  test("answers Success and puts a magic link (lt_…) for the guest into the outbox, in the server's own words", async () => {
     const { env } = await createEnvironment("inv-mail");
     const space = await createSpace(env.id, { name: "Quarterly Import" });
     const guest = await createGuest(env.id, [{ id: space.id }]);
@@ -42,9 +42,11 @@ describe("guests.invite", () => {
     const { mail, token } = await invitationFor(guest.email);
     assert.match(token, ID.linkToken);
     assert.equal(mail.to, guest.email);
-    assert.match(mail.subject, /Ada Admin/);
+    // fromName and message are the caller's words: the mail names the inviter as the server
+    // knows it (the Administrator's name) and carries no text of the caller's.
+    assert.match(mail.subject, /Administrator invited you to "Quarterly Import"/);
     assert.match(mail.body, /Quarterly Import/);
-    assert.match(mail.body, /Please upload the Q3 file\./);
+    assert.doesNotMatch(mail.subject + mail.body, /Ada Admin|Please upload/);
   });
 
   test("the link exchanges once for a guest token: {valid: true, token}; then valid: false", async () => {
@@ -165,13 +167,16 @@ describe("users.exchangeToken", () => {
     assert.equal((await asGuest.spaces.get(space.id)).data.id, space.id);
     await expectHttpError(asGuest.spaces.get(other.id), { status: 403 });
 
-    // The walk-in is now a guest of the space; joining again is the same guest.
+    // The walk-in is now a guest of the space. Joining again with its address hands out no
+    // identity: a single-use link is mailed to the address, and it signs in as the same guest.
     const [guest] = (await admin.guests.list({ spaceId: space.id, email })).data;
     assert.match(guest.id, ID.guest);
     assert.equal(jwtPayload(joined.data.token).sub, guest.id);
     const again = await exchange({ email, spaceId: space.id });
-    assert.equal(again.data.valid, true);
-    assert.equal(jwtPayload(again.data.token).sub, guest.id);
+    assert.deepEqual(again.data, { valid: true, sentTo: email });
+    const { token: link } = await invitationFor(email);
+    const redeemed = await exchange({ token: link });
+    assert.equal(jwtPayload(redeemed.data.token).sub, guest.id);
     assert.equal((await admin.guests.list({ spaceId: space.id })).data.length, 1);
   });
 

@@ -1,0 +1,110 @@
+//! Login sessions: `POST /v1/latchkey/logout` ends the caller's session (`?everywhere=true`:
+//! every session of the caller), and a password change with the current password ends every
+//! other session of the user.
+
+use super::extract::Query;
+use super::{audit, data, ApiError, AppState};
+use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::{Authenticator, Principal, PrincipalKind, Via};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `POST /v1/latchkey/logout[?everywhere=true]`.
+pub(super) async fn logout(
+    p: Principal,
+    auth: web::Data<Authenticator>,
+    q: Query,
+) -> Result<HttpResponse, ApiError> {
+    let user = own_user(&p)?;
+    let everywhere = match q.optional("everywhere")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "everywhere",
+                "everywhere must be true or false",
+            ))
+        }
+    };
+    let event = audit(&auth, &p, "auth:logout", "auth")
+        .with_payload(serde_json::json!({ "userId": user.as_str(), "everywhere": everywhere }));
+    let ended = if everywhere {
+        auth.store().end_sessions(&user, None, &event).await?
+    } else if p.via == Via::LoginToken {
+        usize::from(
+            auth.store()
+                .end_session(&user, &p.credential_id, &event)
+                .await?,
+        )
+    } else {
+        return Err(ApiError::unprocessable(
+            "everywhere",
+            "only a login token has a session to end; send ?everywhere=true to end every session",
+        ));
+    };
+    Ok(data(
+        serde_json::json!({ "success": true, "sessionsEnded": ended }),
+    ))
+}
+
+/// The caller's user id, once the policy lets it manage its own credentials.
+fn own_user(p: &Principal) -> Result<crate::domain::UserId, ApiError> {
+    let PrincipalKind::User { id, .. } = &p.kind else {
+        authorize(p, Action::ManageOwnTokens, Resource::account(&p.account_id))?;
+        return Err(ApiError::Forbidden("only users have sessions".into()));
+    };
+    authorize(
+        p,
+        Action::ManageOwnTokens,
+        Resource::user(&p.account_id, id),
+    )?;
+    Ok(id.clone())
+}
+
+/// `POST /v1/latchkey/password {currentPassword, password}` with a user's credential: proves
+/// the current password (throttled like a login), sets the new one and ends every other
+/// session of the user.
+pub(super) async fn change_password(
+    req: &HttpRequest,
+    auth: &Authenticator,
+    state: &AppState,
+    current: String,
+    password: String,
+) -> Result<HttpResponse, ApiError> {
+    let p = auth
+        .presented(req)
+        .and_then(|raw| auth.authenticate(raw))
+        .map_err(ApiError::Unauthorized)?;
+    let id = own_user(&p)?;
+    let user = auth
+        .store()
+        .user(&id)?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id} not found")))?;
+    let attempt = super::login::begin(req, auth, state, user.email.as_str()).await?;
+    let matches = state
+        .hasher
+        .verify(current, user.password.clone())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !matches || user.password.is_none() {
+        return Err(ApiError::unprocessable(
+            "currentPassword",
+            "the current password is wrong",
+        ));
+    }
+    state.throttle.succeeded(attempt);
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let keep = (p.via == Via::LoginToken).then_some(p.credential_id.as_str());
+    let event = audit(auth, &p, "user:password-changed", "user")
+        .with_payload(serde_json::json!({ "userId": id.as_str() }));
+    let now = auth.clock().now();
+    auth.store()
+        .change_password(&id, &hash, keep, now, &event)
+        .await?;
+    Ok(data(
+        serde_json::json!({ "success": true, "email": user.email.as_str() }),
+    ))
+}
