@@ -569,9 +569,6 @@ fn serve(
         idle: Some(Duration::from_secs(1)),
     };
     let keep_alive = Duration::from_secs(config.server.keep_alive_seconds as u64);
-    let builder = actix_server::Server::build();
-    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`).
-    let stopping = builder.graceful_shutdown_signal();
     let server = builder
         .listen("latchkey", listener, move || {
             let stopping = stopping.clone();

@@ -270,8 +270,10 @@ fn on_a_full_disk_writes_get_503_reads_go_on_and_the_server_starts_again() {
         return;
     };
     let data = disk.0.join("data").display().to_string();
+    // The release build, as deployed (`DISK_FULL_BINARY` names another).
+    let release = common::release_binary("DISK_FULL_BINARY");
     let started = || {
-        let mut cmd = common::command(binary(), dir.path());
+        let mut cmd = common::command(&release, dir.path());
         cmd.env("LATCHKEY_STORAGE__DATA_DIR", &data);
         start_with(cmd)
     };

@@ -1,6 +1,8 @@
 //! Slow clients against the real binary (issue 15, finding 3): a slowly sent body, a stalled
 //! head on a keep-alive connection, and `/health` while slow connections hold the cap. Each
-//! runs in a few seconds.
+//! runs in a few seconds, on the release build (`SLOW_CLIENTS_BINARY` names another).
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -23,7 +25,7 @@ impl Drop for Server {
 /// Starts the binary with 2-second head and body deadlines and at most `max_connections`.
 fn start(max_connections: u32) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+    let mut child = Command::new(common::release_binary("SLOW_CLIENTS_BINARY"))
         .current_dir(dir.path())
         .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
         .env("LATCHKEY_SERVER__WORKERS", "1")
