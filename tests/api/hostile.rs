@@ -60,11 +60,11 @@ const PATHS: &[&str] = &[
 
 /// One generated request, as raw bytes.
 #[derive(Debug, Clone)]
-struct Case {
-    method: String,
-    target: Vec<u8>,
-    headers: Vec<(String, Vec<u8>)>,
-    body: Vec<u8>,
+pub(crate) struct Case {
+    pub(crate) method: String,
+    pub(crate) target: Vec<u8>,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub(crate) body: Vec<u8>,
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -283,7 +283,7 @@ fn case(valid: Vec<String>) -> impl Strategy<Value = Case> {
 }
 
 /// Sends one raw request and returns (status, body); fails on a hang or a missing answer.
-fn send(addr: &str, case: &Case) -> Result<(u16, Vec<u8>), String> {
+pub(crate) fn send(addr: &str, case: &Case) -> Result<(u16, Vec<u8>), String> {
     let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(15)))

@@ -16,6 +16,7 @@ mod guides;
 mod hardening;
 mod helpers;
 mod hostile;
+mod hostile_text;
 mod last_admin;
 mod login;
 mod matrix;
