@@ -3,30 +3,15 @@
 //! `/v1/latchkey/data-clips/{id}/guests` and `/records` (who and what a clip reaches, so that a
 //! user's own service can check a caller before it serves record data).
 
-use super::data_clips::{clip_resource, load, outside_id};
+use super::data_clips::{clip_event, clip_resource, load, outside_id};
 use super::extract::{JsonBody, Query};
-use super::{audit, data, success, ApiError, AppState};
+use super::{data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::GuestId;
-use crate::store::{ClipGrant, ClipPlan, ClipResolution, DataClip, Event, RecordAccess};
+use crate::store::{ClipGrant, ClipPlan, ClipResolution, DataClip, RecordAccess};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-
-fn event(
-    auth: &Authenticator,
-    p: &Principal,
-    topic: &str,
-    clip: &DataClip,
-    payload: serde_json::Value,
-) -> Event {
-    let mut payload = payload;
-    payload["dataClipId"] = clip.id.as_str().into();
-    audit(auth, p, topic, "data-clip")
-        .in_environment(&clip.environment_id)
-        .in_space(&clip.space_id)
-        .with_payload(payload)
-}
 
 /// `GET /latchkey/data-clips/{id}/guests`: the clip's guests (a guest caller sees itself only).
 pub(super) async fn list_clip_guests(
@@ -65,7 +50,7 @@ pub(super) async fn add_clip_guest(
 ) -> Result<HttpResponse, ApiError> {
     let clip = load(&auth, &p, &path, Action::ManageDataClips)?;
     let guest = GuestId::parse(&body.0.guest_id)?;
-    let e = event(
+    let e = clip_event(
         &auth,
         &p,
         "data-clip:collaborator-updated",
@@ -91,7 +76,7 @@ pub(super) async fn remove_clip_guest(
     let (clip_id, guest) = path.into_inner();
     let clip = load(&auth, &p, &clip_id, Action::ManageDataClips)?;
     let guest = GuestId::parse(&guest)?;
-    let e = event(
+    let e = clip_event(
         &auth,
         &p,
         "data-clip:collaborator-updated",
@@ -307,7 +292,7 @@ pub(super) async fn update_resolution(
     clip.resolutions
         .sort_by(|a, b| a.record_id.cmp(&b.record_id));
     clip.updated_at = auth.clock().now();
-    let e = event(
+    let e = clip_event(
         &auth,
         &p,
         "data-clip:resolutions-updated",
@@ -337,7 +322,7 @@ pub(super) async fn refresh_resolutions(
     clip.resolutions
         .retain(|r| records.binary_search(&r.record_id).is_ok());
     clip.updated_at = auth.clock().now();
-    let e = event(
+    let e = clip_event(
         &auth,
         &p,
         "data-clip:resolutions-refreshed",

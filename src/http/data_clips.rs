@@ -258,7 +258,8 @@ fn lists_sheet(sheets: &str, sheet: &str) -> bool {
         .is_ok_and(|list| list.iter().any(|s| s["id"] == sheet))
 }
 
-fn clip_event(
+/// The audit event of a change to `clip`, naming it and its workbook.
+pub(super) fn clip_event(
     auth: &Authenticator,
     p: &Principal,
     topic: &str,

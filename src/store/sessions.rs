@@ -109,12 +109,7 @@ impl Store {
         keep: Option<&str>,
         event: &Event,
     ) -> Result<usize, StoreError> {
-        let ids: Vec<String> = self
-            .sessions_of(user)?
-            .into_iter()
-            .map(|s| s.id)
-            .filter(|id| Some(id.as_str()) != keep)
-            .collect();
+        let ids = self.session_ids_except(user, keep)?;
         self.write(std::slice::from_ref(event), |tx| {
             for id in &ids {
                 tx.remove_session(user, id)?;
@@ -133,12 +128,7 @@ impl Store {
         now: Timestamp,
         event: &Event,
     ) -> Result<(), StoreError> {
-        let ids: Vec<String> = self
-            .sessions_of(user)?
-            .into_iter()
-            .map(|s| s.id)
-            .filter(|id| Some(id.as_str()) != keep)
-            .collect();
+        let ids = self.session_ids_except(user, keep)?;
         self.write(std::slice::from_ref(event), |tx| {
             let Some(mut record) = tx.get::<super::User>(T::Users, user.as_str().as_bytes())?
             else {
@@ -153,6 +143,20 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// The ids of a user's sessions but `keep`.
+    fn session_ids_except(
+        &self,
+        user: &UserId,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .sessions_of(user)?
+            .into_iter()
+            .map(|s| s.id)
+            .filter(|id| Some(id.as_str()) != keep)
+            .collect())
     }
 
     /// The ids of a user's sessions.
