@@ -408,6 +408,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
+        let st = &self.streams;
         let at_least: &[(&str, i64, i64)] = &[
             (
                 "limits.spaces_per_environment",
@@ -524,9 +525,6 @@ impl Config {
                 self.audit.sweep_interval_seconds,
                 1,
             ),
-        ];
-        let st = &self.streams;
-        let more: [(&str, i64, i64); 10] = [
             (
                 "limits.guides_per_environment",
                 lim.guides_per_environment,
@@ -542,7 +540,7 @@ impl Config {
             ("streams.poll_ms", st.poll_ms, 10),
             ("streams.settle_ms", st.settle_ms, 0),
         ];
-        for &(key, value, min) in at_least.iter().chain(more.iter()) {
+        for &(key, value, min) in at_least {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"

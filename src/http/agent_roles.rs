@@ -4,13 +4,13 @@
 use super::agent_wire::RUNTIME_NOTE;
 use super::agents::{environment_for, target};
 use super::extract::{JsonBody, Query};
+use super::users::RoleAssignment;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;
 use crate::auth::{Authenticator, Principal};
-use crate::domain::{ActorRoleId, EventId, Role, RoleId};
+use crate::domain::{ActorRoleId, EventId, Role};
 use crate::store::{Agent, AgentRole};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 fn role_body(agent: &Agent, r: &AgentRole) -> Value {
@@ -36,34 +36,18 @@ pub(super) async fn list_agent_roles(
     Ok(data(roles))
 }
 
-/// `AssignActorRoleRequest`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct RoleAssignment {
-    role_id: String,
-    resource_id: String,
-}
-
-impl RoleAssignment {
-    /// The role, on the account or the agent's own environment.
-    fn parse(&self, agent: &Agent) -> Result<Role, ApiError> {
-        let id = RoleId::parse(&self.role_id)?;
-        let role = Role::from_id(&id).ok_or_else(|| {
-            ApiError::bad_request(
-                "roleId",
-                format!("{id} is not an agent role; use us_rol_admin or us_rol_member"),
-            )
-        })?;
-        if self.resource_id != agent.account_id.as_str()
-            && self.resource_id != agent.environment_id.as_str()
-        {
-            return Err(ApiError::bad_request(
-                "resourceId",
-                "an agent role applies to the account or to the agent's environment; use one of their ids",
-            ));
-        }
-        Ok(role)
+/// The role `body` assigns, on the account or the agent's own environment.
+fn agent_role(body: &RoleAssignment, agent: &Agent) -> Result<Role, ApiError> {
+    let role = body.named_role("agent")?;
+    if body.resource_id() != agent.account_id.as_str()
+        && body.resource_id() != agent.environment_id.as_str()
+    {
+        return Err(ApiError::bad_request(
+            "resourceId",
+            "an agent role applies to the account or to the agent's environment; use one of their ids",
+        ));
     }
+    Ok(role)
 }
 
 /// `POST /agents/{id}/roles`: assigns a role on a resource, replacing the one held there.
@@ -75,12 +59,12 @@ pub(super) async fn assign_agent_role(
     body: JsonBody<RoleAssignment>,
 ) -> Result<HttpResponse, ApiError> {
     let agent = target(&auth, &p, &path, &q, Action::ManageAgents)?;
-    let role = body.0.parse(&agent)?;
+    let role = agent_role(&body.0, &agent)?;
     let now = auth.clock().now();
     let assigned = AgentRole {
         id: ActorRoleId::generate(),
         role,
-        resource_id: body.0.resource_id,
+        resource_id: body.0.resource_id().to_owned(),
         created_at: now,
     };
     let mut roles = agent.roles.clone();

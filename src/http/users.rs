@@ -155,14 +155,24 @@ pub(super) struct RoleAssignment {
 }
 
 impl RoleAssignment {
-    fn role(&self, p: &Principal) -> Result<Role, ApiError> {
+    /// The role `roleId` names, for an actor of kind `what` ("user", "agent").
+    pub(super) fn named_role(&self, what: &str) -> Result<Role, ApiError> {
         let id = RoleId::parse(&self.role_id)?;
-        let role = Role::from_id(&id).ok_or_else(|| {
+        Role::from_id(&id).ok_or_else(|| {
             ApiError::bad_request(
                 "roleId",
-                format!("{id} is not a user role; use us_rol_admin or us_rol_member"),
+                format!("{id} is not a {what} role; use us_rol_admin or us_rol_member"),
             )
-        })?;
+        })
+    }
+
+    /// The `resourceId` the role is held on.
+    pub(super) fn resource_id(&self) -> &str {
+        &self.resource_id
+    }
+
+    fn role(&self, p: &Principal) -> Result<Role, ApiError> {
+        let role = self.named_role("user")?;
         if self.resource_id != p.account_id.as_str() {
             return Err(ApiError::bad_request(
                 "resourceId",
