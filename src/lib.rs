@@ -10,4 +10,5 @@ pub mod dotenv;
 pub mod host;
 pub mod http;
 pub mod startup;
+pub mod state;
 pub mod store;

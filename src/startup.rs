@@ -268,7 +268,20 @@ impl Application {
             },
             auth.clock().clone(),
         );
+        store.set_aggregation_window(config.audit.aggregation_window_seconds);
+        store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
+        store.set_spaces_per_environment(
+            usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
+        );
+        let (origins, embed) = browser_rules(&config, &banner.url, auth.clock().clone())?;
+        let builder = actix_server::Server::build();
+        // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`), and
+        // so do event streams.
+        let stopping = builder.graceful_shutdown_signal();
         let state = AppState {
+            store: store.clone(),
+            auth: auth.clone(),
+            clock: auth.clock().clone(),
             limits: config.limits.clone(),
             clock_control: config.dev.clock_control,
             link_ttl_seconds: config.security.link_ttl_seconds,
@@ -277,14 +290,16 @@ impl Application {
             throttle,
             environment_bodies: Default::default(),
             guest_limits: crate::http::GuestLimits::new(&config.guests, auth.clock().clone()),
+            origins,
+            embed,
+            streams: web::Data::new(http::streams::EventStreams::new(
+                config.streams.clone(),
+                Some(stopping.clone()),
+            )),
+            proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
+                .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
         };
-        store.set_aggregation_window(config.audit.aggregation_window_seconds);
-        store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
-        store.set_spaces_per_environment(
-            usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
-        );
-        let browser = browser_rules(&config, &banner.url, auth.clock().clone())?;
-        let server = serve(listener, &config, auth.clone(), state, browser)?;
+        let server = serve(listener, &config, builder, stopping, state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
         let retention = Retention {
             keep_seconds: config.audit.retention_days.saturating_mul(86_400),
@@ -501,31 +516,16 @@ fn browser_rules(
 fn serve(
     listener: TcpListener,
     config: &Config,
-    auth: Authenticator,
+    builder: actix_server::ServerBuilder,
+    stopping: actix_server::GracefulShutdownSignal,
     state: AppState,
-    (origins, embed): (OriginRules, http::EmbedLimits),
 ) -> Result<Server, StartupError> {
-    let auth = web::Data::new(auth);
     let state = web::Data::new(state);
-    let origins = web::Data::new(origins);
-    let embed = web::Data::new(embed);
-    let proxies = web::Data::new(
-        http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
-            .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
-    );
     let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n as usize,
     };
-    let builder = actix_server::Server::build();
-    // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`), and
-    // so do event streams.
-    let stopping = builder.graceful_shutdown_signal();
-    let streams = web::Data::new(http::streams::EventStreams::new(
-        config.streams.clone(),
-        Some(stopping.clone()),
-    ));
     let app = move || {
         App::new()
             .wrap(
@@ -538,12 +538,7 @@ fn serve(
                 let answer = srv.call(req);
                 async move { Ok(http::cors_headers(answer.await?, origin)) }
             })
-            .app_data(auth.clone())
             .app_data(state.clone())
-            .app_data(origins.clone())
-            .app_data(embed.clone())
-            .app_data(streams.clone())
-            .app_data(proxies.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(
                 web::PathConfig::default()

@@ -94,7 +94,10 @@ fn is_embed_credential(p: &Principal) -> bool {
 /// Admits `p` for this request's origin, or refuses it (403). Called by every credential
 /// extractor; no handler checks origins itself.
 pub fn admit(req: &HttpRequest, auth: &Authenticator, p: &Principal) -> Result<(), AuthFailure> {
-    let Some(rules) = req.app_data::<web::Data<OriginRules>>() else {
+    let Some(rules) = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| &s.origins)
+    else {
         return Ok(());
     };
     let Some(origin) = rules.cross_origin(req) else {
@@ -129,7 +132,10 @@ pub fn admit(req: &HttpRequest, auth: &Authenticator, p: &Principal) -> Result<(
 /// After a credential was refused (401), lets a page of a known origin read why: its request
 /// passed a preflight (or was a simple one) and the refusal reveals nothing.
 pub fn expose_refusal(req: &HttpRequest, auth: &Authenticator) {
-    let Some(rules) = req.app_data::<web::Data<OriginRules>>() else {
+    let Some(rules) = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| &s.origins)
+    else {
         return;
     };
     let Some(origin) = rules.cross_origin(req) else {
@@ -155,7 +161,10 @@ impl FromRequest for QueryPublishableKey {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let outcome = resolve_query_key(req);
         if outcome.is_err() && !req.extensions().contains::<CorsGrant>() {
-            if let Some(auth) = req.app_data::<web::Data<Authenticator>>() {
+            if let Some(auth) = req
+                .app_data::<web::Data<crate::state::AppState>>()
+                .map(|s| &s.auth)
+            {
                 expose_refusal(req, auth);
             }
         }
@@ -164,7 +173,10 @@ impl FromRequest for QueryPublishableKey {
 }
 
 fn resolve_query_key(req: &HttpRequest) -> Result<Principal, AuthFailure> {
-    let Some(auth) = req.app_data::<web::Data<Authenticator>>() else {
+    let Some(auth) = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| &s.auth)
+    else {
         log::error!("the Authenticator is not registered as app data");
         return Err(AuthFailure::Unavailable);
     };

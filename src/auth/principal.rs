@@ -515,7 +515,10 @@ impl FromRequest for Principal {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(auth) = req.app_data::<web::Data<Authenticator>>() else {
+        let Some(auth) = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map(|s| &s.auth)
+        else {
             log::error!("the Authenticator is not registered as app data");
             return ready(Err(AuthFailure::Unavailable));
         };

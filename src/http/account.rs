@@ -4,7 +4,7 @@ use super::extract::{JsonBody, Query};
 use super::{audit, data, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{Role, GUEST_ROLE_ID};
 use crate::store::{Account, Event, LinkPurpose, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,8 +20,9 @@ fn account_body(a: &Account) -> serde_json::Value {
     })
 }
 
-fn current(auth: &Authenticator, p: &Principal) -> Result<Account, ApiError> {
-    auth.store()
+fn current(state: &AppState, p: &Principal) -> Result<Account, ApiError> {
+    state
+        .store
         .account()?
         .filter(|a| a.id == p.account_id)
         .ok_or_else(|| ApiError::NotFound("account not found".into()))
@@ -29,10 +30,10 @@ fn current(auth: &Authenticator, p: &Principal) -> Result<Account, ApiError> {
 
 pub(super) async fn get_account(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadAccount, Resource::account(&p.account_id))?;
-    Ok(data(account_body(&current(&auth, &p)?)))
+    Ok(data(account_body(&current(&state, &p)?)))
 }
 
 #[derive(Deserialize)]
@@ -43,11 +44,11 @@ pub(super) struct AccountUpdate {
 
 pub(super) async fn update_account(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<AccountUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::UpdateAccount, Resource::account(&p.account_id))?;
-    let mut account = current(&auth, &p)?;
+    let mut account = current(&state, &p)?;
     if let Some(name) = body.0.name {
         account.name = crate::domain::PersonName::parse(&name)?.as_str().to_owned();
     }
@@ -55,19 +56,19 @@ pub(super) async fn update_account(
         account.metadata =
             super::limited_metadata("metadata", serde_json::Value::Object(metadata).to_string())?;
     }
-    account.updated_at = auth.clock().now();
-    let event = audit(&auth, &p, "account:updated", "account")
+    account.updated_at = state.clock.now();
+    let event = audit(&state, &p, "account:updated", "account")
         .with_payload(serde_json::json!({ "name": account.name }));
-    auth.store().update_account(&account, &event).await?;
+    state.store.update_account(&account, &event).await?;
     Ok(data(account_body(&account)))
 }
 
 pub(super) async fn list_roles(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadRoles, Resource::account(&p.account_id))?;
-    let account = current(&auth, &p)?;
+    let account = current(&state, &p)?;
     let at = account.created_at.to_rfc3339();
     let role = |id: &str, name: &str| serde_json::json!({ "id": id, "name": name, "accountId": account.id.as_str(), "createdAt": at, "updatedAt": at });
     Ok(data([
@@ -80,14 +81,13 @@ pub(super) async fn list_roles(
 /// `GET /v1/latchkey/outbox`: the mails Latchkey "sent", newest first (Administrators).
 pub(super) async fn list_outbox(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadOutbox, Resource::account(&p.account_id))?;
     let page = q.page(20, state.limits.max_page_size as u64)?;
     let skip = usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX);
-    let (mails, total) = auth.store().outbox(skip, page.size as usize)?;
+    let (mails, total) = state.store.outbox(skip, page.size as usize)?;
     let items: Vec<serde_json::Value> = mails
         .iter()
         .filter(|m| m.account_id == p.account_id)
@@ -95,7 +95,7 @@ pub(super) async fn list_outbox(
             serde_json::json!({
                 "to": m.to.as_str(),
                 "subject": m.subject,
-                "body": auth.open_mail(&m.sealed_body).unwrap_or_default(),
+                "body": state.auth.open_mail(&m.sealed_body).unwrap_or_default(),
                 "createdAt": m.created_at.to_rfc3339(),
             })
         })
@@ -120,7 +120,6 @@ pub(super) struct SetPassword {
 /// `{currentPassword, password}` with a user's credential changes the password.
 pub(super) async fn set_password(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,7 +138,7 @@ pub(super) async fn set_password(
     let token = match (token, current_password) {
         (Some(token), _) => token,
         (None, Some(current)) => {
-            return super::sessions::change_password(&req, &auth, &state, current, password).await
+            return super::sessions::change_password(&req, &state, current, password).await
         }
         (None, None) => {
             return Err(ApiError::bad_request(
@@ -156,12 +155,12 @@ pub(super) async fn set_password(
             "the link is not valid: it was already used, has expired or never existed",
         )
     };
-    let link = auth
-        .store()
+    let link = state
+        .store
         .take_link(&raw.digest(), |p| matches!(p, LinkPurpose::SetPassword(_)))
         .await?
         .ok_or_else(invalid)?;
-    let now = auth.clock().now();
+    let now = state.clock.now();
     if now >= link.expires_at {
         return Err(invalid());
     }
@@ -176,8 +175,8 @@ pub(super) async fn set_password(
     let event = Event::new("user:password-set", "user", link.account_id.clone(), now)
         .by(Some(user_id.to_string()))
         .with_payload(serde_json::json!({ "userId": user_id.as_str() }));
-    let user = match auth
-        .store()
+    let user = match state
+        .store
         .set_first_password(&user_id, &hash, now, &event)
         .await
     {

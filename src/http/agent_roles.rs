@@ -7,7 +7,7 @@ use super::extract::{JsonBody, Query};
 use super::users::RoleAssignment;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{ActorRoleId, EventId, Role};
 use crate::store::{Agent, AgentRole};
 use actix_web::{web, HttpResponse};
@@ -27,11 +27,11 @@ fn role_body(agent: &Agent, r: &AgentRole) -> Value {
 /// `GET /agents/{id}/roles`.
 pub(super) async fn list_agent_roles(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = target(&auth, &p, &path, &q, Action::ReadAgents)?;
+    let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
     let roles: Vec<Value> = agent.roles.iter().map(|r| role_body(&agent, r)).collect();
     Ok(data(roles))
 }
@@ -53,14 +53,14 @@ fn agent_role(body: &RoleAssignment, agent: &Agent) -> Result<Role, ApiError> {
 /// `POST /agents/{id}/roles`: assigns a role on a resource, replacing the one held there.
 pub(super) async fn assign_agent_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
     body: JsonBody<RoleAssignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = target(&auth, &p, &path, &q, Action::ManageAgents)?;
+    let agent = target(&state, &p, &path, &q, Action::ManageAgents)?;
     let role = agent_role(&body.0, &agent)?;
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let assigned = AgentRole {
         id: ActorRoleId::generate(),
         role,
@@ -70,11 +70,11 @@ pub(super) async fn assign_agent_role(
     let mut roles = agent.roles.clone();
     roles.retain(|r| r.resource_id != assigned.resource_id);
     roles.push(assigned.clone());
-    let event = audit(&auth, &p, "agent:updated", "agent")
+    let event = audit(&state, &p, "agent:updated", "agent")
         .in_environment(&agent.environment_id)
         .with_payload(json!({ "agentId": agent.id.as_str(), "roleAssigned": role.as_str(), "resourceId": assigned.resource_id }));
-    let agent = auth
-        .store()
+    let agent = state
+        .store
         .set_agent_roles(&agent.id, roles, now, &event)
         .await?;
     Ok(data(role_body(&agent, &assigned)))
@@ -83,12 +83,12 @@ pub(super) async fn assign_agent_role(
 /// `DELETE /agents/{id}/roles/{actorRoleId}`.
 pub(super) async fn delete_agent_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let (agent_id, assignment) = path.into_inner();
-    let agent = target(&auth, &p, &agent_id, &q, Action::ManageAgents)?;
+    let agent = target(&state, &p, &agent_id, &q, Action::ManageAgents)?;
     let assignment = ActorRoleId::parse(&assignment)?;
     if !agent.roles.iter().any(|r| r.id == assignment) {
         return Err(ApiError::NotFound(format!(
@@ -101,11 +101,12 @@ pub(super) async fn delete_agent_role(
         .filter(|r| r.id != assignment)
         .cloned()
         .collect();
-    let event = audit(&auth, &p, "agent:updated", "agent")
+    let event = audit(&state, &p, "agent:updated", "agent")
         .in_environment(&agent.environment_id)
         .with_payload(json!({ "agentId": agent.id.as_str(), "roleRemoved": assignment.as_str() }));
-    auth.store()
-        .set_agent_roles(&agent.id, roles, auth.clock().now(), &event)
+    state
+        .store
+        .set_agent_roles(&agent.id, roles, state.clock.now(), &event)
         .await?;
     Ok(success())
 }
@@ -121,34 +122,32 @@ fn nothing_ran(q: &Query, state: &AppState) -> Result<HttpResponse, ApiError> {
 /// `GET /agents/{id}/logs`.
 pub(super) async fn agent_logs(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    target(&auth, &p, &path, &q, Action::ReadAgents)?;
+    target(&state, &p, &path, &q, Action::ReadAgents)?;
     nothing_ran(&q, &state)
 }
 
 /// `GET /agents/logs` and `GET /agents/executions`.
 pub(super) async fn environment_agent_logs(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    environment_for(&auth, &p, q.optional("environmentId")?, Action::ReadAgents)?;
+    environment_for(&state, &p, q.optional("environmentId")?, Action::ReadAgents)?;
     nothing_ran(&q, &state)
 }
 
 /// `GET /agents/log/{eventId}`: there is never one.
 pub(super) async fn agent_log(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    environment_for(&auth, &p, q.optional("environmentId")?, Action::ReadAgents)?;
+    environment_for(&state, &p, q.optional("environmentId")?, Action::ReadAgents)?;
     let id = EventId::parse(&path)?;
     Err(ApiError::NotFound(format!(
         "no agent log for event {id}: {RUNTIME_NOTE}"

@@ -7,7 +7,7 @@ use super::extract::Query;
 use super::spaces::environments_in_reach;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{AgentId, AgentVersionId, EnvironmentId};
 use crate::store::{Agent, AgentDeploy, AgentLimits, AgentVersion};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 /// The environment a request names (or an environment-bound caller's own) after `action` is
 /// allowed in it; a missing environment and one out of reach look the same (404).
 pub(super) fn environment_for(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: Option<&str>,
     action: Action,
@@ -32,7 +32,8 @@ pub(super) fn environment_for(
         }
     };
     authorize(p, action, Resource::environment(&p.account_id, &env))?;
-    auth.store()
+    state
+        .store
         .environment(&env)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
@@ -42,7 +43,7 @@ pub(super) fn environment_for(
 /// Loads the agent in the path after `action` is allowed in its environment; an agent of
 /// another environment (or another one than `environmentId` names) is not found.
 pub(super) fn target(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     q: &Query,
@@ -50,8 +51,8 @@ pub(super) fn target(
 ) -> Result<Agent, ApiError> {
     let id = AgentId::parse(raw)?;
     let missing = || ApiError::NotFound(format!("agent {id} not found"));
-    let agent = auth
-        .store()
+    let agent = state
+        .store
         .agent(&id)?
         .filter(|a| a.account_id == p.account_id)
         .ok_or_else(missing)?;
@@ -68,8 +69,9 @@ pub(super) fn target(
     Ok(agent)
 }
 
-fn current_version(auth: &Authenticator, a: &Agent) -> Result<AgentVersion, ApiError> {
-    auth.store()
+fn current_version(state: &AppState, a: &Agent) -> Result<AgentVersion, ApiError> {
+    state
+        .store
         .agent_version(&a.id, a.current)?
         .ok_or_else(|| ApiError::Internal(format!("agent {} has lost its current version", a.id)))
 }
@@ -90,17 +92,16 @@ fn flag(q: &Query, name: &str) -> Result<Option<bool>, ApiError> {
 /// Listings leave out `source` and `sourceMap`; `GET /agents/{id}` has them.
 pub(super) async fn list_agents(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page(20, state.limits.max_page_size as u64)?;
     let envs = match q.optional("environmentId")? {
-        Some(raw) => vec![environment_for(&auth, &p, Some(raw), Action::ReadAgents)?],
+        Some(raw) => vec![environment_for(&state, &p, Some(raw), Action::ReadAgents)?],
         None if p.environment().is_some() => {
-            vec![environment_for(&auth, &p, None, Action::ReadAgents)?]
+            vec![environment_for(&state, &p, None, Action::ReadAgents)?]
         }
-        None => environments_in_reach(&auth, &p)?
+        None => environments_in_reach(&state, &p)?
             .into_iter()
             .filter(|e| {
                 authorize(
@@ -116,8 +117,8 @@ pub(super) async fn list_agents(
     let search = q.optional("search")?.map(str::to_lowercase);
     let mut bodies = Vec::new();
     for env in &envs {
-        for agent in auth.store().agents_in(env)? {
-            let current = current_version(&auth, &agent)?;
+        for agent in state.store.agents_in(env)? {
+            let current = current_version(&state, &agent)?;
             let matches = is_system.is_none_or(|s| current.config.is_system == s)
                 && search
                     .as_ref()
@@ -135,14 +136,13 @@ pub(super) async fn list_agents(
 /// (`agent:created`); a known one adds a new current version to it (`agent:updated`).
 pub(super) async fn create_agent(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let env = environment_for(
-        &auth,
+        &state,
         &p,
         q.optional("environmentId")?,
         Action::ManageAgents,
@@ -159,13 +159,13 @@ pub(super) async fn create_agent(
         environment_id: env.clone(),
         slug,
         config,
-        now: auth.clock().now(),
+        now: state.clock.now(),
     };
-    let (agent, version) = auth
-        .store()
+    let (agent, version) = state
+        .store
         .deploy_agent(deploy, limits(&state), |agent, created| {
             let topic = if created { "agent:created" } else { "agent:updated" };
-            audit(&auth, &p, topic, "agent").in_environment(&env).with_payload(
+            audit(&state, &p, topic, "agent").in_environment(&env).with_payload(
                 json!({ "agentId": agent.id.as_str(), "slug": agent.slug, "version": agent.current }),
             )
         })
@@ -183,40 +183,40 @@ pub(super) fn limits(state: &AppState) -> AgentLimits {
 /// `GET /agents/{id}`: the agent with its current version's source.
 pub(super) async fn get_agent(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = target(&auth, &p, &path, &q, Action::ReadAgents)?;
-    let current = current_version(&auth, &agent)?;
+    let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
+    let current = current_version(&state, &agent)?;
     Ok(data(agent_body(&agent, &current, true)))
 }
 
 /// `DELETE /agents/{id}`: the agent and every version (`agent:deleted`).
 pub(super) async fn delete_agent(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = target(&auth, &p, &path, &q, Action::ManageAgents)?;
-    let event = audit(&auth, &p, "agent:deleted", "agent")
+    let agent = target(&state, &p, &path, &q, Action::ManageAgents)?;
+    let event = audit(&state, &p, "agent:deleted", "agent")
         .in_environment(&agent.environment_id)
         .with_payload(json!({ "agentId": agent.id.as_str(), "slug": agent.slug }));
-    auth.store().delete_agent(&agent.id, &event).await?;
+    state.store.delete_agent(&agent.id, &event).await?;
     Ok(success())
 }
 
 /// `GET /agents/{id}/versions`: the kept versions, newest first, without their code.
 pub(super) async fn list_versions(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = target(&auth, &p, &path, &q, Action::ReadAgents)?;
-    let versions: Vec<Value> = auth
-        .store()
+    let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
+    let versions: Vec<Value> = state
+        .store
         .agent_versions(&agent.id)?
         .iter()
         .map(|v| version_body(v, &agent.slug, false))
@@ -229,24 +229,23 @@ pub(super) async fn list_versions(
 /// (`agent:updated`).
 pub(super) async fn revert_agent(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let (agent_id, version_id) = path.into_inner();
-    let agent = target(&auth, &p, &agent_id, &q, Action::ManageAgents)?;
+    let agent = target(&state, &p, &agent_id, &q, Action::ManageAgents)?;
     let version_id = AgentVersionId::parse(&version_id)?;
-    let event = audit(&auth, &p, "agent:updated", "agent")
+    let event = audit(&state, &p, "agent:updated", "agent")
         .in_environment(&agent.environment_id)
         .with_payload(json!({ "agentId": agent.id.as_str(), "slug": agent.slug, "revertedTo": version_id.as_str() }));
-    let (agent, version) = auth
-        .store()
+    let (agent, version) = state
+        .store
         .revert_agent(
             &agent.id,
             &version_id,
             limits(&state).versions_kept,
-            auth.clock().now(),
+            state.clock.now(),
             &event,
         )
         .await?;

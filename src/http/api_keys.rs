@@ -4,7 +4,7 @@ use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{ApiKeyId, ApiKeyType, EnvironmentId};
 use crate::store::{ApiKey, CredentialRef, Environment, Event};
 use actix_web::{web, HttpResponse};
@@ -32,15 +32,15 @@ struct ApiKeyBody {
     replaced_by: Option<String>,
 }
 
-fn key_body(auth: &Authenticator, key: ApiKey) -> ApiKeyBody {
-    let now = auth.clock().now();
-    let state = match key.expires_at {
+fn key_body(state: &AppState, key: ApiKey) -> ApiKeyBody {
+    let now = state.clock.now();
+    let status = match key.expires_at {
         None => "active",
         Some(at) if now < at => "expiring",
         Some(_) => "expired",
     };
     ApiKeyBody {
-        raw_key: auth.reveal(&key),
+        raw_key: state.auth.reveal(&key),
         id: key.id.to_string(),
         key_type: key.key_type.as_str(),
         environment_id: key.environment_id.to_string(),
@@ -48,7 +48,7 @@ fn key_body(auth: &Authenticator, key: ApiKey) -> ApiKeyBody {
         operations: key.operations,
         created_at: key.created_at.to_rfc3339(),
         updated_at: key.updated_at.to_rfc3339(),
-        state,
+        state: status,
         expires_at: key.expires_at.map(|t| t.to_rfc3339()),
         replaced_by: key.replaced_by.map(|id| id.to_string()),
     }
@@ -56,14 +56,15 @@ fn key_body(auth: &Authenticator, key: ApiKey) -> ApiKeyBody {
 
 /// Authorizes `action` on the environment named by `environmentId` and loads it.
 fn environment(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     q: &Query,
     action: Action,
 ) -> Result<Environment, ApiError> {
     let id = EnvironmentId::parse(q.required("environmentId")?)?;
     authorize(p, action, Resource::environment(&p.account_id, &id))?;
-    auth.store()
+    state
+        .store
         .environment(&id)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
@@ -71,30 +72,30 @@ fn environment(
 
 pub(super) async fn list_api_keys(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &q, Action::ReadApiKeys)?;
-    let now = auth.clock().now();
-    let keys: Vec<ApiKeyBody> = auth
-        .store()
+    let env = environment(&state, &p, &q, Action::ReadApiKeys)?;
+    let now = state.clock.now();
+    let keys: Vec<ApiKeyBody> = state
+        .store
         .api_keys_of(&env.id)?
         .into_iter()
         .filter(|k| k.is_active_at(now))
-        .map(|k| key_body(&auth, k))
+        .map(|k| key_body(&state, k))
         .collect();
     Ok(data(keys))
 }
 
 pub(super) async fn get_publishable_key(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &q, Action::ReadPublishableKey)?;
-    let now = auth.clock().now();
-    let key = auth
-        .store()
+    let env = environment(&state, &p, &q, Action::ReadPublishableKey)?;
+    let now = state.clock.now();
+    let key = state
+        .store
         .api_keys_of(&env.id)?
         .into_iter()
         .filter(|k| k.key_type == ApiKeyType::Publishable && k.is_active_at(now))
@@ -102,53 +103,53 @@ pub(super) async fn get_publishable_key(
         .ok_or_else(|| {
             ApiError::NotFound(format!("environment {} has no publishable key", env.id))
         })?;
-    Ok(data(key_body(&auth, key)))
+    Ok(data(key_body(&state, key)))
 }
 
 /// `POST /auth/api-key?environmentId=&type=` (no body): answers a list holding the new key.
 pub(super) async fn create_api_key(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
+    let env = environment(&state, &p, &q, Action::ManageApiKeys)?;
     let key_type = ApiKeyType::parse(q.required("type")?)?;
-    let (key, _raw) = auth.new_api_key(&env.account_id, &env.id, key_type);
-    let event = key_event(&auth, "api-key:created", &p, &key);
-    auth.store()
+    let (key, _raw) = state.auth.new_api_key(&env.account_id, &env.id, key_type);
+    let event = key_event(&state, "api-key:created", &p, &key);
+    state
+        .store
         .insert_api_key(&key, state.limits.keys_per_environment as usize, &event)
         .await?;
-    Ok(data([key_body(&auth, key)]))
+    Ok(data([key_body(&state, key)]))
 }
 
 /// `DELETE /auth/api-key?environmentId=&key=`: `key` is a key id or the raw key.
 pub(super) async fn delete_api_key(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &q, Action::ManageApiKeys)?;
+    let env = environment(&state, &p, &q, Action::ManageApiKeys)?;
     let named = q.required("key")?;
     let id = if named.starts_with(ApiKeyId::PREFIX) {
         ApiKeyId::parse(named)?
     } else {
         let raw =
             RawCredential::parse(named).map_err(|e| ApiError::bad_request("key", e.to_string()))?;
-        match auth.store().credential_by_digest(&raw.digest())? {
+        match state.store.credential_by_digest(&raw.digest())? {
             Some(CredentialRef::ApiKey(id)) => id,
             _ => return Err(ApiError::NotFound("key not found".into())),
         }
     };
-    let key = auth
-        .store()
+    let key = state
+        .store
         .api_key(&id)?
         .filter(|k| k.environment_id == env.id)
         .ok_or_else(|| {
             ApiError::NotFound(format!("key {id} not found in environment {}", env.id))
         })?;
-    let event = key_event(&auth, "api-key:deleted", &p, &key);
-    auth.store().delete_api_key(&key.id, &event).await?;
+    let event = key_event(&state, "api-key:deleted", &p, &key);
+    state.store.delete_api_key(&key.id, &event).await?;
     Ok(success())
 }
 
@@ -162,14 +163,13 @@ pub(super) struct RotateBody {
 /// key valid for N more seconds (0: stops at once).
 pub(super) async fn rotate_api_key(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<RotateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiKeyId::parse(&path)?;
-    let old = auth
-        .store()
+    let old = state
+        .store
         .api_key(&id)?
         .filter(|k| k.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("key {id} not found")))?;
@@ -188,29 +188,31 @@ pub(super) async fn rotate_api_key(
             ),
         ));
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     if !old.is_active_at(now) {
         return Err(ApiError::Conflict(format!("key {id} has already expired")));
     }
     let (mut replacement, _raw) =
-        auth.new_api_key(&old.account_id, &old.environment_id, old.key_type);
+        state
+            .auth
+            .new_api_key(&old.account_id, &old.environment_id, old.key_type);
     replacement.operations = old.operations.clone();
-    let event = key_event(&auth, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
+    let event = key_event(&state, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
         "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
     }));
     let max = state.limits.keys_per_environment as usize;
-    let previous = auth
-        .store()
+    let previous = state
+        .store
         .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, max, &event)
         .await?;
     Ok(data(serde_json::json!({
-        "key": key_body(&auth, replacement),
-        "previous": key_body(&auth, previous),
+        "key": key_body(&state, replacement),
+        "previous": key_body(&state, previous),
     })))
 }
 
-fn key_event(auth: &Authenticator, topic: &str, p: &Principal, key: &ApiKey) -> Event {
-    audit(auth, p, topic, "auth")
+fn key_event(state: &AppState, topic: &str, p: &Principal, key: &ApiKey) -> Event {
+    audit(state, p, topic, "auth")
         .in_environment(&key.environment_id)
         .with_payload(
             serde_json::json!({ "keyId": key.id.as_str(), "type": key.key_type.as_str() }),

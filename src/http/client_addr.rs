@@ -53,7 +53,10 @@ fn in_block(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 /// The client address of `req` (see the module comment).
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
-    let Some(trusted) = req.app_data::<web::Data<TrustedProxies>>() else {
+    let Some(trusted) = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| &s.proxies)
+    else {
         return Some(peer);
     };
     if !trusted.contains(peer) {

@@ -4,7 +4,7 @@ use super::extract::Query;
 use super::users::target;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::ClientId;
 use crate::store::Client;
 use actix_web::{web, HttpResponse};
@@ -48,17 +48,17 @@ fn tenant(q: &Query) -> Result<String, ApiError> {
 
 pub(super) async fn create_client(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ManageClientCredentials)?;
-    let (client, secret) = auth.new_client(&user, tenant(&q)?);
-    let event = audit(&auth, &p, "client-credentials:created", "auth").with_payload(
+    let user = target(&state, &p, &path, Action::ManageClientCredentials)?;
+    let (client, secret) = state.auth.new_client(&user, tenant(&q)?);
+    let event = audit(&state, &p, "client-credentials:created", "auth").with_payload(
         serde_json::json!({ "clientId": client.id.as_str(), "userId": user.id.as_str() }),
     );
-    auth.store()
+    state
+        .store
         .insert_client(&client, state.limits.pats_per_user as usize, &event)
         .await?;
     Ok(data(token_body(&client, Some(secret.expose().to_owned()))))
@@ -66,16 +66,15 @@ pub(super) async fn create_client(
 
 pub(super) async fn list_clients(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ManageClientCredentials)?;
+    let user = target(&state, &p, &path, Action::ManageClientCredentials)?;
     let tenant = tenant(&q)?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
-    let clients: Vec<ApiTokenBody> = auth
-        .store()
+    let clients: Vec<ApiTokenBody> = state
+        .store
         .clients_of(&user.id)?
         .iter()
         .filter(|c| c.tenant_id == tenant)
@@ -87,18 +86,19 @@ pub(super) async fn list_clients(
 
 pub(super) async fn delete_client(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, client_id) = path.into_inner();
-    let user = target(&auth, &p, &user_id, Action::ManageClientCredentials)?;
+    let user = target(&state, &p, &user_id, Action::ManageClientCredentials)?;
     let id = ClientId::parse(&client_id)?;
-    auth.store()
+    state
+        .store
         .client(&id)?
         .filter(|c| c.user_id == user.id)
         .ok_or_else(|| ApiError::NotFound(format!("client {id} not found")))?;
-    let event = audit(&auth, &p, "client-credentials:deleted", "auth")
+    let event = audit(&state, &p, "client-credentials:deleted", "auth")
         .with_payload(serde_json::json!({ "clientId": id.as_str(), "userId": user.id.as_str() }));
-    auth.store().delete_client(&id, &event).await?;
+    state.store.delete_client(&id, &event).await?;
     Ok(success())
 }

@@ -2,9 +2,8 @@
 //! credential is decided once, in `auth::origin`, when the credential resolves; this module
 //! only reflects that decision into headers.
 
-use super::ApiError;
-use crate::auth::origin::{CorsGrant, OriginRules};
-use crate::auth::Authenticator;
+use super::{ApiError, AppState};
+use crate::auth::origin::CorsGrant;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
@@ -31,10 +30,7 @@ pub fn is_preflight(req: &HttpRequest) -> bool {
 /// some credential may be used from the origin, else 403 (the browser then sends nothing).
 /// The real request is checked again when its credential resolves.
 pub fn preflight(req: &HttpRequest) -> HttpResponse {
-    let (Some(rules), Some(auth)) = (
-        req.app_data::<web::Data<OriginRules>>(),
-        req.app_data::<web::Data<Authenticator>>(),
-    ) else {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return ApiError::Internal("origin rules are not registered".into()).error_response();
     };
     let origin = req
@@ -54,7 +50,8 @@ pub fn preflight(req: &HttpRequest) -> HttpResponse {
         ))
         .error_response();
     }
-    let known = match auth.store().environments() {
+    let rules = &state.origins;
+    let known = match state.store.environments() {
         Ok(envs) => rules.known(&origin, &envs),
         Err(e) => return ApiError::from(e).error_response(),
     };
@@ -70,7 +67,7 @@ pub fn preflight(req: &HttpRequest) -> HttpResponse {
         .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, METHODS))
         .insert_header((
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            format!("{HEADERS}, {}", auth.api_key_header()),
+            format!("{HEADERS}, {}", state.auth.api_key_header()),
         ))
         .insert_header((header::ACCESS_CONTROL_MAX_AGE, MAX_AGE))
         .finish()
@@ -83,7 +80,8 @@ pub fn decorate<B>(mut res: ServiceResponse<B>, origin: Option<HeaderValue>) -> 
         res.request().extensions().contains::<CorsGrant>()
             || res
                 .request()
-                .app_data::<web::Data<OriginRules>>()
+                .app_data::<web::Data<crate::state::AppState>>()
+                .map(|s| &s.origins)
                 .is_some_and(|r| r.any_credential_allowed(&String::from_utf8_lossy(o.as_bytes())))
     });
     let headers = res.headers_mut();

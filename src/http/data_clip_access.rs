@@ -7,7 +7,7 @@ use super::data_clips::{clip_event, clip_resource, load, outside_id};
 use super::extract::{JsonBody, Query};
 use super::{data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::GuestId;
 use crate::store::{ClipGrant, ClipPlan, ClipResolution, DataClip, RecordAccess};
 use actix_web::{web, HttpResponse};
@@ -16,17 +16,17 @@ use serde::Deserialize;
 /// `GET /latchkey/data-clips/{id}/guests`: the clip's guests (a guest caller sees itself only).
 pub(super) async fn list_clip_guests(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ReadDataClip)?;
+    let clip = load(&state, &p, &path, Action::ReadDataClip)?;
     let mut out = Vec::new();
-    for id in auth.store().data_clip_guests(&clip.id)? {
+    for id in state.store.data_clip_guests(&clip.id)? {
         let visible = Resource::environment(&p.account_id, &clip.environment_id).guest(&id);
         if authorize(&p, Action::ReadGuest, visible).is_err() {
             continue;
         }
-        if let Some(g) = auth.store().guest(&id)? {
+        if let Some(g) = state.store.guest(&id)? {
             out.push(serde_json::json!({ "id": g.id.as_str(), "email": g.email.as_str(), "name": g.name.as_str() }));
         }
     }
@@ -43,23 +43,22 @@ pub(super) struct AddGuest {
 /// request on.
 pub(super) async fn add_clip_guest(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<AddGuest>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ManageDataClips)?;
+    let clip = load(&state, &p, &path, Action::ManageDataClips)?;
     let guest = GuestId::parse(&body.0.guest_id)?;
     let e = clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:collaborator-updated",
         &clip,
         serde_json::json!({ "added": [guest.as_str()] }),
     );
     let max = state.limits.guests_per_data_clip as usize;
-    let added = auth
-        .store()
+    let added = state
+        .store
         .add_data_clip_guest(&clip, &guest, max, &e)
         .await?;
     Ok(data(
@@ -70,20 +69,21 @@ pub(super) async fn add_clip_guest(
 /// `DELETE /latchkey/data-clips/{id}/guests/{guestId}`: its access ends on its next request.
 pub(super) async fn remove_clip_guest(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (clip_id, guest) = path.into_inner();
-    let clip = load(&auth, &p, &clip_id, Action::ManageDataClips)?;
+    let clip = load(&state, &p, &clip_id, Action::ManageDataClips)?;
     let guest = GuestId::parse(&guest)?;
     let e = clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:collaborator-updated",
         &clip,
         serde_json::json!({ "removed": [guest.as_str()] }),
     );
-    auth.store()
+    state
+        .store
         .remove_data_clip_guest(&clip.id, &guest, &e)
         .await?;
     Ok(success())
@@ -92,10 +92,10 @@ pub(super) async fn remove_clip_guest(
 /// `GET /latchkey/data-clips/{id}/records`: the clipped records and the referenced ones.
 pub(super) async fn list_clip_records(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    let clip = load(&state, &p, &path, Action::ReadClipRecords)?;
     Ok(data(serde_json::json!({
         "dataClipId": clip.id.as_str(),
         "workbookId": clip.workbook_id.as_str(),
@@ -112,12 +112,12 @@ pub(super) async fn list_clip_records(
 /// `sheetId` defaults to the clipped sheet.
 pub(super) async fn get_clip_record(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let (clip_id, record) = path.into_inner();
-    let clip = load(&auth, &p, &clip_id, Action::ReadClipRecords)?;
+    let clip = load(&state, &p, &clip_id, Action::ReadClipRecords)?;
     let record = outside_id("recordId", &record)?;
     let sheet = match q.optional("sheetId")? {
         Some(s) => outside_id("sheetId", s)?,
@@ -186,12 +186,11 @@ fn filtered<'a>(clip: &'a DataClip, q: &Query) -> Result<Vec<&'a String>, ApiErr
 /// `values` (the record data is the user's) and the stored `resolves`.
 pub(super) async fn get_resolutions(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    let clip = load(&state, &p, &path, Action::ReadClipRecords)?;
     let max = state.limits.records_per_data_clip as u64;
     let page = q.page(1000.min(max), max)?;
     let records = filtered(&clip, &q)?;
@@ -210,11 +209,11 @@ pub(super) async fn get_resolutions(
 /// `{index}` of the record in the filtered list.
 pub(super) async fn get_resolution_index(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ReadClipRecords)?;
+    let clip = load(&state, &p, &path, Action::ReadClipRecords)?;
     let record = outside_id("id", q.required("id")?)?;
     authorize(
         &p,
@@ -250,12 +249,11 @@ pub(super) struct UpdateResolution {
 /// resolutions; every record must be one the clip clips (guests: one they may write).
 pub(super) async fn update_resolution(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<UpdateResolution>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let mut clip = load(&state, &p, &path, Action::WriteClipRecords)?;
     let original = clip.clone();
     let max = state.limits.records_per_data_clip as usize;
     if body.0.resolved_records.len() > max {
@@ -291,9 +289,9 @@ pub(super) async fn update_resolution(
     }
     clip.resolutions
         .sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    clip.updated_at = auth.clock().now();
+    clip.updated_at = state.clock.now();
     let e = clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:resolutions-updated",
         &clip,
@@ -305,7 +303,7 @@ pub(super) async fn update_resolution(
         max_per_space: 0,
         previous: Some(&original),
     };
-    auth.store().put_data_clip(plan, false, &[e]).await?;
+    state.store.put_data_clip(plan, false, &[e]).await?;
     Ok(success())
 }
 
@@ -313,17 +311,17 @@ pub(super) async fn update_resolution(
 /// only drops resolutions of records the clip no longer clips.
 pub(super) async fn refresh_resolutions(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut clip = load(&auth, &p, &path, Action::WriteClipRecords)?;
+    let mut clip = load(&state, &p, &path, Action::WriteClipRecords)?;
     let original = clip.clone();
     let records = clip.record_ids.clone();
     clip.resolutions
         .retain(|r| records.binary_search(&r.record_id).is_ok());
-    clip.updated_at = auth.clock().now();
+    clip.updated_at = state.clock.now();
     let e = clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:resolutions-refreshed",
         &clip,
@@ -335,6 +333,6 @@ pub(super) async fn refresh_resolutions(
         max_per_space: 0,
         previous: Some(&original),
     };
-    auth.store().put_data_clip(plan, false, &[e]).await?;
+    state.store.put_data_clip(plan, false, &[e]).await?;
     Ok(success())
 }

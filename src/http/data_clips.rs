@@ -6,7 +6,7 @@ use super::extract::{JsonBody, Query};
 use super::spaces::{environments_in_reach, load as load_space, strip_nulls};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{DataClipId, GuestId, SpaceId, WorkbookId};
 use crate::store::{ClipPlan, ClipReference, DataClip, Event, Workbook};
 use actix_web::{web, HttpResponse};
@@ -47,14 +47,14 @@ pub(super) fn clip_resource<'a>(p: &'a Principal, clip: &'a DataClip) -> Resourc
 
 /// Loads a clip after `action` is allowed on it; another account's or environment's clip is 404.
 pub(super) fn load(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<DataClip, ApiError> {
     let id = DataClipId::parse(raw)?;
-    let clip = auth
-        .store()
+    let clip = state
+        .store
         .data_clip(&id)?
         .filter(|c| c.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("data clip {id} not found")))?;
@@ -209,7 +209,7 @@ fn collaborators(state: &AppState, raw: &[String]) -> Result<Vec<GuestId>, ApiEr
 /// The workbook a new clip's sheet belongs to: the given `workbookId`, or the one workbook in
 /// reach whose sheets list the sheet with that `id`. Then `ManageDataClips` must be allowed.
 fn locate_workbook(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     workbook: Option<&str>,
     sheet: &str,
@@ -217,12 +217,12 @@ fn locate_workbook(
     let found = match workbook {
         Some(raw) => {
             let id = WorkbookId::parse(raw)?;
-            auth.store()
+            state.store
                 .workbook(&id)?
                 .filter(|w| w.account_id == p.account_id)
                 .ok_or_else(|| ApiError::NotFound(format!("workbook {id} not found")))?
         }
-        None => find_sheet(auth, p, sheet)?.ok_or_else(|| {
+        None => find_sheet(state, p, sheet)?.ok_or_else(|| {
             ApiError::NotFound(format!(
                 "sheet {sheet} not found: no workbook lists it among its sheets' ids; name its workbook with workbookId (Latchkey)"
             ))
@@ -236,14 +236,10 @@ fn locate_workbook(
     Ok(found)
 }
 
-fn find_sheet(
-    auth: &Authenticator,
-    p: &Principal,
-    sheet: &str,
-) -> Result<Option<Workbook>, ApiError> {
-    for env in environments_in_reach(auth, p)? {
-        for space in auth.store().spaces_in(&env)? {
-            for wb in auth.store().workbooks_of(&space.id)? {
+fn find_sheet(state: &AppState, p: &Principal, sheet: &str) -> Result<Option<Workbook>, ApiError> {
+    for env in environments_in_reach(state, p)? {
+        for space in state.store.spaces_in(&env)? {
+            for wb in state.store.workbooks_of(&space.id)? {
                 if wb.sheets.contains(sheet) && lists_sheet(&wb.sheets, sheet) {
                     return Ok(Some(wb));
                 }
@@ -260,7 +256,7 @@ fn lists_sheet(sheets: &str, sheet: &str) -> bool {
 
 /// The audit event of a change to `clip`, naming it and its workbook.
 pub(super) fn clip_event(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     topic: &str,
     clip: &DataClip,
@@ -269,7 +265,7 @@ pub(super) fn clip_event(
     let mut payload = payload;
     payload["dataClipId"] = clip.id.as_str().into();
     payload["workbookId"] = clip.workbook_id.as_str().into();
-    audit(auth, p, topic, "data-clip")
+    audit(state, p, topic, "data-clip")
         .in_environment(&clip.environment_id)
         .in_space(&clip.space_id)
         .with_payload(payload)
@@ -278,7 +274,6 @@ pub(super) fn clip_event(
 /// `POST /data-clips`: answers the bare `DataClip`, as the official client reads it.
 pub(super) async fn create_data_clip(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<ClipConfig>,
 ) -> Result<HttpResponse, ApiError> {
@@ -292,8 +287,8 @@ pub(super) async fn create_data_clip(
         .take()
         .ok_or_else(|| ApiError::bad_request("sourceSheetId", "sourceSheetId is required"))?;
     let sheet = outside_id("sourceSheetId", &raw_sheet)?;
-    let wb = locate_workbook(&auth, &p, config.workbook_id.as_deref(), &sheet)?;
-    let now = auth.clock().now();
+    let wb = locate_workbook(&state, &p, config.workbook_id.as_deref(), &sheet)?;
+    let now = state.clock.now();
     let mut clip = DataClip {
         id: DataClipId::generate(),
         account_id: p.account_id.clone(),
@@ -316,7 +311,7 @@ pub(super) async fn create_data_clip(
     };
     let guests = config.apply(&state, &mut clip)?.unwrap_or_default();
     let events = [clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:created",
         &clip,
@@ -329,18 +324,18 @@ pub(super) async fn create_data_clip(
         max_per_space,
         previous: None,
     };
-    auth.store().put_data_clip(plan, true, &events).await?;
+    state.store.put_data_clip(plan, true, &events).await?;
     Ok(HttpResponse::Ok().json(clip_body(&clip, &guests)))
 }
 
 /// `GET /data-clips/{id}`: `{data: DataClip}`.
 pub(super) async fn get_data_clip(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ReadDataClip)?;
-    let guests = auth.store().data_clip_guests(&clip.id)?;
+    let clip = load(&state, &p, &path, Action::ReadDataClip)?;
+    let guests = state.store.data_clip_guests(&clip.id)?;
     Ok(data(clip_body(&clip, &guests)))
 }
 
@@ -348,20 +343,20 @@ pub(super) async fn get_data_clip(
 /// client's `ListDataClipResponse` has it; each clip the caller may read.
 pub(super) async fn list_data_clips(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
-        Some(raw) => vec![load_space(&auth, &p, raw, Action::ListDataClips)?.0.id],
+        Some(raw) => vec![load_space(&state, &p, raw, Action::ListDataClips)?.0.id],
         None => {
             let mut ids = Vec::new();
-            for env in environments_in_reach(&auth, &p)? {
+            for env in environments_in_reach(&state, &p)? {
                 authorize(
                     &p,
                     Action::ListDataClips,
                     Resource::environment(&p.account_id, &env),
                 )?;
-                ids.extend(auth.store().spaces_in(&env)?.into_iter().map(|s| s.id));
+                ids.extend(state.store.spaces_in(&env)?.into_iter().map(|s| s.id));
             }
             ids
         }
@@ -369,12 +364,12 @@ pub(super) async fn list_data_clips(
     let (sheet, status) = (q.optional("sheetId")?, q.optional("status")?);
     let mut out = Vec::new();
     for space in spaces {
-        for clip in auth.store().data_clips_of_space(&space)? {
+        for clip in state.store.data_clips_of_space(&space)? {
             let matches = sheet
                 .is_none_or(|s| s == clip.source_sheet_id || s == clip.clip_sheet_id)
                 && status.is_none_or(|s| s == clip.status);
             if matches && authorize(&p, Action::ReadDataClip, clip_resource(&p, &clip)).is_ok() {
-                let guests = auth.store().data_clip_guests(&clip.id)?;
+                let guests = state.store.data_clip_guests(&clip.id)?;
                 out.push(serde_json::json!({ "data": clip_body(&clip, &guests) }));
             }
         }
@@ -386,12 +381,11 @@ pub(super) async fn list_data_clips(
 /// whole guest list); `{data: DataClip}`.
 pub(super) async fn update_data_clip(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<ClipConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut clip = load(&auth, &p, &path, Action::ManageDataClips)?;
+    let mut clip = load(&state, &p, &path, Action::ManageDataClips)?;
     let original = clip.clone();
     let config = body.0;
     if config
@@ -408,8 +402,8 @@ pub(super) async fn update_data_clip(
             "a data clip cannot move to another sheet or workbook",
         ));
     }
-    clip.updated_at = auth.clock().now();
-    let before = auth.store().data_clip_guests(&clip.id)?;
+    clip.updated_at = state.clock.now();
+    let before = state.store.data_clip_guests(&clip.id)?;
     let guests = config.apply(&state, &mut clip)?;
     let mut payload = serde_json::json!({ "records": clip.record_ids.len() });
     if let Some(after) = &guests {
@@ -418,27 +412,33 @@ pub(super) async fn update_data_clip(
         payload["collaboratorsAdded"] = serde_json::json!(added);
         payload["collaboratorsRemoved"] = serde_json::json!(removed);
     }
-    let events = [clip_event(&auth, &p, "data-clip:updated", &clip, payload)];
+    let events = [clip_event(&state, &p, "data-clip:updated", &clip, payload)];
     let plan = ClipPlan {
         clip: &clip,
         guests: guests.as_deref(),
         max_per_space: 0,
         previous: Some(&original),
     };
-    auth.store().put_data_clip(plan, false, &events).await?;
-    let guests = auth.store().data_clip_guests(&clip.id)?;
+    state.store.put_data_clip(plan, false, &events).await?;
+    let guests = state.store.data_clip_guests(&clip.id)?;
     Ok(data(clip_body(&clip, &guests)))
 }
 
 /// `DELETE /data-clips/{id}`: the clip and every guest's access through it.
 pub(super) async fn delete_data_clip(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ManageDataClips)?;
-    let event = clip_event(&auth, &p, "data-clip:deleted", &clip, serde_json::json!({}));
-    auth.store().delete_data_clip(&clip.id, &event).await?;
+    let clip = load(&state, &p, &path, Action::ManageDataClips)?;
+    let event = clip_event(
+        &state,
+        &p,
+        "data-clip:deleted",
+        &clip,
+        serde_json::json!({}),
+    );
+    state.store.delete_data_clip(&clip.id, &event).await?;
     Ok(success())
 }
 
@@ -452,26 +452,25 @@ pub(super) struct AddRecords {
 /// (`{success: true}`, with Latchkey's `recordIds`, every record of the clip).
 pub(super) async fn add_records_to_clip(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<AddRecords>,
 ) -> Result<HttpResponse, ApiError> {
-    let clip = load(&auth, &p, &path, Action::ManageDataClips)?;
+    let clip = load(&state, &p, &path, Action::ManageDataClips)?;
     let records = record_ids("recordIds", &body.0.record_ids)?;
     let max = state.limits.records_per_data_clip as usize;
     if records.len() > max {
         return Err(ApiError::unprocessable("recordIds", format!("a data clip names at most {max} records, clipped and referenced together (limits.records_per_data_clip)")));
     }
     let event = clip_event(
-        &auth,
+        &state,
         &p,
         "data-clip:updated",
         &clip,
         serde_json::json!({ "recordsAdded": records.len() }),
     );
-    let clip = auth
-        .store()
+    let clip = state
+        .store
         .add_data_clip_records(&clip.id, &records, max, &event)
         .await?;
     Ok(HttpResponse::Ok()

@@ -10,7 +10,6 @@ use super::workbooks::{workbook_body, WorkbookConfig};
 use super::{data, ApiError, AppState};
 use crate::auth::origin::QueryPublishableKey;
 use crate::auth::rate::RateLimit;
-use crate::auth::Authenticator;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -34,13 +33,12 @@ pub(super) struct InitBody {
 pub(super) async fn init_space(
     req: HttpRequest,
     key: QueryPublishableKey,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: PlainJsonBody<InitBody>,
 ) -> Result<HttpResponse, ApiError> {
     let p = key.0;
     let InitBody { space, workbook } = body.0;
-    let (space, env, token, workbooks) = create(&req, &p, &auth, space, workbook).await?;
+    let (space, env, token, workbooks) = create(&req, &p, &state, space, workbook).await?;
     let token =
         token.ok_or_else(|| ApiError::Internal("no space token for a publishable key".into()))?;
     let mut space_json = space_body(&state, &space, &env, workbooks.len(), Some(token.clone()));

@@ -3,7 +3,7 @@
 use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{self, authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{AccountId, ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthentication};
 use crate::store::Environment;
 use actix_web::{web, HttpResponse};
@@ -102,8 +102,8 @@ impl Listing {
 }
 
 impl EnvironmentBodies {
-    fn get(&self, auth: &Authenticator) -> Result<Bodies, ApiError> {
-        let generation = auth.store().generation();
+    fn get(&self, state: &AppState) -> Result<Bodies, ApiError> {
+        let generation = state.store.generation();
         if let Some((g, bodies)) = self
             .cached
             .read()
@@ -114,8 +114,8 @@ impl EnvironmentBodies {
                 return Ok(Arc::clone(bodies));
             }
         }
-        let bodies = auth
-            .store()
+        let bodies = state
+            .store
             .environments()?
             .iter()
             .map(|e| {
@@ -249,14 +249,15 @@ fn environment_id(p: &Principal, raw: &str) -> Result<EnvironmentId, ApiError> {
 }
 
 fn resolve(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<Environment, ApiError> {
     let id = environment_id(p, raw)?;
     authorize(p, action, Resource::environment(&p.account_id, &id))?;
-    auth.store()
+    state
+        .store
         .environment(&id)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
@@ -264,7 +265,6 @@ fn resolve(
 
 pub(super) async fn list_environments(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -274,7 +274,7 @@ pub(super) async fn list_environments(
         Resource::account(&p.account_id),
     )?;
     let page = q.page(10, state.limits.max_page_size as u64)?;
-    let listing = state.environment_bodies.get(&auth)?;
+    let listing = state.environment_bodies.get(&state)?;
     let everywhere = listing
         .sole_account
         .as_ref()
@@ -310,7 +310,6 @@ pub(super) async fn list_environments(
 
 pub(super) async fn create_environment(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<EnvironmentConfig>,
 ) -> Result<HttpResponse, ApiError> {
@@ -319,7 +318,7 @@ pub(super) async fn create_environment(
         Action::CreateEnvironment,
         Resource::account(&p.account_id),
     )?;
-    let store = auth.store();
+    let store = &state.store;
     if store.environments()?.len() >= state.limits.environments as usize {
         return Err(ApiError::unprocessable(
             "name",
@@ -339,12 +338,12 @@ pub(super) async fn create_environment(
         .0
         .is_prod
         .ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let mut env = Environment::new(p.account_id.clone(), name, is_prod, now);
     body.0.apply(&mut env)?;
     let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
-        .map(|t| auth.new_api_key(&env.account_id, &env.id, t).0);
-    let event = audit(&auth, &p, "environment:created", "environment")
+        .map(|t| state.auth.new_api_key(&env.account_id, &env.id, t).0);
+    let event = audit(&state, &p, "environment:created", "environment")
         .in_environment(&env.id)
         .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
     store.create_environment(&env, &keys, &event).await?;
@@ -353,7 +352,6 @@ pub(super) async fn create_environment(
 
 pub(super) async fn get_environment(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -363,7 +361,7 @@ pub(super) async fn get_environment(
         Action::ReadEnvironment,
         Resource::environment(&p.account_id, &id),
     )?;
-    let listing = state.environment_bodies.get(&auth)?;
+    let listing = state.environment_bodies.get(&state)?;
     let json = listing
         .body(&p.account_id, &id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))?;
@@ -373,29 +371,29 @@ pub(super) async fn get_environment(
 /// Answers with a bare `Environment` (no `data` envelope), as the contract says.
 pub(super) async fn update_environment(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<EnvironmentConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut env = resolve(&auth, &p, &path, Action::UpdateEnvironment)?;
+    let mut env = resolve(&state, &p, &path, Action::UpdateEnvironment)?;
     body.0.apply(&mut env)?;
-    env.updated_at = auth.clock().now();
-    let event = audit(&auth, &p, "environment:updated", "environment")
+    env.updated_at = state.clock.now();
+    let event = audit(&state, &p, "environment:updated", "environment")
         .in_environment(&env.id)
         .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
-    auth.store().update_environment(&env, &event).await?;
+    state.store.update_environment(&env, &event).await?;
     Ok(HttpResponse::Ok().json(EnvironmentBody::from(env)))
 }
 
 pub(super) async fn delete_environment(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = resolve(&auth, &p, &path, Action::DeleteEnvironment)?;
-    let event = audit(&auth, &p, "environment:deleted", "environment")
+    let env = resolve(&state, &p, &path, Action::DeleteEnvironment)?;
+    let event = audit(&state, &p, "environment:deleted", "environment")
         .in_environment(&env.id)
         .with_payload(serde_json::json!({ "name": env.name.as_str() }));
-    auth.store().delete_environment(&env.id, &event).await?;
+    state.store.delete_environment(&env.id, &event).await?;
     Ok(success())
 }

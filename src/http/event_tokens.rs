@@ -3,20 +3,17 @@
 //! short-lived token that opens the event stream (`streams`) for whoever may read the events.
 
 use super::extract::Query;
-use super::streams::EventStreams;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::stream::StreamScope;
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{EnvironmentId, SpaceId};
 use actix_web::{web, HttpResponse};
 
 /// `GET /v1/environments/subscription-token?environmentId=`.
 pub(super) async fn environment_event_token(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
-    streams: web::Data<EventStreams>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let env = EnvironmentId::parse(q.required("environmentId")?)?;
@@ -24,16 +21,14 @@ pub(super) async fn environment_event_token(
         environment: Some(env),
         space: None,
     };
-    issue(&auth, &p, &state, &streams, scope).await
+    issue(&state, &p, scope).await
 }
 
 /// `GET /v1/subscription?scope=&spaceId=`: `scope` is an environment or space id; without
 /// either, the caller's environment (or, for an Administrator, the whole account).
 pub(super) async fn event_token(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
-    streams: web::Data<EventStreams>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let scope = q.optional("scope")?.filter(|s| !s.is_empty());
@@ -54,8 +49,8 @@ pub(super) async fn event_token(
     };
     let environment = match &space {
         Some(id) => {
-            let s = auth
-                .store()
+            let s = state
+                .store
                 .space(id)?
                 .filter(|s| s.account_id == p.account_id)
                 .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?;
@@ -72,21 +67,12 @@ pub(super) async fn event_token(
         }
         None => named_env.or_else(|| p.environment().cloned()),
     };
-    issue(
-        &auth,
-        &p,
-        &state,
-        &streams,
-        StreamScope { environment, space },
-    )
-    .await
+    issue(&state, &p, StreamScope { environment, space }).await
 }
 
 async fn issue(
-    auth: &Authenticator,
-    p: &Principal,
     state: &AppState,
-    streams: &EventStreams,
+    p: &Principal,
     scope: StreamScope,
 ) -> Result<HttpResponse, ApiError> {
     match &scope.environment {
@@ -96,21 +82,24 @@ async fn issue(
                 Action::ReadEvents,
                 Resource::environment(&p.account_id, env),
             )?;
-            auth.store()
+            state
+                .store
                 .environment(env)?
                 .filter(|e| e.account_id == p.account_id)
                 .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
         }
         None => authorize(p, Action::ReadEvents, Resource::account(&p.account_id))?,
     }
-    let issued = auth.issue_stream_token(p, &scope, streams.token_ttl_seconds());
-    let mut event = audit(auth, p, "auth:stream-token-issued", "auth").with_payload(
+    let issued = state
+        .auth
+        .issue_stream_token(p, &scope, state.streams.token_ttl_seconds());
+    let mut event = audit(state, p, "auth:stream-token-issued", "auth").with_payload(
         serde_json::json!({ "parent": p.credential_id, "spaceId": scope.space.as_ref().map(|s| s.as_str()) }),
     );
     if let Some(env) = &scope.environment {
         event = event.in_environment(env);
     }
-    auth.store().record_events_soon(&[event])?;
+    state.store.record_events_soon(&[event])?;
     Ok(data(super::spaces::strip_nulls(serde_json::json!({
         "accountId": p.account_id.as_str(),
         "subscribeKey": "latchkey-sse",

@@ -5,7 +5,7 @@ use super::extract::{JsonBody, Query};
 use super::spaces::strip_nulls;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::topics::is_reserved_topic;
 use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
 use crate::store::{Event, EventQuery};
@@ -74,7 +74,6 @@ fn reach(
 
 pub(super) async fn list_events(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -121,8 +120,8 @@ pub(super) async fn list_events(
         skip: usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX),
         limit: page.size as usize,
     };
-    let events: Vec<serde_json::Value> = auth
-        .store()
+    let events: Vec<serde_json::Value> = state
+        .store
         .events_newest_first(&query)?
         .iter()
         .map(event_body)
@@ -132,10 +131,10 @@ pub(super) async fn list_events(
 
 /// Loads an event after `action` is allowed on its environment (account-level events are for
 /// Administrators).
-fn load(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Result<Event, ApiError> {
+fn load(state: &AppState, p: &Principal, raw: &str, action: Action) -> Result<Event, ApiError> {
     let id = EventId::parse(raw)?;
-    let event = auth
-        .store()
+    let event = state
+        .store
         .event(&id)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("event {id} not found")))?;
@@ -154,11 +153,11 @@ fn load(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Resul
 
 pub(super) async fn get_event(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(data(event_body(&load(
-        &auth,
+        &state,
         &p,
         &path,
         Action::ReadEvents,
@@ -167,12 +166,13 @@ pub(super) async fn get_event(
 
 pub(super) async fn ack_event(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let event = load(&auth, &p, &path, Action::ReadEvents)?;
-    auth.store()
-        .acknowledge_event(&event.id, &p.actor_id(), auth.clock().now())
+    let event = load(&state, &p, &path, Action::ReadEvents)?;
+    state
+        .store
+        .acknowledge_event(&event.id, &p.actor_id(), state.clock.now())
         .await?;
     Ok(success())
 }
@@ -195,7 +195,7 @@ pub(super) struct CreateEvent {
 
 pub(super) async fn create_event(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<CreateEvent>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -205,7 +205,8 @@ pub(super) async fn create_event(
         Action::WriteEvents,
         Resource::environment(&p.account_id, &env),
     )?;
-    auth.store()
+    state
+        .store
         .environment(&env)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
@@ -233,12 +234,13 @@ pub(super) async fn create_event(
             "an event payload holds at most 64 KiB".into(),
         ));
     }
-    let mut event = audit(&auth, &p, &b.topic, &b.domain)
+    let mut event = audit(&state, &p, &b.topic, &b.domain)
         .in_environment(&env)
         .with_payload(payload);
     if let Some(raw) = b.context.space_id {
         let space = SpaceId::parse(&raw)?;
-        auth.store()
+        state
+            .store
             .space(&space)?
             .filter(|s| s.environment_id == env)
             .ok_or_else(|| {
@@ -246,7 +248,8 @@ pub(super) async fn create_event(
             })?;
         event = event.in_space(&space);
     }
-    auth.store()
+    state
+        .store
         .record_events(std::slice::from_ref(&event))
         .await?;
     Ok(data(event_body(&event)))
@@ -256,14 +259,14 @@ pub(super) async fn create_event(
 /// the log is never held in memory (Administrators).
 pub(super) async fn export_events(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ExportEvents, Resource::account(&p.account_id))?;
     let since = time(&q, "since")?.unwrap_or(Timestamp(i64::MIN / 2));
-    let until = time(&q, "until")?.unwrap_or_else(|| auth.clock().now());
+    let until = time(&q, "until")?.unwrap_or_else(|| state.clock.now());
     let account = p.account_id.clone();
-    let mut events = auth.store().events_between(since, until);
+    let mut events = state.store.events_between(since, until);
     let batches = std::iter::from_fn(move || {
         let mut chunk = Vec::new();
         for item in events.by_ref() {

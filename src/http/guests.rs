@@ -5,7 +5,7 @@ use super::spaces::load as load_space;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal, TokenSpec};
+use crate::auth::{Principal, TokenSpec};
 use crate::domain::{
     ActorRoleId, Email, EnvironmentId, GuestId, PersonName, RoleId, SpaceId, WorkbookId,
     GUEST_ROLE_ID,
@@ -104,18 +104,18 @@ pub(super) struct GuestConfig {
 /// Checks that `p` may grant `grant` (guests: never wider than their own grant, and only when
 /// the space and environment let guests invite).
 fn authorize_grant(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     env: &EnvironmentId,
     grant: &Grant,
 ) -> Result<(), ApiError> {
     let missing = || ApiError::NotFound(format!("space {} not found", grant.space_id));
-    let space = auth
-        .store()
+    let space = state
+        .store
         .space(&grant.space_id)?
         .filter(|s| s.account_id == p.account_id && s.environment_id == *env)
         .ok_or_else(missing)?;
-    let environment = auth.store().environment(env)?.ok_or_else(missing)?;
+    let environment = state.store.environment(env)?.ok_or_else(missing)?;
     let invites = space.guests_can_invite.unwrap_or(true) && environment.guests_can_invite;
     let base = Resource::space(&p.account_id, &space.environment_id, &space.id)
         .guest_invites(invites)
@@ -133,15 +133,15 @@ fn authorize_grant(
 
 pub(super) async fn list_guests(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let (space, _) = load_space(&auth, &p, q.required("spaceId")?, Action::ListGuests)?;
+    let (space, _) = load_space(&state, &p, q.required("spaceId")?, Action::ListGuests)?;
     let email = q.optional("email")?.map(Email::parse).transpose()?;
     let mut out = Vec::new();
-    for guest in auth.store().guests_of_space(&space.id)? {
+    for guest in state.store.guests_of_space(&space.id)? {
         if email.as_ref().is_none_or(|e| *e == guest.email) {
-            let grants = auth.store().grants_of(&guest.id)?;
+            let grants = state.store.grants_of(&guest.id)?;
             out.push(guest_body(&guest, &grants));
         }
     }
@@ -152,7 +152,6 @@ pub(super) async fn list_guests(
 /// extended with the new spaces instead of duplicated.
 pub(super) async fn create_guests(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<Vec<GuestConfig>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -163,7 +162,7 @@ pub(super) async fn create_guests(
             format!("send 1 to {max} guests per request (limits.guests_per_request)"),
         ));
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let mut plans: Vec<GuestPlan> = Vec::new();
     let mut sent_names = Vec::new();
     let mut events = Vec::new();
@@ -197,7 +196,7 @@ pub(super) async fn create_guests(
             ));
         }
         sent_names.push(name.clone());
-        let guest = match auth.store().guest_by_email(&env, &email)? {
+        let guest = match state.store.guest_by_email(&env, &email)? {
             // Only a caller who may manage the guest changes its name; any other (a guest
             // inviting one) may add grants within its own, nothing else.
             Some(existing) if !may(&p, Action::ManageGuests, &existing) => existing,
@@ -229,9 +228,9 @@ pub(super) async fn create_guests(
         }
         super::invitations::guest_invitation_budget(&state, &p)?;
         for grant in &grants {
-            authorize_grant(&auth, &p, &env, grant)?;
+            authorize_grant(&state, &p, &env, grant)?;
             events.push(guest_event(
-                &auth,
+                &state,
                 &p,
                 "space:guestAdded",
                 &guest,
@@ -240,10 +239,10 @@ pub(super) async fn create_guests(
         }
         plans.push(GuestPlan { guest, grants });
     }
-    auth.store().upsert_guests(&plans, &events).await?;
+    state.store.upsert_guests(&plans, &events).await?;
     let mut out = Vec::new();
     for (plan, sent) in plans.iter().zip(&sent_names) {
-        let grants = auth.store().grants_of(&plan.guest.id)?;
+        let grants = state.store.grants_of(&plan.guest.id)?;
         out.push(visible_body(&p, &plan.guest, sent, grants));
     }
     Ok(data(out))
@@ -296,13 +295,13 @@ fn visible_body(
 }
 
 fn guest_event(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     topic: &str,
     guest: &Guest,
     space: &SpaceId,
 ) -> Event {
-    audit(auth, p, topic, "space")
+    audit(state, p, topic, "space")
         .in_environment(&guest.environment_id)
         .in_space(space)
         .with_payload(
@@ -311,10 +310,10 @@ fn guest_event(
 }
 
 /// Loads a guest after `action` is allowed on it.
-fn load(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Result<Guest, ApiError> {
+fn load(state: &AppState, p: &Principal, raw: &str, action: Action) -> Result<Guest, ApiError> {
     let id = GuestId::parse(raw)?;
-    let guest = auth
-        .store()
+    let guest = state
+        .store
         .guest(&id)?
         .filter(|g| g.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("guest {id} not found")))?;
@@ -328,22 +327,22 @@ fn load(auth: &Authenticator, p: &Principal, raw: &str, action: Action) -> Resul
 
 pub(super) async fn get_guest(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let guest = load(&auth, &p, &path, Action::ReadGuest)?;
-    let grants = auth.store().grants_of(&guest.id)?;
+    let guest = load(&state, &p, &path, Action::ReadGuest)?;
+    let grants = state.store.grants_of(&guest.id)?;
     Ok(data(guest_body(&guest, &grants)))
 }
 
 /// `PATCH /guests/{id}`: `spaces`, when given, replaces every grant.
 pub(super) async fn update_guest(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<GuestConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut guest = load(&auth, &p, &path, Action::ManageGuests)?;
+    let mut guest = load(&state, &p, &path, Action::ManageGuests)?;
     let previous = guest.email.clone();
     let config = body.0;
     if let Some(email) = config.email {
@@ -352,7 +351,7 @@ pub(super) async fn update_guest(
     if let Some(name) = config.name {
         guest.name = PersonName::parse(&name)?;
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     guest.updated_at = now;
     let grants = match config.spaces {
         Some(spaces) => Some(
@@ -364,45 +363,43 @@ pub(super) async fn update_guest(
         None => None,
     };
     for grant in grants.iter().flatten() {
-        authorize_grant(&auth, &p, &guest.environment_id, grant)?;
+        authorize_grant(&state, &p, &guest.environment_id, grant)?;
     }
-    let event = audit(&auth, &p, "guest:updated", "space")
+    let event = audit(&state, &p, "guest:updated", "space")
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str() }));
-    auth.store()
+    state
+        .store
         .update_guest(&guest, &previous, grants.as_deref(), &event)
         .await?;
-    Ok(data(guest_body(
-        &guest,
-        &auth.store().grants_of(&guest.id)?,
-    )))
+    Ok(data(guest_body(&guest, &state.store.grants_of(&guest.id)?)))
 }
 
 /// `DELETE /guests/{id}`: the whole guest; with `?spaceId=` only that space's access.
 pub(super) async fn delete_guest(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let guest = load(&auth, &p, &path, Action::ManageGuests)?;
+    let guest = load(&state, &p, &path, Action::ManageGuests)?;
     match q.optional("spaceId")? {
         Some(raw) => {
             let space = SpaceId::parse(raw)?;
-            let event = guest_event(&auth, &p, "space:guestRemoved", &guest, &space);
-            auth.store().remove_grant(&guest.id, &space, &event).await?;
+            let event = guest_event(&state, &p, "space:guestRemoved", &guest, &space);
+            state.store.remove_grant(&guest.id, &space, &event).await?;
         }
         None => {
-            let spaces: Vec<String> = auth
-                .store()
+            let spaces: Vec<String> = state
+                .store
                 .grants_of(&guest.id)?
                 .iter()
                 .map(|g| g.space_id.to_string())
                 .collect();
-            let events = [audit(&auth, &p, "guest:deleted", "space")
+            let events = [audit(&state, &p, "guest:deleted", "space")
                 .in_environment(&guest.environment_id)
                 .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str(), "spaces": spaces }))];
-            auth.store().delete_guest(&guest.id, &events).await?;
+            state.store.delete_guest(&guest.id, &events).await?;
         }
     }
     Ok(success())
@@ -412,47 +409,49 @@ pub(super) async fn delete_guest(
 /// guest's grants (and to `spaceId` when given).
 pub(super) async fn guest_token(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let guest = load(&auth, &p, &path, Action::ManageGuests)?;
+    let guest = load(&state, &p, &path, Action::ManageGuests)?;
     let space = q.optional("spaceId")?.map(SpaceId::parse).transpose()?;
     if let Some(space) = &space {
-        if auth.store().grant(&guest.id, space)?.is_none() {
+        if state.store.grant(&guest.id, space)?.is_none() {
             return Err(ApiError::NotFound(format!(
                 "guest {} has no access to space {space}",
                 guest.id
             )));
         }
     }
-    let token = issue_guest_token(&auth, &guest, space.as_ref(), "api");
-    let event = audit(&auth, &p, "guest:token-issued", "auth")
+    let token = issue_guest_token(&state, &guest, space.as_ref(), "api");
+    let event = audit(&state, &p, "guest:token-issued", "auth")
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "spaceId": space.as_ref().map(|s| s.as_str()) }));
-    auth.store().record_events_soon(&[event])?;
+    state.store.record_events_soon(&[event])?;
     Ok(data(serde_json::json!({ "token": token, "valid": true })))
 }
 
 /// Signs a one-hour guest token.
 pub(super) fn issue_guest_token(
-    auth: &Authenticator,
+    state: &AppState,
     guest: &Guest,
     space: Option<&SpaceId>,
     source: &str,
 ) -> String {
-    auth.issue_token(TokenSpec {
-        kind: TokenKind::Guest,
-        subject: guest.id.as_str(),
-        account: &guest.account_id,
-        environment: Some(&guest.environment_id),
-        parent: guest.id.as_str(),
-        role: None,
-        ttl: Some(GUEST_TOKEN_TTL),
-        space,
-        source: Some(source),
-    })
-    .token
+    state
+        .auth
+        .issue_token(TokenSpec {
+            kind: TokenKind::Guest,
+            subject: guest.id.as_str(),
+            account: &guest.account_id,
+            environment: Some(&guest.environment_id),
+            parent: guest.id.as_str(),
+            role: None,
+            ttl: Some(GUEST_TOKEN_TTL),
+            space,
+            source: Some(source),
+        })
+        .token
 }
 
 fn actor_role(grant: &Grant) -> serde_json::Value {
@@ -468,12 +467,12 @@ fn actor_role(grant: &Grant) -> serde_json::Value {
 
 pub(super) async fn list_guest_roles(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let guest = load(&auth, &p, &path, Action::ReadGuest)?;
-    let roles: Vec<serde_json::Value> = auth
-        .store()
+    let guest = load(&state, &p, &path, Action::ReadGuest)?;
+    let roles: Vec<serde_json::Value> = state
+        .store
         .grants_of(&guest.id)?
         .iter()
         .map(actor_role)
@@ -491,11 +490,11 @@ pub(super) struct AssignRole {
 /// `POST /guests/{id}/roles {roleId: us_rol_guest, resourceId: us_sp_…}`: a whole-space grant.
 pub(super) async fn assign_guest_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<AssignRole>,
 ) -> Result<HttpResponse, ApiError> {
-    let guest = load(&auth, &p, &path, Action::ManageGuests)?;
+    let guest = load(&state, &p, &path, Action::ManageGuests)?;
     if RoleId::parse(&body.0.role_id)?.as_str() != GUEST_ROLE_ID {
         return Err(ApiError::bad_request(
             "roleId",
@@ -511,31 +510,32 @@ pub(super) async fn assign_guest_role(
         workbooks: None,
         sheets: None,
         assignment: ActorRoleId::generate(),
-        created_at: auth.clock().now(),
+        created_at: state.clock.now(),
     };
-    authorize_grant(&auth, &p, &guest.environment_id, &grant)?;
-    let event = guest_event(&auth, &p, "space:guestAdded", &guest, &space);
-    auth.store().add_grant(&grant, &event).await?;
-    let stored = auth.store().grant(&guest.id, &space)?.unwrap_or(grant);
+    authorize_grant(&state, &p, &guest.environment_id, &grant)?;
+    let event = guest_event(&state, &p, "space:guestAdded", &guest, &space);
+    state.store.add_grant(&grant, &event).await?;
+    let stored = state.store.grant(&guest.id, &space)?.unwrap_or(grant);
     Ok(data(actor_role(&stored)))
 }
 
 pub(super) async fn delete_guest_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (guest_id, assignment) = path.into_inner();
-    let guest = load(&auth, &p, &guest_id, Action::ManageGuests)?;
+    let guest = load(&state, &p, &guest_id, Action::ManageGuests)?;
     let assignment = ActorRoleId::parse(&assignment)?;
-    let grant = auth
-        .store()
+    let grant = state
+        .store
         .grants_of(&guest.id)?
         .into_iter()
         .find(|g| g.assignment == assignment)
         .ok_or_else(|| ApiError::NotFound(format!("role assignment {assignment} not found")))?;
-    let event = guest_event(&auth, &p, "space:guestRemoved", &guest, &grant.space_id);
-    auth.store()
+    let event = guest_event(&state, &p, "space:guestRemoved", &guest, &grant.space_id);
+    state
+        .store
         .remove_grant(&guest.id, &grant.space_id, &event)
         .await?;
     Ok(success())

@@ -6,7 +6,7 @@ use super::extract::JsonBody;
 use super::spaces::strip_nulls;
 use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{EnvironmentId, GuideId};
 use crate::store::{Guide, GuideVersion};
 use actix_web::{web, HttpResponse};
@@ -41,14 +41,15 @@ fn guide_body(g: &Guide) -> Value {
 
 /// The path's environment, after the policy allows `action` on it and it exists.
 fn environment(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<EnvironmentId, ApiError> {
     let env = EnvironmentId::parse(raw)?;
     authorize(p, action, Resource::environment(&p.account_id, &env))?;
-    auth.store()
+    state
+        .store
         .environment(&env)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
@@ -57,14 +58,15 @@ fn environment(
 
 /// The guide named by the path, in the path's environment.
 fn load(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     (env, id): (&str, &str),
     action: Action,
 ) -> Result<Guide, ApiError> {
-    let env = environment(auth, p, env, action)?;
+    let env = environment(state, p, env, action)?;
     let id = GuideId::parse(id)?;
-    auth.store()
+    state
+        .store
         .guide(&id)?
         .filter(|g| g.environment_id == env)
         .ok_or_else(|| ApiError::NotFound(format!("guide {id} not found in environment {env}")))
@@ -150,12 +152,12 @@ fn keep_versions(state: &AppState) -> usize {
 
 pub(super) async fn list_guides(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &path, Action::ReadGuides)?;
-    let guides: Vec<Value> = auth
-        .store()
+    let env = environment(&state, &p, &path, Action::ReadGuides)?;
+    let guides: Vec<Value> = state
+        .store
         .guides_in(&env)?
         .iter()
         .map(guide_body)
@@ -165,19 +167,19 @@ pub(super) async fn list_guides(
 
 pub(super) async fn get_guide(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let g = load(&auth, &p, (&path.0, &path.1), Action::ReadGuides)?;
+    let g = load(&state, &p, (&path.0, &path.1), Action::ReadGuides)?;
     Ok(data(guide_body(&g)))
 }
 
 pub(super) async fn get_guide_version(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let g = load(&auth, &p, (&path.0, &path.1), Action::ReadGuides)?;
+    let g = load(&state, &p, (&path.0, &path.1), Action::ReadGuides)?;
     let number: u32 = path
         .2
         .parse()
@@ -197,12 +199,11 @@ pub(super) async fn get_guide_version(
 
 pub(super) async fn create_guide(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<GuideFields>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(&auth, &p, &path, Action::WriteGuides)?;
+    let env = environment(&state, &p, &path, Action::WriteGuides)?;
     let f = body.0;
     for (key, present) in [
         ("title", f.title.is_some()),
@@ -214,7 +215,7 @@ pub(super) async fn create_guide(
             return Err(ApiError::bad_request(key, format!("{key} is required")));
         }
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let mut g = Guide {
         id: GuideId::generate(),
         account_id: p.account_id.clone(),
@@ -230,44 +231,43 @@ pub(super) async fn create_guide(
     };
     let blocks = apply(&mut g, f, &env, &state)?.unwrap_or_else(|| "[]".into());
     g.add_version(blocks, now, keep_versions(&state));
-    let event = guide_event(&auth, &p, "guide:created", &g);
+    let event = guide_event(&state, &p, "guide:created", &g);
     let max = usize::try_from(state.limits.guides_per_environment).unwrap_or(usize::MAX);
-    auth.store().create_guide(&g, max, &event).await?;
+    state.store.create_guide(&g, max, &event).await?;
     Ok(data(guide_body(&g)))
 }
 
 pub(super) async fn update_guide(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: JsonBody<GuideFields>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut g = load(&auth, &p, (&path.0, &path.1), Action::WriteGuides)?;
+    let mut g = load(&state, &p, (&path.0, &path.1), Action::WriteGuides)?;
     let env = g.environment_id.clone();
-    let now = auth.clock().now();
+    let now = state.clock.now();
     if let Some(blocks) = apply(&mut g, body.0, &env, &state)? {
         g.add_version(blocks, now, keep_versions(&state));
     }
     g.updated_at = now;
-    let event = guide_event(&auth, &p, "guide:updated", &g);
-    auth.store().update_guide(&g, &event).await?;
+    let event = guide_event(&state, &p, "guide:updated", &g);
+    state.store.update_guide(&g, &event).await?;
     Ok(data(guide_body(&g)))
 }
 
 pub(super) async fn delete_guide(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let g = load(&auth, &p, (&path.0, &path.1), Action::WriteGuides)?;
-    let event = guide_event(&auth, &p, "guide:deleted", &g);
-    auth.store().delete_guide(&g, &event).await?;
+    let g = load(&state, &p, (&path.0, &path.1), Action::WriteGuides)?;
+    let event = guide_event(&state, &p, "guide:deleted", &g);
+    state.store.delete_guide(&g, &event).await?;
     Ok(success())
 }
 
-fn guide_event(auth: &Authenticator, p: &Principal, topic: &str, g: &Guide) -> crate::store::Event {
-    audit(auth, p, topic, "guide")
+fn guide_event(state: &AppState, p: &Principal, topic: &str, g: &Guide) -> crate::store::Event {
+    audit(state, p, topic, "guide")
         .in_environment(&g.environment_id)
         .with_payload(serde_json::json!({
             "guideId": g.id.as_str(),

@@ -7,7 +7,7 @@ use super::spaces::effective_methods;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal, PrincipalKind};
+use crate::auth::{Principal, PrincipalKind};
 use crate::domain::{GuestAuthentication, GuestId, MailSubject, SpaceId};
 use crate::store::{Event, Guest, Link, LinkPurpose, Mail, Space};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +25,6 @@ pub(super) struct Invite {
 /// `POST /invitations` with a JSON array: a single-use magic link per guest, into the outbox.
 pub(super) async fn send_invitations(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<Vec<Invite>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -36,30 +35,30 @@ pub(super) async fn send_invitations(
             format!("send 1 to {max} invitations per request (limits.guests_per_request)"),
         ));
     }
-    let from = inviter_name(&auth, &p)?;
+    let from = inviter_name(&state, &p)?;
     for invite in body.0 {
         let guest_id = GuestId::parse(&invite.guest_id)?;
         let space_id = SpaceId::parse(&invite.space_id)?;
         let missing = || ApiError::NotFound(format!("space {space_id} not found"));
-        let space = auth
-            .store()
+        let space = state
+            .store
             .space(&space_id)?
             .filter(|s| s.account_id == p.account_id)
             .ok_or_else(missing)?;
-        let env = auth
-            .store()
+        let env = state
+            .store
             .environment(&space.environment_id)?
             .ok_or_else(missing)?;
         let invites = space.guests_can_invite.unwrap_or(true) && env.guests_can_invite;
         let base = Resource::space(&p.account_id, &env.id, &space.id)
             .guest_invites(invites)
             .archived(space.archived_at.is_some());
-        let guest = auth
-            .store()
+        let guest = state
+            .store
             .guest(&guest_id)?
             .filter(|g| g.environment_id == space.environment_id);
         let target = match &guest {
-            Some(g) => auth.store().grant(&g.id, &space.id)?,
+            Some(g) => state.store.grant(&g.id, &space.id)?,
             None => None,
         };
         // The link opens what the target's grant opens: a guest may send it only within its own.
@@ -83,29 +82,26 @@ pub(super) async fn send_invitations(
             ));
         }
         guest_invitation_budget(&state, &p)?;
-        let (digest, link, mail) = magic_link(&auth, &state, &guest, &space, &from);
-        let event = audit(&auth, &p, "guest:invited", "space")
+        let (digest, link, mail) = magic_link(&state, &guest, &space, &from);
+        let event = audit(&state, &p, "guest:invited", "space")
             .in_environment(&env.id)
             .in_space(&space.id)
             .with_payload(
                 serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str() }),
             );
-        auth.store()
-            .send_link(&digest, &link, &mail, &event)
-            .await?;
+        state.store.send_link(&digest, &link, &mail, &event).await?;
     }
     Ok(success())
 }
 
 fn magic_link(
-    auth: &Authenticator,
     state: &AppState,
     guest: &Guest,
     space: &Space,
     from: &str,
 ) -> ([u8; 32], Link, Mail) {
-    let now = auth.clock().now();
-    let token = auth.new_link_token();
+    let now = state.clock.now();
+    let token = state.auth.new_link_token();
     let link = Link {
         purpose: LinkPurpose::GuestLogin {
             guest: guest.id.clone(),
@@ -128,7 +124,7 @@ fn magic_link(
     let mail = Mail {
         to: guest.email.clone(),
         subject: MailSubject::new(&format!("{from} invited you to \"{space_name}\"")),
-        sealed_body: auth.seal_mail(&body),
+        sealed_body: state.auth.seal_mail(&body),
         account_id: guest.account_id.clone(),
         created_at: now,
     };
@@ -137,13 +133,11 @@ fn magic_link(
 
 /// The inviter as the server knows it: a user's or guest's stored name, else the environment's
 /// team; as mail text.
-fn inviter_name(auth: &Authenticator, p: &Principal) -> Result<String, ApiError> {
+fn inviter_name(state: &AppState, p: &Principal) -> Result<String, ApiError> {
     let name = match &p.kind {
-        PrincipalKind::User { id, .. } => {
-            auth.store().user(id)?.map(|u| u.name.as_str().to_owned())
-        }
+        PrincipalKind::User { id, .. } => state.store.user(id)?.map(|u| u.name.as_str().to_owned()),
         PrincipalKind::Guest { id, .. } => {
-            auth.store().guest(id)?.map(|g| g.name.as_str().to_owned())
+            state.store.guest(id)?.map(|g| g.name.as_str().to_owned())
         }
         PrincipalKind::Environment { .. } | PrincipalKind::SpaceToken { .. } => None,
     };
@@ -197,19 +191,18 @@ pub(super) struct Exchange {
 /// guest token limited to the space.
 pub(super) async fn exchange(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<Exchange>,
 ) -> Result<HttpResponse, ApiError> {
     match body.0 {
         Exchange {
             token: Some(token), ..
-        } => redeem(&auth, &token).await,
+        } => redeem(&state, &token).await,
         Exchange {
             email: Some(email),
             space_id: Some(space),
             ..
-        } => super::shared_links::join(&req, &auth, &state, &email, &space).await,
+        } => super::shared_links::join(&req, &state, &email, &space).await,
         _ => Err(ApiError::bad_request(
             "token",
             "send {token} from a magic link, or {email, spaceId} for a shared link",
@@ -217,12 +210,12 @@ pub(super) async fn exchange(
     }
 }
 
-async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiError> {
+async fn redeem(state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
     let raw =
         RawCredential::parse(token).map_err(|e| ApiError::bad_request("token", e.to_string()))?;
     let invalid = || data(serde_json::json!({ "valid": false }));
-    let Some(link) = auth
-        .store()
+    let Some(link) = state
+        .store
         .take_link(&raw.digest(), |p| {
             matches!(
                 p,
@@ -236,29 +229,29 @@ async fn redeem(auth: &Authenticator, token: &str) -> Result<HttpResponse, ApiEr
     let (guest, space) = match &link.purpose {
         LinkPurpose::GuestLogin { guest, space } => (guest.clone(), space.clone()),
         LinkPurpose::SharedLinkJoin { guest, space } => {
-            return super::shared_links::redeem_join(auth, &link, guest, space).await
+            return super::shared_links::redeem_join(state, &link, guest, space).await
         }
         LinkPurpose::SetPassword(_) => return Ok(invalid()),
     };
-    let now = auth.clock().now();
-    let Some(guest) = auth.store().guest(&guest)? else {
+    let now = state.clock.now();
+    let Some(guest) = state.store.guest(&guest)? else {
         return Ok(invalid());
     };
     let usable = now < link.expires_at
-        && auth.store().grant(&guest.id, &space)?.is_some()
-        && auth.allows(&space, GuestAuthentication::MagicLink)?;
+        && state.store.grant(&guest.id, &space)?.is_some()
+        && state.auth.allows(&space, GuestAuthentication::MagicLink)?;
     if !usable {
         return Ok(invalid());
     }
-    let token = issue_guest_token(auth, &guest, Some(&space), "magic_link");
-    record_redeemed(auth, &guest, &space, "magic_link").await?;
+    let token = issue_guest_token(state, &guest, Some(&space), "magic_link");
+    record_redeemed(state, &guest, &space, "magic_link").await?;
     Ok(data(
         serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
     ))
 }
 
 pub(super) async fn record_redeemed(
-    auth: &Authenticator,
+    state: &AppState,
     guest: &Guest,
     space: &SpaceId,
     via: &str,
@@ -267,12 +260,12 @@ pub(super) async fn record_redeemed(
         "guest:link-redeemed",
         "auth",
         guest.account_id.clone(),
-        auth.clock().now(),
+        state.clock.now(),
     )
     .in_environment(&guest.environment_id)
     .in_space(space)
     .by(Some(guest.id.to_string()))
     .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "via": via }));
-    auth.store().record_events(&[event]).await?;
+    state.store.record_events(&[event]).await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::extract::JsonBody;
 use super::{ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::throttle::Attempt;
-use crate::auth::{AuthFailure, Authenticator, IssuedToken, Principal, PrincipalKind, TokenSpec};
+use crate::auth::{AuthFailure, IssuedToken, Principal, PrincipalKind, TokenSpec};
 use crate::domain::{AccountId, ApiKeyType, ClientId, Email};
 use crate::store::{Event, User};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -104,28 +104,26 @@ fn token_body(
 
 pub(super) async fn create_access_token(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<CredentialsBody>,
 ) -> Result<HttpResponse, ApiError> {
     match body.0.parse()? {
         Credentials::Password { email, password } => {
-            password_login(&req, &auth, &state, email, password).await
+            password_login(&req, &state, email, password).await
         }
-        Credentials::Client { id, secret } => client_login(&req, &auth, &state, id, secret).await,
-        Credentials::PublishableKey(raw) => key_token(&req, &auth, &raw).await,
+        Credentials::Client { id, secret } => client_login(&req, &state, id, secret).await,
+        Credentials::PublishableKey(raw) => key_token(&req, &state, &raw).await,
     }
 }
 
 async fn password_login(
     req: &HttpRequest,
-    auth: &Authenticator,
     state: &AppState,
     email: Email,
     password: String,
 ) -> Result<HttpResponse, ApiError> {
-    let attempt = begin(req, auth, state, email.as_str()).await?;
-    let user = auth.store().user_by_email(&email)?;
+    let attempt = begin(req, state, email.as_str()).await?;
+    let user = state.store.user_by_email(&email)?;
     let matches = state
         .hasher
         .verify(password, user.as_ref().and_then(|u| u.password.clone()))
@@ -136,7 +134,7 @@ async fn password_login(
         other => {
             let payload = serde_json::json!({ "email": bounded(email.as_str()) });
             record(
-                auth,
+                state,
                 req,
                 "auth:login-failed",
                 other.map(|u| u.id.to_string()),
@@ -149,33 +147,32 @@ async fn password_login(
     };
     state.throttle.succeeded(attempt);
     record(
-        auth,
+        state,
         req,
         "auth:login-succeeded",
         Some(user.id.to_string()),
         serde_json::json!({ "email": email.as_str() }),
     )?;
-    let issued = auth.start_session(&user).await?;
+    let issued = state.auth.start_session(&user).await?;
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
 
 async fn client_login(
     req: &HttpRequest,
-    auth: &Authenticator,
     state: &AppState,
     id: ClientId,
     secret: String,
 ) -> Result<HttpResponse, ApiError> {
-    let attempt = begin(req, auth, state, id.as_str()).await?;
-    let client = auth.store().client(&id)?;
-    let matched = client.filter(|c| auth.client_secret_matches(c, &secret));
+    let attempt = begin(req, state, id.as_str()).await?;
+    let client = state.store.client(&id)?;
+    let matched = client.filter(|c| state.auth.client_secret_matches(c, &secret));
     let user = match &matched {
-        Some(client) => auth.store().user(&client.user_id)?,
+        Some(client) => state.store.user(&client.user_id)?,
         None => None,
     };
     let (Some(client), Some(user)) = (matched, user) else {
         record(
-            auth,
+            state,
             req,
             "auth:login-failed",
             None,
@@ -187,20 +184,22 @@ async fn client_login(
     };
     state.throttle.succeeded(attempt);
     record(
-        auth,
+        state,
         req,
         "auth:login-succeeded",
         Some(user.id.to_string()),
         serde_json::json!({ "clientId": client.id.as_str() }),
     )?;
-    let issued = auth.issue_user_token(&user, client.id.as_str(), TokenKind::Client);
+    let issued = state
+        .auth
+        .issue_user_token(&user, client.id.as_str(), TokenKind::Client);
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
 
 /// A publishable key becomes a 24-hour token with the key's limits; the token dies with the key.
 async fn key_token(
     req: &HttpRequest,
-    auth: &Authenticator,
+    state: &AppState,
     raw: &str,
 ) -> Result<HttpResponse, ApiError> {
     if !raw.starts_with("pk_") {
@@ -209,7 +208,7 @@ async fn key_token(
             "only publishable keys (pk_…) are exchanged for tokens",
         ));
     }
-    let principal: Principal = auth.authenticate(raw)?;
+    let principal: Principal = state.auth.authenticate(raw)?;
     let PrincipalKind::Environment {
         key_id,
         environment_id,
@@ -219,7 +218,7 @@ async fn key_token(
     else {
         return Err(AuthFailure::Unknown.into());
     };
-    let issued = auth.issue_token(TokenSpec {
+    let issued = state.auth.issue_token(TokenSpec {
         kind: TokenKind::Publishable,
         subject: key_id.as_str(),
         account: &principal.account_id,
@@ -230,13 +229,14 @@ async fn key_token(
         space: None,
         source: None,
     });
-    let event = Event::new("auth:token-issued", "auth", principal.account_id.clone(), auth.clock().now())
+    let event = Event::new("auth:token-issued", "auth", principal.account_id.clone(), state.clock.now())
         .in_environment(environment_id)
         .by(Some(key_id.to_string()))
         .with_payload(serde_json::json!({ "from": "publishable-key", "keyId": key_id.as_str(), "clientAddress": address(req) }));
     // Anyone may hold a publishable key: repeats are aggregated per key and per address.
     let address_key = address(req).unwrap_or_default();
-    auth.store()
+    state
+        .store
         .record_repeatable_soon(event, &[key_id.as_str(), &address_key])?;
     Ok(token_body(
         issued,
@@ -249,18 +249,18 @@ async fn key_token(
 /// `POST /auth/refresh-token` with a bare JSON string: the refresh credential is a still-valid
 /// access token; the new token has the same subject and parent, which must still exist.
 pub(super) async fn refresh_token(
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (issued, principal) = auth.refresh(body.0.trim()).await?;
+    let (issued, principal) = state.auth.refresh(body.0.trim()).await?;
     let user = match &principal.kind {
-        PrincipalKind::User { id, .. } => auth.store().user(id)?,
+        PrincipalKind::User { id, .. } => state.store.user(id)?,
         _ => None,
     };
     let environment = principal.environment().map(|e| e.to_string());
-    let event = super::audit(&auth, &principal, "auth:token-refreshed", "auth")
+    let event = super::audit(&state, &principal, "auth:token-refreshed", "auth")
         .with_payload(serde_json::json!({ "parent": principal.credential_id }));
-    auth.store().record_events_soon(&[event])?;
+    state.store.record_events_soon(&[event])?;
     Ok(token_body(
         issued,
         &principal.account_id,
@@ -272,7 +272,6 @@ pub(super) async fn refresh_token(
 /// Applies the throttle: refuses with 429 (recorded) or waits the growing delay.
 pub(super) async fn begin(
     req: &HttpRequest,
-    auth: &Authenticator,
     state: &AppState,
     account: &str,
 ) -> Result<Attempt, ApiError> {
@@ -289,7 +288,7 @@ pub(super) async fn begin(
         Err(refusal) => {
             let payload =
                 serde_json::json!({ "account": bounded(account), "scope": refusal.scope });
-            record(auth, req, "auth:login-throttled", None, payload)?;
+            record(state, req, "auth:login-throttled", None, payload)?;
             Err(ApiError::TooManyRequests {
                 message: format!(
                     "too many failed logins for this {}; try again later",
@@ -307,13 +306,13 @@ fn address(req: &HttpRequest) -> Option<String> {
 
 /// Records an authentication decision with the client's address and user agent.
 fn record(
-    auth: &Authenticator,
+    state: &AppState,
     req: &HttpRequest,
     topic: &str,
     actor: Option<String>,
     mut payload: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let Some(account) = auth.store().account()? else {
+    let Some(account) = state.store.account()? else {
         return Ok(());
     };
     let agent = req
@@ -332,16 +331,17 @@ fn record(
         .or_else(|| payload.get("account"))
         .and_then(|v| v.as_str())
         .map(str::to_owned);
-    let event = Event::new(topic, "auth", account.id, auth.clock().now())
+    let event = Event::new(topic, "auth", account.id, state.clock.now())
         .by(actor)
         .with_payload(payload);
     if topic == "auth:login-succeeded" {
-        auth.store().record_events_soon(&[event])?;
+        state.store.record_events_soon(&[event])?;
     } else {
         // Refusals come from anyone: repeats per address and per account are aggregated.
         let client = client.unwrap_or_default();
         let tried = tried.unwrap_or_default();
-        auth.store()
+        state
+            .store
             .record_repeatable_soon(event, &[client.as_str(), tried.as_str()])?;
     }
     Ok(())

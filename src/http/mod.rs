@@ -36,34 +36,13 @@ mod users;
 pub mod wire;
 mod workbooks;
 
+pub use crate::state::AppState;
 pub use cors::decorate as cors_headers;
 pub use embed::EmbedLimits;
 pub use error::ApiError;
 
-use crate::auth::password::PasswordHasher;
-use crate::config::LimitsConfig;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
-
-/// Shared, read-only state every handler may use besides the `Authenticator`.
-pub struct AppState {
-    /// Size and count limits.
-    pub limits: LimitsConfig,
-    /// Whether the dev clock may be moved.
-    pub clock_control: bool,
-    /// Lifetime of single-use links, in seconds.
-    pub link_ttl_seconds: i64,
-    /// The URL links in mails point at.
-    pub public_url: String,
-    /// Password hashing, off the workers.
-    pub hasher: PasswordHasher,
-    /// Failed-login throttling.
-    pub throttle: crate::auth::throttle::Throttle,
-    /// Serialized environments, as of the store's last write.
-    pub environment_bodies: environments::EnvironmentBodies,
-    /// Shared-link joins and guests' invitations.
-    pub guest_limits: GuestLimits,
-}
 
 /// Rate limits and caps on what anonymous callers and guests may add.
 pub struct GuestLimits {
@@ -384,12 +363,12 @@ pub fn success() -> HttpResponse {
 
 /// An audit event for a change `p` makes now.
 pub fn audit(
-    auth: &crate::auth::Authenticator,
+    state: &AppState,
     p: &crate::auth::Principal,
     topic: &str,
     domain: &str,
 ) -> crate::store::Event {
-    let event = crate::store::Event::new(topic, domain, p.account_id.clone(), auth.clock().now())
+    let event = crate::store::Event::new(topic, domain, p.account_id.clone(), state.clock.now())
         .by(Some(p.actor_id()));
     match p.environment() {
         Some(env) => event.in_environment(env),

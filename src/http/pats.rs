@@ -3,7 +3,7 @@
 use super::extract::JsonBody;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal, PrincipalKind};
+use crate::auth::{Principal, PrincipalKind};
 use crate::domain::{PatId, PersonName};
 use crate::store::{Pat, User};
 use actix_web::{web, HttpResponse};
@@ -19,8 +19,8 @@ struct PatBody {
     last_used_at: Option<String>,
 }
 
-fn pat_body(auth: &Authenticator, pat: Pat) -> PatBody {
-    let last = match (pat.last_used_at, auth.pending_pat_use(&pat.id)) {
+fn pat_body(state: &AppState, pat: Pat) -> PatBody {
+    let last = match (pat.last_used_at, state.auth.pending_pat_use(&pat.id)) {
         (a, Some(b)) => Some(a.map_or(b, |a| a.max(b))),
         (a, None) => a,
     };
@@ -33,7 +33,7 @@ fn pat_body(auth: &Authenticator, pat: Pat) -> PatBody {
 }
 
 /// The calling user, after the policy allows managing their own tokens.
-fn caller(auth: &Authenticator, p: &Principal) -> Result<User, ApiError> {
+fn caller(state: &AppState, p: &Principal) -> Result<User, ApiError> {
     let PrincipalKind::User { id, .. } = &p.kind else {
         authorize(p, Action::ManageOwnTokens, Resource::account(&p.account_id))?;
         return Err(ApiError::Forbidden(
@@ -45,21 +45,22 @@ fn caller(auth: &Authenticator, p: &Principal) -> Result<User, ApiError> {
         Action::ManageOwnTokens,
         Resource::user(&p.account_id, id),
     )?;
-    auth.store()
+    state
+        .store
         .user(id)?
         .ok_or_else(|| ApiError::NotFound(format!("user {id} not found")))
 }
 
 pub(super) async fn list_pats(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&auth, &p)?;
-    let pats: Vec<PatBody> = auth
-        .store()
+    let user = caller(&state, &p)?;
+    let pats: Vec<PatBody> = state
+        .store
         .pats_of(&user.id)?
         .into_iter()
-        .map(|t| pat_body(&auth, t))
+        .map(|t| pat_body(&state, t))
         .collect();
     Ok(data(pats))
 }
@@ -71,34 +72,34 @@ pub(super) struct CreatePat {
 
 pub(super) async fn create_pat(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<CreatePat>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller(&auth, &p)?;
+    let user = caller(&state, &p)?;
     let name = PersonName::parse(&body.0.name)?;
-    let (pat, raw) = auth.new_pat(&user, name);
-    let event = audit(&auth, &p, "pat:created", "auth")
+    let (pat, raw) = state.auth.new_pat(&user, name);
+    let event = audit(&state, &p, "pat:created", "auth")
         .with_payload(serde_json::json!({ "patId": pat.id.as_str(), "name": pat.name.as_str() }));
-    auth.store()
+    state
+        .store
         .insert_pat(&pat, state.limits.pats_per_user as usize, &event)
         .await?;
     Ok(data(serde_json::json!({
         "token": raw.expose(),
-        "personalAccessToken": pat_body(&auth, pat),
+        "personalAccessToken": pat_body(&state, pat),
     })))
 }
 
 /// Deletes one of the caller's PATs (an Administrator may delete anyone's).
 pub(super) async fn delete_pat(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller(&auth, &p)?;
+    caller(&state, &p)?;
     let id = PatId::parse(&path)?;
-    let pat = auth
-        .store()
+    let pat = state
+        .store
         .pat(&id)?
         .filter(|t| t.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("personal access token {id} not found")))?;
@@ -107,8 +108,8 @@ pub(super) async fn delete_pat(
         Action::RevokePat,
         Resource::user(&p.account_id, &pat.user_id),
     )?;
-    let event = audit(&auth, &p, "pat:deleted", "auth")
+    let event = audit(&state, &p, "pat:deleted", "auth")
         .with_payload(serde_json::json!({ "patId": id.as_str(), "userId": pat.user_id.as_str() }));
-    auth.store().delete_pat(&id, &event).await?;
+    state.store.delete_pat(&id, &event).await?;
     Ok(success())
 }

@@ -5,14 +5,14 @@ use super::extract::{JsonBody, Query};
 use super::spaces::strip_nulls;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{EnvironmentId, SecretId, SpaceId};
 use crate::store::Secret;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-fn secret_body(auth: &Authenticator, s: &Secret) -> Result<serde_json::Value, ApiError> {
-    let value = auth.open_secret(s).ok_or_else(|| {
+fn secret_body(state: &AppState, s: &Secret) -> Result<serde_json::Value, ApiError> {
+    let value = state.auth.open_secret(s).ok_or_else(|| {
         ApiError::Internal(format!(
             "secret {} does not decrypt with this master key",
             s.id
@@ -33,7 +33,7 @@ fn secret_body(auth: &Authenticator, s: &Secret) -> Result<serde_json::Value, Ap
 /// Resolves (environment, space) from explicit ids or the caller's environment, checks that
 /// the space belongs to the environment, and asks the policy for `action` on that scope.
 fn scope(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     env: Option<&str>,
     space: Option<&str>,
@@ -42,7 +42,8 @@ fn scope(
     let space = space.map(SpaceId::parse).transpose()?;
     let space_record = match &space {
         Some(id) => Some(
-            auth.store()
+            state
+                .store
                 .space(id)?
                 .filter(|s| s.account_id == p.account_id)
                 .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?,
@@ -65,7 +66,8 @@ fn scope(
         None => Resource::environment(&p.account_id, &env),
     };
     authorize(p, action, resource)?;
-    auth.store()
+    state
+        .store
         .environment(&env)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
@@ -82,14 +84,14 @@ fn scope(
 /// meant for `actor` or for nobody in particular, the most specific wins — an actor's over the
 /// scope's own, then a space's over the environment's.
 fn visible(
-    auth: &Authenticator,
+    state: &AppState,
     env: &EnvironmentId,
     space: Option<&SpaceId>,
     actor: Option<&str>,
 ) -> Result<Vec<Secret>, ApiError> {
-    let mut candidates = auth.store().secrets_in(env, None)?;
+    let mut candidates = state.store.secrets_in(env, None)?;
     if let Some(space) = space {
-        candidates.extend(auth.store().secrets_in(env, Some(space))?);
+        candidates.extend(state.store.secrets_in(env, Some(space))?);
     }
     let mut best: std::collections::BTreeMap<(String, Option<String>), (u8, Secret)> =
         Default::default();
@@ -113,20 +115,20 @@ fn visible(
 
 pub(super) async fn list_secrets(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let (env, space) = scope(
-        &auth,
+        &state,
         &p,
         q.optional("environmentId")?,
         q.optional("spaceId")?,
         Action::ReadSecrets,
     )?;
     let actor = q.optional("actorId")?;
-    let secrets = visible(&auth, &env, space.as_ref(), actor)?
+    let secrets = visible(&state, &env, space.as_ref(), actor)?
         .iter()
-        .map(|s| secret_body(&auth, s))
+        .map(|s| secret_body(&state, s))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(data(secrets))
 }
@@ -158,7 +160,6 @@ fn checked(key: &str, text: &str) -> Result<(), ApiError> {
 /// a list.
 pub(super) async fn upsert_secret(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<WriteSecret>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,21 +177,22 @@ pub(super) async fn upsert_secret(
         }
     }
     let (env, space) = scope(
-        &auth,
+        &state,
         &p,
         w.environment_id.as_deref(),
         w.space_id.as_deref(),
         Action::WriteSecrets,
     )?;
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let existing =
-        auth.store()
+        state
+            .store
             .secret_named(&env, space.as_ref(), w.actor_id.as_deref(), &w.name)?;
     let id = existing
         .as_ref()
         .map_or_else(SecretId::generate, |s| s.id.clone());
     let secret = Secret {
-        sealed_value: auth.seal_secret(&id, &w.value),
+        sealed_value: state.auth.seal_secret(&id, &w.value),
         id,
         account_id: p.account_id.clone(),
         environment_id: env.clone(),
@@ -205,49 +207,50 @@ pub(super) async fn upsert_secret(
     } else {
         "secret:created"
     };
-    let mut event = audit(&auth, &p, topic, "secret")
+    let mut event = audit(&state, &p, topic, "secret")
         .in_environment(&env)
         .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
     if let Some(space) = &space {
         event = event.in_space(space);
     }
-    auth.store()
+    state
+        .store
         .upsert_secret(&secret, state.limits.secrets_per_scope as usize, &event)
         .await?;
-    Ok(data([secret_body(&auth, &secret)?]))
+    Ok(data([secret_body(&state, &secret)?]))
 }
 
 /// `DELETE /secrets/{id}`: answers the secrets that remain in the deleted one's scope.
 pub(super) async fn delete_secret(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SecretId::parse(&path)?;
-    let secret = auth
-        .store()
+    let secret = state
+        .store
         .secret(&id)?
         .filter(|s| s.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("secret {id} not found")))?;
     let (env, space) = scope(
-        &auth,
+        &state,
         &p,
         Some(secret.environment_id.as_str()),
         secret.space_id.as_ref().map(|s| s.as_str()),
         Action::WriteSecrets,
     )?;
-    let mut event = audit(&auth, &p, "secret:deleted", "secret")
+    let mut event = audit(&state, &p, "secret:deleted", "secret")
         .in_environment(&env)
         .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
     if let Some(space) = &space {
         event = event.in_space(space);
     }
-    auth.store().delete_secret(&secret, &event).await?;
-    let remaining = auth
-        .store()
+    state.store.delete_secret(&secret, &event).await?;
+    let remaining = state
+        .store
         .secrets_in(&env, space.as_ref())?
         .iter()
-        .map(|s| secret_body(&auth, s))
+        .map(|s| secret_body(&state, s))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(data(remaining))
 }

@@ -5,13 +5,13 @@
 use super::extract::Query;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal, PrincipalKind, Via};
+use crate::auth::{Principal, PrincipalKind, Via};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// `POST /v1/latchkey/logout[?everywhere=true]`.
 pub(super) async fn logout(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let user = own_user(&p)?;
@@ -25,13 +25,14 @@ pub(super) async fn logout(
             ))
         }
     };
-    let event = audit(&auth, &p, "auth:logout", "auth")
+    let event = audit(&state, &p, "auth:logout", "auth")
         .with_payload(serde_json::json!({ "userId": user.as_str(), "everywhere": everywhere }));
     let ended = if everywhere {
-        auth.store().end_sessions(&user, None, &event).await?
+        state.store.end_sessions(&user, None, &event).await?
     } else if p.via == Via::LoginToken {
         usize::from(
-            auth.store()
+            state
+                .store
                 .end_session(&user, &p.credential_id, &event)
                 .await?,
         )
@@ -65,21 +66,21 @@ fn own_user(p: &Principal) -> Result<crate::domain::UserId, ApiError> {
 /// session of the user.
 pub(super) async fn change_password(
     req: &HttpRequest,
-    auth: &Authenticator,
     state: &AppState,
     current: String,
     password: String,
 ) -> Result<HttpResponse, ApiError> {
-    let p = auth
+    let p = state
+        .auth
         .presented(req)
-        .and_then(|raw| auth.authenticate(raw))
+        .and_then(|raw| state.auth.authenticate(raw))
         .map_err(ApiError::Unauthorized)?;
     let id = own_user(&p)?;
-    let user = auth
-        .store()
+    let user = state
+        .store
         .user(&id)?
         .ok_or_else(|| ApiError::NotFound(format!("user {id} not found")))?;
-    let attempt = super::login::begin(req, auth, state, user.email.as_str()).await?;
+    let attempt = super::login::begin(req, state, user.email.as_str()).await?;
     let matches = state
         .hasher
         .verify(current, user.password.clone())
@@ -98,10 +99,11 @@ pub(super) async fn change_password(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let keep = (p.via == Via::LoginToken).then_some(p.credential_id.as_str());
-    let event = audit(auth, &p, "user:password-changed", "user")
+    let event = audit(state, &p, "user:password-changed", "user")
         .with_payload(serde_json::json!({ "userId": id.as_str() }));
-    let now = auth.clock().now();
-    auth.store()
+    let now = state.clock.now();
+    state
+        .store
         .change_password(&id, &hash, keep, now, &event)
         .await?;
     Ok(data(

@@ -7,7 +7,6 @@ use super::guests::issue_guest_token;
 use super::invitations::record_redeemed;
 use super::{data, ApiError, AppState};
 use crate::auth::rate::address_bucket;
-use crate::auth::Authenticator;
 use crate::domain::{
     ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
 };
@@ -18,7 +17,6 @@ use actix_web::{HttpRequest, HttpResponse};
 /// a mailed link (`{valid: true, sentTo}` without a token).
 pub(super) async fn join(
     req: &HttpRequest,
-    auth: &Authenticator,
     state: &AppState,
     email: &str,
     space: &str,
@@ -33,14 +31,14 @@ pub(super) async fn join(
             retry_after,
         })?;
     let email = Email::parse(email)?;
-    let space = open_space(auth, &SpaceId::parse(space)?)?;
-    if let Some(existing) = auth.store().guest_by_email(&space.environment_id, &email)? {
-        mail_join_link(auth, state, &existing, &space).await?;
+    let space = open_space(state, &SpaceId::parse(space)?)?;
+    if let Some(existing) = state.store.guest_by_email(&space.environment_id, &email)? {
+        mail_join_link(state, &existing, &space).await?;
         return Ok(data(
             serde_json::json!({ "valid": true, "sentTo": existing.email.as_str() }),
         ));
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let guest = Guest {
         id: GuestId::generate(),
         account_id: space.account_id.clone(),
@@ -52,7 +50,7 @@ pub(super) async fn join(
         updated_at: now,
     };
     admit(
-        auth,
+        state,
         &guest,
         &space,
         Some(state.guest_limits.guests_per_space),
@@ -63,31 +61,34 @@ pub(super) async fn join(
 /// Redeems a link mailed by `join`, once: the guest joins the space if its shared link is
 /// still open.
 pub(super) async fn redeem_join(
-    auth: &Authenticator,
+    state: &AppState,
     link: &Link,
     guest: &GuestId,
     space: &SpaceId,
 ) -> Result<HttpResponse, ApiError> {
     let invalid = || data(serde_json::json!({ "valid": false }));
-    if auth.clock().now() >= link.expires_at {
+    if state.clock.now() >= link.expires_at {
         return Ok(invalid());
     }
-    let Some(guest) = auth.store().guest(guest)? else {
+    let Some(guest) = state.store.guest(guest)? else {
         return Ok(invalid());
     };
-    let Ok(space) = open_space(auth, space) else {
+    let Ok(space) = open_space(state, space) else {
         return Ok(invalid());
     };
-    admit(auth, &guest, &space, None).await
+    admit(state, &guest, &space, None).await
 }
 
 /// The space, if its shared link is on and it is not archived.
-fn open_space(auth: &Authenticator, id: &SpaceId) -> Result<Space, ApiError> {
-    let space = auth
-        .store()
+fn open_space(state: &AppState, id: &SpaceId) -> Result<Space, ApiError> {
+    let space = state
+        .store
         .space(id)?
         .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?;
-    if !auth.allows(&space.id, GuestAuthentication::SharedLink)? {
+    if !state
+        .auth
+        .allows(&space.id, GuestAuthentication::SharedLink)?
+    {
         return Err(ApiError::Forbidden(format!(
             "the shared link of space {id} is turned off"
         )));
@@ -103,13 +104,13 @@ fn open_space(auth: &Authenticator, id: &SpaceId) -> Result<Space, ApiError> {
 /// Grants `guest` the whole space (when it lacks a grant; a new guest only while the space has
 /// fewer than `cap` guests) and answers a guest token for it.
 async fn admit(
-    auth: &Authenticator,
+    state: &AppState,
     guest: &Guest,
     space: &Space,
     cap: Option<usize>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = auth.clock().now();
-    if auth.store().grant(&guest.id, &space.id)?.is_none() {
+    let now = state.clock.now();
+    if state.store.grant(&guest.id, &space.id)?.is_none() {
         let grant = Grant {
             guest_id: guest.id.clone(),
             space_id: space.id.clone(),
@@ -129,34 +130,31 @@ async fn admit(
         };
         match cap {
             Some(max) => {
-                auth.store()
+                state
+                    .store
                     .join_space(&plan, &space.id, max, &event)
                     .await?
             }
             None => {
-                auth.store()
+                state
+                    .store
                     .upsert_guests(std::slice::from_ref(&plan), &[event])
                     .await?
             }
         }
     } else {
-        record_redeemed(auth, guest, &space.id, "shared_link").await?;
+        record_redeemed(state, guest, &space.id, "shared_link").await?;
     }
-    let token = issue_guest_token(auth, guest, Some(&space.id), "shared_link");
+    let token = issue_guest_token(state, guest, Some(&space.id), "shared_link");
     Ok(data(
         serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
     ))
 }
 
 /// Mails `guest` a single-use link that admits it to `space`; the text is the server's own.
-async fn mail_join_link(
-    auth: &Authenticator,
-    state: &AppState,
-    guest: &Guest,
-    space: &Space,
-) -> Result<(), ApiError> {
-    let now = auth.clock().now();
-    let token = auth.new_link_token();
+async fn mail_join_link(state: &AppState, guest: &Guest, space: &Space) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let token = state.auth.new_link_token();
     let link = Link {
         purpose: LinkPurpose::SharedLinkJoin {
             guest: guest.id.clone(),
@@ -178,7 +176,7 @@ async fn mail_join_link(
     let mail = Mail {
         to: guest.email.clone(),
         subject: MailSubject::new("Your link to join a space"),
-        sealed_body: auth.seal_mail(&body),
+        sealed_body: state.auth.seal_mail(&body),
         account_id: guest.account_id.clone(),
         created_at: now,
     };
@@ -191,7 +189,8 @@ async fn mail_join_link(
     .in_environment(&guest.environment_id)
     .in_space(&space.id)
     .with_payload(serde_json::json!({ "guestId": guest.id.as_str() }));
-    auth.store()
+    state
+        .store
         .send_link(&token.digest(), &link, &mail, &event)
         .await?;
     Ok(())

@@ -3,9 +3,7 @@
 //! (`/join/{spaceId}#token=…`) and a shared link (`/join/{spaceId}`) land in a browser. Its
 //! script calls the API with the token; the page itself holds no data.
 
-use super::ApiError;
-use crate::auth::origin::OriginRules;
-use crate::auth::Authenticator;
+use super::{ApiError, AppState};
 use crate::domain::SpaceId;
 use crate::store::Environment;
 use actix_web::http::header;
@@ -35,10 +33,10 @@ const ASSETS: [(&str, &str, &str); 2] = [
 /// `GET /s/space/{spaceId}`: the page.
 pub(super) async fn space_page(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    page(&req, &auth, &path)
+    page(&req, &state, &path)
 }
 
 /// `GET /s/assets/{file}`: its script and style.
@@ -66,12 +64,13 @@ pub(super) fn wants_html(req: &HttpRequest) -> bool {
 }
 
 /// The page, framable by the pages allowed to embed the space's environment.
-pub(super) fn page(req: &HttpRequest, auth: &Authenticator, raw_space: &str) -> HttpResponse {
+pub(super) fn page(req: &HttpRequest, state: &AppState, raw_space: &str) -> HttpResponse {
     let env = SpaceId::parse(raw_space)
         .ok()
-        .and_then(|id| auth.store().space(&id).ok().flatten())
+        .and_then(|id| state.store.space(&id).ok().flatten())
         .and_then(|space| {
-            auth.store()
+            state
+                .store
                 .environment(&space.environment_id)
                 .ok()
                 .flatten()
@@ -93,7 +92,11 @@ pub(super) fn page(req: &HttpRequest, auth: &Authenticator, raw_space: &str) -> 
 /// `'self'`, and every origin that may use the environment's publishable keys (`*` for a
 /// non-production environment when `dev.any_origin` is on).
 fn frame_ancestors(req: &HttpRequest, env: Option<&Environment>) -> String {
-    let (Some(rules), Some(env)) = (req.app_data::<web::Data<OriginRules>>(), env) else {
+    let (Some(rules), Some(env)) = (
+        req.app_data::<web::Data<crate::state::AppState>>()
+            .map(|s| &s.origins),
+        env,
+    ) else {
         return "'self'".into();
     };
     if rules.any_origin_in_dev && !env.is_prod {

@@ -6,7 +6,7 @@ use super::{audit, data, success, ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::rate::RetryAfter;
-use crate::auth::{Authenticator, Caller, Principal, PrincipalKind, TokenSpec, Via};
+use crate::auth::{Caller, Principal, PrincipalKind, TokenSpec, Via};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
 use crate::store::{Environment, Space, SpaceSummary, Workbook};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -69,13 +69,13 @@ pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
 /// The environments a listing covers when none is named: an environment-bound caller's own, or
 /// every environment (each is then put to the policy by the caller).
 pub(super) fn environments_in_reach(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
 ) -> Result<Vec<EnvironmentId>, ApiError> {
     Ok(match p.environment() {
         Some(env) => vec![env.clone()],
-        None => auth
-            .store()
+        None => state
+            .store
             .environments()?
             .iter()
             .map(|e| e.id.clone())
@@ -86,20 +86,20 @@ pub(super) fn environments_in_reach(
 /// Loads a space and its environment after `action` is allowed on it; cross-environment and
 /// missing spaces look the same (404).
 pub(super) fn load(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<(Space, Environment), ApiError> {
     let id = SpaceId::parse(raw)?;
     let missing = || ApiError::NotFound(format!("space {id} not found"));
-    let space = auth
-        .store()
+    let space = state
+        .store
         .space(&id)?
         .filter(|s| s.account_id == p.account_id)
         .ok_or_else(missing)?;
-    let env = auth
-        .store()
+    let env = state
+        .store
         .environment(&space.environment_id)?
         .ok_or_else(missing)?;
     authorize(
@@ -169,7 +169,6 @@ impl SpaceConfig {
 
 pub(super) async fn list_spaces(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -188,10 +187,10 @@ pub(super) async fn list_spaces(
     let namespace = q.optional("namespace")?;
     let envs = match q.optional("environmentId")? {
         Some(raw) => vec![EnvironmentId::parse(raw)?],
-        None => environments_in_reach(&auth, &p)?,
+        None => environments_in_reach(&state, &p)?,
     };
     if let ([env], None, None) = (envs.as_slice(), &search, namespace) {
-        if let Some(answer) = list_in_creation_order(&p, &auth, &state, &q, env, archived, page)? {
+        if let Some(answer) = list_in_creation_order(&p, &state, &q, env, archived, page)? {
             return Ok(answer);
         }
     }
@@ -202,8 +201,8 @@ pub(super) async fn list_spaces(
             Action::ListSpaces,
             Resource::environment(&p.account_id, &env_id),
         )?;
-        let Some(env) = auth
-            .store()
+        let Some(env) = state
+            .store
             .environment(&env_id)?
             .filter(|e| e.account_id == p.account_id)
         else {
@@ -211,7 +210,7 @@ pub(super) async fn list_spaces(
                 "environment {env_id} not found"
             )));
         };
-        for space in auth.store().space_summaries_in(&env_id)? {
+        for space in state.store.space_summaries_in(&env_id)? {
             let visible = authorize(
                 &p,
                 Action::ReadSpace,
@@ -237,8 +236,8 @@ pub(super) async fn list_spaces(
     let (rows, pagination) = page.slice(rows);
     let mut items = Vec::new();
     for (summary, env) in rows {
-        if let Some(space) = auth.store().listed_space(&summary.id)? {
-            let count = auth.store().workbook_count(&space.id);
+        if let Some(space) = state.store.listed_space(&summary.id)? {
+            let count = state.store.workbook_count(&space.id);
             items.push(space_body(&state, &space, &env, count, None));
         }
     }
@@ -251,7 +250,6 @@ pub(super) async fn list_spaces(
 /// asks for another order: then the listing filters space by space.
 fn list_in_creation_order(
     p: &Principal,
-    auth: &Authenticator,
     state: &AppState,
     q: &Query,
     env_id: &EnvironmentId,
@@ -277,20 +275,20 @@ fn list_in_creation_order(
     if authorize(p, Action::ReadSpace, every_space).is_err() {
         return Ok(None);
     }
-    let env = auth
-        .store()
+    let env = state
+        .store
         .environment(env_id)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env_id} not found")))?;
     let skip = usize::try_from(page.skip()).unwrap_or(usize::MAX);
     let size = usize::try_from(page.size).unwrap_or(usize::MAX);
-    let (ids, total) = auth
-        .store()
+    let (ids, total) = state
+        .store
         .space_page(env_id, archived, newest_first, skip, size)?;
     let mut items = Vec::new();
     for id in ids {
-        if let Some(space) = auth.store().listed_space(&id)? {
-            let count = auth.store().workbook_count(&space.id);
+        if let Some(space) = state.store.listed_space(&id)? {
+            let count = state.store.workbook_count(&space.id);
             items.push(space_body(state, &space, &env, count, None));
         }
     }
@@ -335,11 +333,10 @@ fn sort_spaces(
 pub(super) async fn create_space(
     req: HttpRequest,
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let (space, env, token, _) = create(&req, &p, &auth, body.0, None).await?;
+    let (space, env, token, _) = create(&req, &p, &state, body.0, None).await?;
     Ok(data(space_body(&state, &space, &env, 0, token)))
 }
 
@@ -349,7 +346,7 @@ pub(super) async fn create_space(
 pub(super) async fn create(
     req: &HttpRequest,
     p: &Principal,
-    auth: &Authenticator,
+    state: &AppState,
     config: SpaceConfig,
     workbook: Option<WorkbookConfig>,
 ) -> Result<(Space, Environment, Option<String>, Vec<Workbook>), ApiError> {
@@ -368,12 +365,12 @@ pub(super) async fn create(
         Action::CreateSpace,
         Resource::environment(&p.account_id, &env_id),
     )?;
-    let env = auth
-        .store()
+    let env = state
+        .store
         .environment(&env_id)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env_id} not found")))?;
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let publishable = match &p.kind {
         PrincipalKind::Environment {
             key_id,
@@ -383,7 +380,10 @@ pub(super) async fn create(
         _ => None,
     };
     if publishable.is_some() {
-        if let Some(limit) = req.app_data::<web::Data<super::embed::EmbedLimits>>() {
+        if let Some(limit) = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map(|s| &s.embed)
+        {
             limit.spaces.take(req.peer_addr().map(|a| a.ip())).map_err(
                 |RetryAfter(retry_after)| ApiError::TooManyRequests {
                     message: format!(
@@ -413,7 +413,7 @@ pub(super) async fn create(
         updated_at: now,
     };
     config.apply(&mut space)?;
-    let mut events = vec![audit(auth, p, "space:created", "space")
+    let mut events = vec![audit(state, p, "space:created", "space")
         .in_environment(&env.id)
         .in_space(&space.id)
         .with_payload(serde_json::json!({ "name": space.name }))];
@@ -435,49 +435,50 @@ pub(super) async fn create(
             Action::CreateWorkbook,
             Resource::space(&p.account_id, &env.id, &space.id),
         )?;
-        let wb = super::workbooks::build_workbook(auth, p, &space, &env, config)?;
-        events.push(super::workbooks::created_event(auth, p, &wb));
+        let wb = super::workbooks::build_workbook(state, p, &space, &env, config)?;
+        events.push(super::workbooks::created_event(state, p, &wb));
         workbooks.push(wb);
     }
-    auth.store()
+    state
+        .store
         .insert_space_with(&space, &workbooks, &events)
         .await?;
     let token = publishable.map(|key| {
-        auth.issue_token(TokenSpec {
-            kind: TokenKind::Space,
-            subject: space.id.as_str(),
-            account: &space.account_id,
-            environment: Some(&env.id),
-            parent: key.as_str(),
-            role: None,
-            ttl: None,
-            space: Some(&space.id),
-            source: None,
-        })
-        .token
+        state
+            .auth
+            .issue_token(TokenSpec {
+                kind: TokenKind::Space,
+                subject: space.id.as_str(),
+                account: &space.account_id,
+                environment: Some(&env.id),
+                parent: key.as_str(),
+                role: None,
+                ttl: None,
+                space: Some(&space.id),
+                source: None,
+            })
+            .token
     });
     Ok((space, env, token, workbooks))
 }
 
 pub(super) async fn get_space(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (space, env) = load(&auth, &p, &path, Action::ReadSpace)?;
-    let count = auth.store().workbooks_of(&space.id)?.len();
+    let (space, env) = load(&state, &p, &path, Action::ReadSpace)?;
+    let count = state.store.workbooks_of(&space.id)?.len();
     Ok(data(space_body(&state, &space, &env, count, None)))
 }
 
 pub(super) async fn update_space(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut space, env) = load(&auth, &p, &path, Action::UpdateSpace)?;
+    let (mut space, env) = load(&state, &p, &path, Action::UpdateSpace)?;
     if body
         .0
         .environment_id
@@ -490,32 +491,31 @@ pub(super) async fn update_space(
         ));
     }
     body.0.apply(&mut space)?;
-    space.updated_at = auth.clock().now();
-    let event = audit(&auth, &p, "space:updated", "space")
+    space.updated_at = state.clock.now();
+    let event = audit(&state, &p, "space:updated", "space")
         .in_environment(&env.id)
         .in_space(&space.id);
-    auth.store().update_space(&space, &event).await?;
-    let count = auth.store().workbooks_of(&space.id)?.len();
+    state.store.update_space(&space, &event).await?;
+    let count = state.store.workbooks_of(&space.id)?.len();
     Ok(data(space_body(&state, &space, &env, count, None)))
 }
 
 pub(super) async fn delete_space(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (space, env) = load(&auth, &p, &path, Action::DeleteSpace)?;
-    let event = audit(&auth, &p, "space:deleted", "space")
+    let (space, env) = load(&state, &p, &path, Action::DeleteSpace)?;
+    let event = audit(&state, &p, "space:deleted", "space")
         .in_environment(&env.id)
         .in_space(&space.id);
-    auth.store().delete_spaces(&[space.id], &[event]).await?;
+    state.store.delete_spaces(&[space.id], &[event]).await?;
     Ok(success())
 }
 
 /// `DELETE /spaces?spaceIds=a&spaceIds=b`: all or nothing.
 pub(super) async fn delete_spaces(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -538,47 +538,47 @@ pub(super) async fn delete_spaces(
     let mut ids = Vec::new();
     let mut events = Vec::new();
     for id in raw {
-        let (space, env) = load(&auth, &p, id, Action::DeleteSpace)?;
+        let (space, env) = load(&state, &p, id, Action::DeleteSpace)?;
         if !ids.contains(&space.id) {
             events.push(
-                audit(&auth, &p, "space:deleted", "space")
+                audit(&state, &p, "space:deleted", "space")
                     .in_environment(&env.id)
                     .in_space(&space.id),
             );
             ids.push(space.id);
         }
     }
-    auth.store().delete_spaces(&ids, &events).await?;
+    state.store.delete_spaces(&ids, &events).await?;
     Ok(success())
 }
 
 pub(super) async fn archive_space(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    set_archived(p, auth, &path, true).await
+    set_archived(p, state, &path, true).await
 }
 
 pub(super) async fn unarchive_space(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    set_archived(p, auth, &path, false).await
+    set_archived(p, state, &path, false).await
 }
 
 async fn set_archived(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     raw: &str,
     archived: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut space, env) = load(&auth, &p, raw, Action::UpdateSpace)?;
+    let (mut space, env) = load(&state, &p, raw, Action::UpdateSpace)?;
     if space.archived_at.is_some() == archived {
         return Ok(success());
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     space.archived_at = archived.then_some(now);
     space.updated_at = now;
     let topic = if archived {
@@ -586,10 +586,10 @@ async fn set_archived(
     } else {
         "space:unarchived"
     };
-    let event = audit(&auth, &p, topic, "space")
+    let event = audit(&state, &p, topic, "space")
         .in_environment(&env.id)
         .in_space(&space.id);
-    auth.store().update_space(&space, &event).await?;
+    state.store.update_space(&space, &event).await?;
     Ok(success())
 }
 
@@ -599,14 +599,14 @@ async fn set_archived(
 /// scanners cannot join anyone.
 pub(super) async fn join_page(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     if super::space_page::wants_html(&req) {
-        return Ok(super::space_page::page(&req, &auth, &path));
+        return Ok(super::space_page::page(&req, &state, &path));
     }
     let id = SpaceId::parse(&path)?;
-    let open = auth.allows(&id, GuestAuthentication::SharedLink)?;
+    let open = state.auth.allows(&id, GuestAuthentication::SharedLink)?;
     if !open {
         return Err(ApiError::NotFound(format!("space {id} has no shared link")));
     }

@@ -4,9 +4,9 @@
 //! reads this scope. No store lock is held between reads.
 
 use super::events::event_body;
+use super::AppState;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::stream::StreamToken;
-use crate::auth::Authenticator;
 use crate::domain::{AccountId, EnvironmentId, Timestamp};
 use crate::store::{Event, EventCursor};
 use actix_web::web::{self, Bytes};
@@ -53,7 +53,7 @@ pub(super) struct Pace {
 
 /// The state of one open stream.
 pub(super) struct Tail {
-    pub auth: web::Data<Authenticator>,
+    pub state: web::Data<AppState>,
     pub token: StreamToken,
     pub filter: Filter,
     pub cursor: EventCursor,
@@ -127,15 +127,15 @@ impl Tail {
     /// Why the stream must end now, if it must: its time is up, or (checked whenever the store
     /// changed) its parent credential is gone or no longer reads this scope.
     fn ended(&mut self) -> Option<&'static str> {
-        if self.auth.clock().now() >= self.ends_at {
+        if self.state.clock.now() >= self.ends_at {
             return Some("expired");
         }
-        let generation = self.auth.store().generation();
+        let generation = self.state.store.generation();
         if generation == self.generation {
             return None;
         }
         self.generation = generation;
-        let Ok(parent) = self.auth.stream_parent(&self.token) else {
+        let Ok(parent) = self.state.auth.stream_parent(&self.token) else {
             return Some("revoked");
         };
         let resource = match &self.filter.environment {
@@ -149,11 +149,8 @@ impl Tail {
 
     /// Reads the next batch of settled events into the queue; true when the batch was full.
     fn read(&mut self) -> Result<bool, crate::store::StoreError> {
-        let settled = Timestamp(self.auth.clock().now().0 - self.pace.settle_ms);
-        let batch = self
-            .auth
-            .store()
-            .events_after(self.cursor, settled, BATCH)?;
+        let settled = Timestamp(self.state.clock.now().0 - self.pace.settle_ms);
+        let batch = self.state.store.events_after(self.cursor, settled, BATCH)?;
         let full = batch.len() == BATCH;
         for (cursor, event) in batch {
             self.cursor = cursor;

@@ -5,10 +5,10 @@
 
 use super::extract::Query;
 use super::sse::{Filter, Pace, Tail};
-use super::ApiError;
+use super::{ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::stream::StreamToken;
-use crate::auth::{AuthFailure, Authenticator};
+use crate::auth::AuthFailure;
 use crate::config::StreamsConfig;
 use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
 use crate::store::EventCursor;
@@ -94,11 +94,11 @@ impl EventStreams {
 fn presented<'r>(
     req: &'r HttpRequest,
     q: &'r Query,
-    auth: &Authenticator,
+    state: &AppState,
 ) -> Result<&'r str, ApiError> {
     match q.optional("token")? {
         Some(t) => Ok(t),
-        None => Ok(auth.presented(req)?),
+        None => Ok(state.auth.presented(req)?),
     }
 }
 
@@ -147,7 +147,7 @@ fn filter(token: &StreamToken, q: &Query) -> Result<Filter, ApiError> {
 fn start(
     req: &HttpRequest,
     q: &Query,
-    auth: &Authenticator,
+    state: &AppState,
     f: &Filter,
     settle_ms: i64,
 ) -> Result<EventCursor, ApiError> {
@@ -167,7 +167,7 @@ fn start(
                 "Last-Event-ID must be an event id (us_evt_…)",
             )
         })?;
-        return match auth.store().event_cursor(&id)? {
+        return match state.store.event_cursor(&id)? {
             Some((cursor, e)) if e.account_id == f.account => Ok(cursor),
             _ => Err(ApiError::bad_request(
                 "Last-Event-ID",
@@ -181,19 +181,20 @@ fn start(
         return Ok(EventCursor::after(Timestamp(t.0 - 1)));
     }
     Ok(EventCursor::after(Timestamp(
-        auth.clock().now().0 - settle_ms,
+        state.clock.now().0 - settle_ms,
     )))
 }
 
 /// `GET /v1/latchkey/events/stream?token=…`: `text/event-stream`.
 pub(super) async fn stream_events(
     req: HttpRequest,
-    auth: web::Data<Authenticator>,
-    streams: web::Data<EventStreams>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let token = auth.verify_stream_token(presented(&req, &q, &auth)?)?;
-    let parent = auth.stream_parent(&token)?;
+    let token = state
+        .auth
+        .verify_stream_token(presented(&req, &q, &state)?)?;
+    let parent = state.auth.stream_parent(&token)?;
     let filter = filter(&token, &q)?;
     match &filter.environment {
         Some(env) => authorize(
@@ -207,19 +208,20 @@ pub(super) async fn stream_events(
             Resource::account(&filter.account),
         )?,
     }
-    let s = &streams.settings;
-    let cursor = start(&req, &q, &auth, &filter, s.settle_ms)?;
+    let s = &state.streams.settings;
+    let cursor = start(&req, &q, &state, &filter, s.settle_ms)?;
     let lifetime = Timestamp(
-        auth.clock()
+        state
+            .clock
             .now()
             .0
             .saturating_add(s.max_stream_seconds.saturating_mul(1000)),
     );
     let tail = Tail {
         ends_at: token.expires_at.min(lifetime),
-        generation: auth.store().generation(),
-        _slot: EventStreams::acquire(&streams, &token.claims.par)?,
-        auth: auth.clone(),
+        generation: state.store.generation(),
+        _slot: EventStreams::acquire(&state.streams, &token.claims.par)?,
+        state: state.clone(),
         token,
         filter,
         cursor,
@@ -228,7 +230,7 @@ pub(super) async fn stream_events(
             heartbeat: Duration::from_secs(s.heartbeat_seconds as u64),
             settle_ms: s.settle_ms,
         },
-        stopping: streams.stopping.clone(),
+        stopping: state.streams.stopping.clone(),
         queue: [web::Bytes::from_static(
             b"retry: 3000\n: the Latchkey event stream\n\n",
         )]

@@ -3,7 +3,7 @@
 use super::extract::JsonBody;
 use super::{data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal, PrincipalKind};
+use crate::auth::{Principal, PrincipalKind};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -11,10 +11,10 @@ pub(super) async fn health() -> HttpResponse {
     data(serde_json::json!({ "status": "ok" }))
 }
 
-pub(super) async fn jwks(auth: web::Data<Authenticator>) -> HttpResponse {
+pub(super) async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(auth.signer().jwks())
+        .json(state.auth.signer().jwks())
 }
 
 #[derive(Deserialize)]
@@ -26,7 +26,6 @@ pub(super) struct ClockBody {
 /// `POST /v1/latchkey/clock {"advanceSeconds": N}`: only with `dev.clock_control = true`.
 pub(super) async fn advance_clock(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<ClockBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -43,19 +42,22 @@ pub(super) async fn advance_clock(
             "advanceSeconds must be between 0 and ten years; the clock only moves forward",
         ));
     }
-    auth.clock().advance(seconds);
-    let now = auth.clock().now();
-    let event = super::audit(&auth, &p, "latchkey:clock-advanced", "latchkey")
-        .with_payload(serde_json::json!({ "advanceSeconds": seconds, "offsetSeconds": auth.clock().offset_seconds() }));
-    auth.store().record_events(&[event]).await?;
+    state.clock.advance(seconds);
+    let now = state.clock.now();
+    let event = super::audit(&state, &p, "latchkey:clock-advanced", "latchkey")
+        .with_payload(serde_json::json!({ "advanceSeconds": seconds, "offsetSeconds": state.clock.offset_seconds() }));
+    state.store.record_events(&[event]).await?;
     Ok(data(
-        serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": auth.clock().offset_seconds() }),
+        serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": state.clock.offset_seconds() }),
     ))
 }
 
 /// `GET /v1/latchkey/whoami`: what the presented credential is, or why it is refused.
-pub(super) async fn whoami(req: HttpRequest, auth: web::Data<Authenticator>) -> HttpResponse {
-    let outcome = auth.presented(&req).and_then(|c| auth.authenticate(c));
+pub(super) async fn whoami(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let outcome = state
+        .auth
+        .presented(&req)
+        .and_then(|c| state.auth.authenticate(c));
     match outcome {
         Ok(p) => data(describe(&p)),
         Err(reason) => data(serde_json::json!({
@@ -122,10 +124,10 @@ fn describe(p: &Principal) -> serde_json::Value {
 /// raw API keys and secret values sealed under the master key, which it does not contain.
 pub(super) async fn backup(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::Backup, Resource::account(&p.account_id))?;
-    let (store, key) = (auth.store().clone(), auth.backup_key());
+    let (store, key) = (state.store.clone(), state.auth.backup_key());
     let snapshot = web::block(move || store.snapshot(&key))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -134,9 +136,9 @@ pub(super) async fn backup(
         snapshot.records,
         snapshot.pause.as_micros()
     );
-    let event = super::audit(&auth, &p, "latchkey:backup-taken", "latchkey")
+    let event = super::audit(&state, &p, "latchkey:backup-taken", "latchkey")
         .with_payload(serde_json::json!({ "records": snapshot.records, "bytes": snapshot.bytes.len(), "pauseMicros": snapshot.pause.as_micros() as u64 }));
-    auth.store().record_events(&[event]).await?;
+    state.store.record_events(&[event]).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header((

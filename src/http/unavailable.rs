@@ -14,7 +14,7 @@ fn not_available(message: &str) -> ApiError {
     ApiError::bad_request(NOT_AVAILABLE, message)
 }
 
-/// `GET /v1/auth/sftp-credentials` (`auth.getSftpCredentials`).
+/// `GET /v1/auth/sftp-credentials` (`state.auth.getSftpCredentials`).
 pub(super) async fn sftp_credentials(_p: Principal) -> Result<HttpResponse, ApiError> {
     Err(not_available(
         "SFTP credentials are not available in Latchkey: it is an authentication server, runs no \

@@ -3,7 +3,7 @@
 use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{ActorRoleId, Email, PersonName, Role, RoleId, UserId};
 use crate::store::{Link, LinkPurpose, Mail, User};
 use actix_web::{web, HttpResponse};
@@ -71,14 +71,15 @@ impl From<User> for UserBody {
 
 /// Loads the user named in the path after `action` is allowed on them.
 pub(super) fn target(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     raw: &str,
     action: Action,
 ) -> Result<User, ApiError> {
     let id = UserId::parse(raw)?;
     authorize(p, action, Resource::user(&p.account_id, &id))?;
-    auth.store()
+    state
+        .store
         .user(&id)?
         .filter(|u| u.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("user {id} not found")))
@@ -86,7 +87,6 @@ pub(super) fn target(
 
 pub(super) async fn list_users(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -94,8 +94,8 @@ pub(super) async fn list_users(
     let page = q.page(20, state.limits.max_page_size as u64)?;
     let email = q.optional("email")?.map(str::to_lowercase);
     let search = q.optional("search")?.map(str::to_lowercase);
-    let mut users: Vec<User> = auth
-        .store()
+    let mut users: Vec<User> = state
+        .store
         .users()?
         .into_iter()
         .filter(|u| email.as_ref().is_none_or(|e| u.email.as_str() == e))
@@ -194,7 +194,6 @@ pub(super) struct Invite {
 
 pub(super) async fn invite_user(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     body: JsonBody<Invite>,
 ) -> Result<HttpResponse, ApiError> {
@@ -211,7 +210,7 @@ pub(super) async fn invite_user(
             ))
         }
     };
-    if auth.store().user_count(state.limits.users as usize) >= state.limits.users as usize {
+    if state.store.user_count(state.limits.users as usize) >= state.limits.users as usize {
         return Err(ApiError::unprocessable(
             "email",
             format!(
@@ -220,7 +219,7 @@ pub(super) async fn invite_user(
             ),
         ));
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let user = User {
         id: UserId::generate(),
         account_id: p.account_id.clone(),
@@ -235,19 +234,20 @@ pub(super) async fn invite_user(
         created_at: now,
         updated_at: now,
     };
-    let (digest, link, mail) = invitation(&auth, &state, &user);
-    let event = audit(&auth, &p, "user:invited", "user")
+    let (digest, link, mail) = invitation(&state, &user);
+    let event = audit(&state, &p, "user:invited", "user")
         .with_payload(serde_json::json!({ "userId": user.id.as_str(), "email": user.email.as_str(), "role": role.as_str() }));
-    auth.store()
+    state
+        .store
         .invite_user(&user, &digest, &link, &mail, &event)
         .await?;
     Ok(data(UserBody::from(user)))
 }
 
 /// The single-use set-password link and the mail that carries it.
-fn invitation(auth: &Authenticator, state: &AppState, user: &User) -> ([u8; 32], Link, Mail) {
-    let now = auth.clock().now();
-    let token = auth.new_link_token();
+fn invitation(state: &AppState, user: &User) -> ([u8; 32], Link, Mail) {
+    let now = state.clock.now();
+    let token = state.auth.new_link_token();
     let link = Link {
         purpose: LinkPurpose::SetPassword(user.id.clone()),
         account_id: user.account_id.clone(),
@@ -272,7 +272,7 @@ fn invitation(auth: &Authenticator, state: &AppState, user: &User) -> ([u8; 32],
     let mail = Mail {
         to: user.email.clone(),
         subject: crate::domain::MailSubject::new("You are invited to Latchkey"),
-        sealed_body: auth.seal_mail(&body),
+        sealed_body: state.auth.seal_mail(&body),
         account_id: user.account_id.clone(),
         created_at: now,
     };
@@ -281,33 +281,30 @@ fn invitation(auth: &Authenticator, state: &AppState, user: &User) -> ([u8; 32],
 
 pub(super) async fn resend_invite(
     p: Principal,
-    auth: web::Data<Authenticator>,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ManageUsers)?;
+    let user = target(&state, &p, &path, Action::ManageUsers)?;
     if user.password.is_some() {
         return Err(ApiError::Conflict(format!(
             "user {} has already accepted the invitation",
             user.id
         )));
     }
-    let (digest, link, mail) = invitation(&auth, &state, &user);
-    let event = audit(&auth, &p, "user:invite-resent", "user")
+    let (digest, link, mail) = invitation(&state, &user);
+    let event = audit(&state, &p, "user:invite-resent", "user")
         .with_payload(serde_json::json!({ "userId": user.id.as_str() }));
-    auth.store()
-        .send_link(&digest, &link, &mail, &event)
-        .await?;
+    state.store.send_link(&digest, &link, &mail, &event).await?;
     Ok(success())
 }
 
 pub(super) async fn get_user(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(data(UserBody::from(target(
-        &auth,
+        &state,
         &p,
         &path,
         Action::ReadUser,
@@ -322,78 +319,78 @@ pub(super) struct UserUpdate {
 
 pub(super) async fn update_user(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<UserUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut user = target(&auth, &p, &path, Action::UpdateUserProfile)?;
+    let mut user = target(&state, &p, &path, Action::UpdateUserProfile)?;
     if let Some(name) = body.0.name {
         user.name = PersonName::parse(&name)?;
     }
     if body.0.dashboard.is_some() {
         user.dashboard = body.0.dashboard;
     }
-    user.updated_at = auth.clock().now();
-    let event = audit(&auth, &p, "user:updated", "user")
+    user.updated_at = state.clock.now();
+    let event = audit(&state, &p, "user:updated", "user")
         .with_payload(serde_json::json!({ "userId": user.id.as_str() }));
-    auth.store().update_user(&user, &event).await?;
+    state.store.update_user(&user, &event).await?;
     Ok(data(UserBody::from(user)))
 }
 
 pub(super) async fn delete_user(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ManageUsers)?;
-    let event = audit(&auth, &p, "user:deleted", "user").with_payload(
+    let user = target(&state, &p, &path, Action::ManageUsers)?;
+    let event = audit(&state, &p, "user:deleted", "user").with_payload(
         serde_json::json!({ "userId": user.id.as_str(), "email": user.email.as_str() }),
     );
-    auth.store().delete_user(&user.id, &event).await?;
+    state.store.delete_user(&user.id, &event).await?;
     Ok(success())
 }
 
 pub(super) async fn list_user_roles(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ReadUser)?;
+    let user = target(&state, &p, &path, Action::ReadUser)?;
     Ok(data([actor_role(&user)]))
 }
 
 /// Assigns a role (replacing the current one); the last Administrator cannot be demoted.
 pub(super) async fn assign_user_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<RoleAssignment>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = target(&auth, &p, &path, Action::ManageUsers)?;
+    let user = target(&state, &p, &path, Action::ManageUsers)?;
     let role = body.0.role(&p)?;
-    let user = change_role(&auth, &p, user, role).await?;
+    let user = change_role(&state, &p, user, role).await?;
     Ok(data(actor_role(&user)))
 }
 
 /// Removes a role assignment: the user falls back to Member.
 pub(super) async fn delete_user_role(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, assignment) = path.into_inner();
-    let user = target(&auth, &p, &user_id, Action::ManageUsers)?;
+    let user = target(&state, &p, &user_id, Action::ManageUsers)?;
     if ActorRoleId::parse(&assignment)? != user.role_assignment {
         return Err(ApiError::NotFound(format!(
             "role assignment {assignment} not found"
         )));
     }
-    change_role(&auth, &p, user, Role::Member).await?;
+    change_role(&state, &p, user, Role::Member).await?;
     Ok(success())
 }
 
 async fn change_role(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     mut user: User,
     role: Role,
@@ -401,10 +398,10 @@ async fn change_role(
     let from = user.role;
     user.role = role;
     user.role_assignment = ActorRoleId::generate();
-    user.updated_at = auth.clock().now();
+    user.updated_at = state.clock.now();
     user.role_assigned_at = user.updated_at;
-    let event = audit(auth, p, "user:role-changed", "user")
+    let event = audit(state, p, "user:role-changed", "user")
         .with_payload(serde_json::json!({ "userId": user.id.as_str(), "from": from.as_str(), "to": role.as_str() }));
-    auth.store().update_user(&user, &event).await?;
+    state.store.update_user(&user, &event).await?;
     Ok(user)
 }

@@ -2,9 +2,9 @@
 
 use super::extract::{JsonBody, Query};
 use super::spaces::{environments_in_reach, json_or_empty, load as load_space, strip_nulls};
-use super::{audit, data, success, ApiError};
+use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
-use crate::auth::{Authenticator, Principal};
+use crate::auth::Principal;
 use crate::domain::{SpaceId, WorkbookId};
 use crate::store::{Environment, Event, Space, Workbook};
 use actix_web::{web, HttpResponse};
@@ -27,20 +27,15 @@ pub(super) fn workbook_body(wb: &Workbook) -> serde_json::Value {
 }
 
 /// Loads a workbook after `action` is allowed on it (guests: only within their grant).
-fn load(
-    auth: &Authenticator,
-    p: &Principal,
-    raw: &str,
-    action: Action,
-) -> Result<Workbook, ApiError> {
+fn load(state: &AppState, p: &Principal, raw: &str, action: Action) -> Result<Workbook, ApiError> {
     let id = WorkbookId::parse(raw)?;
-    let wb = auth
-        .store()
+    let wb = state
+        .store
         .workbook(&id)?
         .filter(|w| w.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("workbook {id} not found")))?;
-    let archived = auth
-        .store()
+    let archived = state
+        .store
         .space(&wb.space_id)?
         .is_none_or(|s| s.archived_at.is_some());
     authorize(
@@ -105,20 +100,20 @@ impl WorkbookConfig {
 /// `GET /workbooks?spaceId=&name=`: a leading `-` on `name` excludes that name.
 pub(super) async fn list_workbooks(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
-        Some(raw) => vec![load_space(&auth, &p, raw, Action::ReadSpace)?.0.id],
+        Some(raw) => vec![load_space(&state, &p, raw, Action::ReadSpace)?.0.id],
         None => {
             let mut ids = Vec::new();
-            for env in environments_in_reach(&auth, &p)? {
+            for env in environments_in_reach(&state, &p)? {
                 authorize(
                     &p,
                     Action::ListWorkbooks,
                     Resource::environment(&p.account_id, &env),
                 )?;
-                ids.extend(auth.store().spaces_in(&env)?.into_iter().map(|s| s.id));
+                ids.extend(state.store.spaces_in(&env)?.into_iter().map(|s| s.id));
             }
             ids
         }
@@ -126,7 +121,7 @@ pub(super) async fn list_workbooks(
     let name = q.optional("name")?;
     let mut out = Vec::new();
     for space in spaces {
-        for wb in auth.store().workbooks_of(&space)? {
+        for wb in state.store.workbooks_of(&space)? {
             let resource =
                 Resource::space(&p.account_id, &wb.environment_id, &wb.space_id).workbook(&wb.id);
             let named = match name {
@@ -144,7 +139,7 @@ pub(super) async fn list_workbooks(
 
 pub(super) async fn create_workbook(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     body: JsonBody<WorkbookConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let config = body.0;
@@ -152,16 +147,16 @@ pub(super) async fn create_workbook(
         .space_id
         .clone()
         .ok_or_else(|| ApiError::bad_request("spaceId", "spaceId is required"))?;
-    let (space, env) = load_space(&auth, &p, &raw_space, Action::CreateWorkbook)?;
-    let wb = build_workbook(&auth, &p, &space, &env, config)?;
-    let event = created_event(&auth, &p, &wb);
-    auth.store().insert_workbook(&wb, &event).await?;
+    let (space, env) = load_space(&state, &p, &raw_space, Action::CreateWorkbook)?;
+    let wb = build_workbook(&state, &p, &space, &env, config)?;
+    let event = created_event(&state, &p, &wb);
+    state.store.insert_workbook(&wb, &event).await?;
     Ok(data(workbook_body(&wb)))
 }
 
 /// A new workbook of `space` from `config`, after `CreateWorkbook` was allowed on the space.
 pub(super) fn build_workbook(
-    auth: &Authenticator,
+    state: &AppState,
     p: &Principal,
     space: &Space,
     env: &Environment,
@@ -180,7 +175,7 @@ pub(super) fn build_workbook(
     if config.name.is_none() {
         return Err(ApiError::bad_request("name", "name is required"));
     }
-    let now = auth.clock().now();
+    let now = state.clock.now();
     let mut wb = Workbook {
         id: WorkbookId::generate(),
         account_id: p.account_id.clone(),
@@ -200,8 +195,8 @@ pub(super) fn build_workbook(
 }
 
 /// The `workbook:created` event of `wb`, by `p`.
-pub(super) fn created_event(auth: &Authenticator, p: &Principal, wb: &Workbook) -> Event {
-    audit(auth, p, "workbook:created", "workbook")
+pub(super) fn created_event(state: &AppState, p: &Principal, wb: &Workbook) -> Event {
+    audit(state, p, "workbook:created", "workbook")
         .in_environment(&wb.environment_id)
         .in_space(&wb.space_id)
         .with_payload(serde_json::json!({ "workbookId": wb.id.as_str(), "name": wb.name }))
@@ -209,11 +204,11 @@ pub(super) fn created_event(auth: &Authenticator, p: &Principal, wb: &Workbook) 
 
 pub(super) async fn get_workbook(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(data(workbook_body(&load(
-        &auth,
+        &state,
         &p,
         &path,
         Action::ReadWorkbook,
@@ -222,11 +217,11 @@ pub(super) async fn get_workbook(
 
 pub(super) async fn update_workbook(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<WorkbookConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut wb = load(&auth, &p, &path, Action::UpdateWorkbook)?;
+    let mut wb = load(&state, &p, &path, Action::UpdateWorkbook)?;
     if body
         .0
         .space_id
@@ -239,25 +234,25 @@ pub(super) async fn update_workbook(
         ));
     }
     body.0.apply(&mut wb)?;
-    wb.updated_at = auth.clock().now();
-    let event = audit(&auth, &p, "workbook:updated", "workbook")
+    wb.updated_at = state.clock.now();
+    let event = audit(&state, &p, "workbook:updated", "workbook")
         .in_environment(&wb.environment_id)
         .in_space(&wb.space_id)
         .with_payload(serde_json::json!({ "workbookId": wb.id.as_str() }));
-    auth.store().update_workbook(&wb, &event).await?;
+    state.store.update_workbook(&wb, &event).await?;
     Ok(data(workbook_body(&wb)))
 }
 
 pub(super) async fn delete_workbook(
     p: Principal,
-    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let wb = load(&auth, &p, &path, Action::DeleteWorkbook)?;
-    let event = audit(&auth, &p, "workbook:deleted", "workbook")
+    let wb = load(&state, &p, &path, Action::DeleteWorkbook)?;
+    let event = audit(&state, &p, "workbook:deleted", "workbook")
         .in_environment(&wb.environment_id)
         .in_space(&wb.space_id)
         .with_payload(serde_json::json!({ "workbookId": wb.id.as_str() }));
-    auth.store().delete_workbook(&wb, &event).await?;
+    state.store.delete_workbook(&wb, &event).await?;
     Ok(success())
 }
