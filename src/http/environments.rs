@@ -4,13 +4,14 @@ use super::extract::{JsonBody, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{self, authorize, Action, Resource};
 use crate::auth::Principal;
+use crate::cache::GenerationCell;
 use crate::domain::{AccountId, ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthentication};
 use crate::store::Environment;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// The wire shape of an environment.
 #[derive(Serialize)]
@@ -61,7 +62,7 @@ impl From<Environment> for EnvironmentBody {
 /// change rarely and are read on the hot path.
 #[derive(Default)]
 pub struct EnvironmentBodies {
-    cached: RwLock<Option<(u64, Bodies)>>,
+    cached: GenerationCell<Bodies>,
 }
 
 /// Environments with their serialized wire bodies.
@@ -103,31 +104,19 @@ impl Listing {
 
 impl EnvironmentBodies {
     fn get(&self, state: &AppState) -> Result<Bodies, ApiError> {
-        let generation = state.store.generation();
-        if let Some((g, bodies)) = self
-            .cached
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            if *g == generation {
-                return Ok(Arc::clone(bodies));
-            }
-        }
-        let bodies = state
-            .store
-            .environments()?
-            .iter()
-            .map(|e| {
-                let json = serde_json::to_string(&EnvironmentBody::from(e.clone()))
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                Ok((e.clone(), json))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let bodies = Arc::new(Listing::new(bodies));
-        *self.cached.write().unwrap_or_else(|p| p.into_inner()) =
-            Some((generation, Arc::clone(&bodies)));
-        Ok(bodies)
+        self.cached.get_or_try_init(state.store.generation(), || {
+            let bodies = state
+                .store
+                .environments()?
+                .iter()
+                .map(|e| {
+                    let json = serde_json::to_string(&EnvironmentBody::from(e.clone()))
+                        .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    Ok((e.clone(), json))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok(Arc::new(Listing::new(bodies)))
+        })
     }
 }
 

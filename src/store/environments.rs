@@ -13,30 +13,18 @@ impl Store {
 
     /// Every environment, oldest first. Kept in memory until the next write.
     pub fn environments(&self) -> Result<Arc<Vec<Environment>>, StoreError> {
-        let generation = self.generation();
-        if let Some((g, cached)) = self
-            .inner
+        self.inner
             .environments
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            if *g == generation {
-                return Ok(Arc::clone(cached));
-            }
-        }
-        let mut all = self
-            .scan::<Environment>(T::Environments, b"")
-            .map(|r| r.map(|(_, env)| env))
-            .collect::<Result<Vec<_>, _>>()?;
-        all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
-        let all = Arc::new(all);
-        *self
-            .inner
-            .environments
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some((generation, Arc::clone(&all)));
-        Ok(all)
+            .get_or_try_init(self.generation(), || {
+                let mut all = self
+                    .scan::<Environment>(T::Environments, b"")
+                    .map(|r| r.map(|(_, env)| env))
+                    .collect::<Result<Vec<_>, _>>()?;
+                all.sort_by(|a, b| {
+                    (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str()))
+                });
+                Ok(Arc::new(all))
+            })
     }
 
     /// Creates an environment together with its first keys.

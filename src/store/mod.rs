@@ -258,7 +258,7 @@ struct Inner {
     /// Woken when a batch of authentication events is waiting.
     events_due: tokio::sync::Notify,
     /// Every environment, sorted, as of a generation.
-    environments: std::sync::RwLock<Option<(u64, Arc<Vec<Environment>>)>>,
+    environments: crate::cache::GenerationCell<Arc<Vec<Environment>>>,
     /// Held shared by every write transaction, and exclusively while a snapshot is copied.
     gate: std::sync::RwLock<()>,
     /// Serialises writes that first scan an index and then change it (cascading deletes, count
@@ -318,7 +318,7 @@ impl Store {
                 flusher,
                 credential_lookups: AtomicU64::new(0),
                 generation: AtomicU64::new(0),
-                environments: std::sync::RwLock::new(None),
+                environments: Default::default(),
                 pending_events: std::sync::Mutex::new(Vec::new()),
                 events_due: tokio::sync::Notify::new(),
                 refusals: refusals::Refusals::default(),
