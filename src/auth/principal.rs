@@ -7,8 +7,8 @@ use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, Role, Timestamp,
     UserId,
 };
-use crate::domain::{GuestAuthentication, GuestId, SpaceId};
-use crate::store::{ClipGrant, CredentialRef, Grant, StoreError};
+use crate::domain::{ClipGrant, CredentialRef, Grant, GuestAuthentication, GuestId, SpaceId};
+use crate::store::StoreError;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use std::sync::atomic::{AtomicI64, Ordering};
