@@ -499,14 +499,10 @@ impl Authenticator {
         let Some(space) = self.store.space(space)? else {
             return Ok(false);
         };
-        let methods = match space.guest_authentication {
-            Some(methods) => methods,
-            None => match self.store.environment(&space.environment_id)? {
-                Some(env) => env.guest_authentication,
-                None => return Ok(false),
-            },
+        let Some(env) = self.store.environment(&space.environment_id)? else {
+            return Ok(false);
         };
-        Ok(methods.contains(&method))
+        Ok(space.sign_in_methods(&env).contains(&method))
     }
 }
 

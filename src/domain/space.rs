@@ -1,7 +1,8 @@
 //! Spaces and their workbooks, with the rules a space inherits from its environment.
 
 use super::{
-    AccountId, ApiKeyId, EnvironmentId, GuestAuthentication, SpaceId, Timestamp, WorkbookId,
+    AccountId, ApiKeyId, Environment, EnvironmentId, GuestAuthentication, SpaceId, Timestamp,
+    WorkbookId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,22 @@ pub struct Space {
     pub updated_at: Timestamp,
 }
 
+impl Space {
+    /// The guest sign-in methods the space allows: its own list, or its environment's when the
+    /// space names none.
+    pub fn sign_in_methods<'a>(&'a self, env: &'a Environment) -> &'a [GuestAuthentication] {
+        self.guest_authentication
+            .as_deref()
+            .unwrap_or(&env.guest_authentication)
+    }
+
+    /// Whether guests may invite other guests into the space: the space allows it (it does
+    /// unless it says otherwise) and so does its environment.
+    pub fn guests_may_invite(&self, env: &Environment) -> bool {
+        self.guests_can_invite.unwrap_or(true) && env.guests_can_invite
+    }
+}
+
 /// A workbook inside a space. Sheets are kept as given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workbook {
@@ -67,4 +84,61 @@ pub struct Workbook {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EnvironmentName;
+
+    fn env() -> Environment {
+        let name = EnvironmentName::parse("development").unwrap();
+        Environment::new(AccountId::generate(), name, false, Timestamp(1))
+    }
+
+    fn space(env: &Environment) -> Space {
+        Space {
+            id: SpaceId::generate(),
+            account_id: env.account_id.clone(),
+            environment_id: env.id.clone(),
+            name: "s".into(),
+            guest_authentication: None,
+            guests_can_invite: None,
+            metadata: "{}".into(),
+            settings: "{}".into(),
+            labels: Vec::new(),
+            namespace: None,
+            archived_at: None,
+            created_by: "us_usr_x".into(),
+            created_with_key: None,
+            created_at: Timestamp(1),
+            updated_at: Timestamp(1),
+        }
+    }
+
+    #[test]
+    fn a_space_signs_in_its_own_way_or_else_its_environments() {
+        let mut env = env();
+        env.guest_authentication = vec![GuestAuthentication::SharedLink];
+        let mut s = space(&env);
+        assert_eq!(s.sign_in_methods(&env), [GuestAuthentication::SharedLink]);
+        s.guest_authentication = Some(vec![GuestAuthentication::MagicLink]);
+        assert_eq!(s.sign_in_methods(&env), [GuestAuthentication::MagicLink]);
+        s.guest_authentication = Some(Vec::new());
+        assert!(s.sign_in_methods(&env).is_empty());
+    }
+
+    #[test]
+    fn guests_may_invite_only_where_both_space_and_environment_allow_it() {
+        let mut env = env();
+        let mut s = space(&env);
+        assert!(s.guests_may_invite(&env));
+        s.guests_can_invite = Some(false);
+        assert!(!s.guests_may_invite(&env));
+        s.guests_can_invite = Some(true);
+        env.guests_can_invite = false;
+        assert!(!s.guests_may_invite(&env));
+        s.guests_can_invite = None;
+        assert!(!s.guests_may_invite(&env));
+    }
 }
