@@ -2,8 +2,8 @@
 //! `FLATFILE_ENVIRONMENT_ID`), for the startup banner and `latchkey env`.
 
 use crate::auth::crypto::MasterKey;
-use crate::domain::{ApiKeyType, Timestamp};
-use crate::store::{ApiKey, Environment, Store};
+use crate::domain::{ApiKey, ApiKeyType, Environment, Timestamp};
+use crate::store::Store;
 use std::fmt;
 
 /// One of an environment's keys: its raw value where the master key is at hand and showing it

@@ -4,8 +4,8 @@
 
 use crate::auth::password::PasswordHasher;
 use crate::config::Config;
-use crate::domain::{ActorRoleId, Email, Role, Timestamp};
-use crate::store::{Event, Store, StoreError, User};
+use crate::domain::{ActorRoleId, Email, Event, Role, Timestamp, User};
+use crate::store::{Store, StoreError};
 use std::num::NonZeroU32;
 use std::path::Path;
 

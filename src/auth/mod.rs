@@ -19,8 +19,8 @@ use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, PersonName,
     SecretId, SpaceId, Timestamp,
 };
-use crate::store::{ApiKey, Store};
-use crate::store::{Client, Pat, Secret, User};
+use crate::domain::{ApiKey, Client, Pat, Secret, User};
+use crate::store::Store;
 use credential::{CredentialKind, RawCredential};
 use crypto::MasterKey;
 use jwt::{Claims, TokenKind, TokenSigner};
@@ -208,7 +208,7 @@ impl Authenticator {
             ttl: Some(self.settings.access_token_ttl_seconds.min(lifetime)),
             ..user_spec(user, &id, TokenKind::User)
         });
-        let session = crate::store::Session {
+        let session = crate::domain::Session {
             id,
             user_id: user.id.clone(),
             account_id: user.account_id.clone(),

@@ -11,8 +11,7 @@
 //! so the answer (a refusal too) carries `Access-Control-Allow-Origin` and the page can read it.
 
 use super::{AuthFailure, Authenticator, Principal, PrincipalKind, Via};
-use crate::domain::{ApiKeyType, WebOrigin};
-use crate::store::Environment;
+use crate::domain::{ApiKeyType, Environment, WebOrigin};
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use std::future::{ready, Ready};
 

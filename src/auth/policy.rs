@@ -5,7 +5,7 @@ use super::{Principal, PrincipalKind};
 use crate::domain::{
     AccountId, ApiKeyType, DataClipId, EnvironmentId, GuestId, Role, SpaceId, UserId, WorkbookId,
 };
-use crate::store::{ClipGrant, Grant, RecordAccess};
+use crate::domain::{ClipGrant, Grant, RecordAccess};
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -848,7 +848,7 @@ mod tests {
             sheet_id: "us_sh_a".into(),
             clip_sheet_id: "us_sh_c".into(),
             record_ids: vec!["us_rc_1".into()],
-            references: vec![crate::store::ClipReference {
+            references: vec![crate::domain::ClipReference {
                 sheet_id: "us_sh_b".into(),
                 record_ids: vec!["us_rc_2".into()],
             }],

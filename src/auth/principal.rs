@@ -7,8 +7,8 @@ use crate::domain::{
     AccountId, ApiKeyId, ApiKeyType, ClientId, EnvironmentId, Operation, PatId, Role, Timestamp,
     UserId,
 };
-use crate::domain::{GuestAuthentication, GuestId, SpaceId};
-use crate::store::{ClipGrant, CredentialRef, Grant, StoreError};
+use crate::domain::{ClipGrant, CredentialRef, Grant, GuestAuthentication, GuestId, SpaceId};
+use crate::store::StoreError;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -499,14 +499,10 @@ impl Authenticator {
         let Some(space) = self.store.space(space)? else {
             return Ok(false);
         };
-        let methods = match space.guest_authentication {
-            Some(methods) => methods,
-            None => match self.store.environment(&space.environment_id)? {
-                Some(env) => env.guest_authentication,
-                None => return Ok(false),
-            },
+        let Some(env) = self.store.environment(&space.environment_id)? else {
+            return Ok(false);
         };
-        Ok(methods.contains(&method))
+        Ok(space.sign_in_methods(&env).contains(&method))
     }
 }
 

@@ -1,22 +1,58 @@
-//! Plain values with `parse` constructors and no I/O: identifiers, emails, names, roles.
+//! Plain values with `parse` constructors and no I/O (identifiers, emails, names, roles), and the
+//! records built from them (users, environments, spaces, guests, grants, …) with the rules on
+//! them. `store` keeps how each record is stored; nothing here names storage.
 
+mod account;
+mod agent;
+mod api_key;
+mod client;
+mod data_clip;
 mod email;
+mod environment;
+mod event;
+mod grant;
+mod guest;
+mod guide;
 mod ids;
 pub mod limits;
+mod link;
 mod names;
 mod origin;
+mod pat;
 mod punycode;
 pub mod random;
 mod role;
+mod secret;
+mod session;
+mod space;
 mod time;
 pub mod topics;
+mod user;
 
+pub use account::Account;
+pub use agent::{Agent, AgentConfig, AgentRole, AgentVersion};
+pub use api_key::{ApiKey, CredentialRef};
+pub use client::Client;
+pub use data_clip::{
+    ClipGrant, ClipMembership, ClipReference, ClipResolution, DataClip, RecordAccess,
+};
 pub use email::Email;
+pub use environment::Environment;
+pub use event::Event;
+pub use grant::Grant;
+pub use guest::Guest;
+pub use guide::{Guide, GuideVersion};
 pub use ids::*;
+pub use link::{Link, LinkPurpose, Mail};
 pub use names::{check_name, check_text, EnvironmentName, MailSubject, PersonName};
 pub use origin::{WebOrigin, MAX_ALLOWED_ORIGINS};
+pub use pat::Pat;
 pub use role::{Role, GUEST_ROLE_ID};
+pub use secret::Secret;
+pub use session::Session;
+pub use space::{Space, Workbook};
 pub use time::Timestamp;
+pub use user::User;
 
 /// Why a raw value was refused; `field` names the offending input for the error body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -116,7 +116,7 @@ fn authorize_grant(
         .filter(|s| s.account_id == p.account_id && s.environment_id == *env)
         .ok_or_else(missing)?;
     let environment = state.store.environment(env)?.ok_or_else(missing)?;
-    let invites = space.guests_can_invite.unwrap_or(true) && environment.guests_can_invite;
+    let invites = space.guests_may_invite(&environment);
     let base = Resource::space(&p.account_id, &space.environment_id, &space.id)
         .guest_invites(invites)
         .archived(space.archived_at.is_some());

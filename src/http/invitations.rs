@@ -3,7 +3,6 @@
 
 use super::extract::JsonBody;
 use super::guests::issue_guest_token;
-use super::spaces::effective_methods;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
@@ -49,7 +48,7 @@ pub(super) async fn send_invitations(
             .store
             .environment(&space.environment_id)?
             .ok_or_else(missing)?;
-        let invites = space.guests_can_invite.unwrap_or(true) && env.guests_can_invite;
+        let invites = space.guests_may_invite(&env);
         let base = Resource::space(&p.account_id, &env.id, &space.id)
             .guest_invites(invites)
             .archived(space.archived_at.is_some());
@@ -75,7 +74,10 @@ pub(super) async fn send_invitations(
         if target.is_none() {
             return Err(ApiError::unprocessable("guestId", format!("guest {guest_id} has no access to space {space_id}; add it with POST /v1/guests first")));
         }
-        if !effective_methods(&space, &env).contains(&GuestAuthentication::MagicLink) {
+        if !space
+            .sign_in_methods(&env)
+            .contains(&GuestAuthentication::MagicLink)
+        {
             return Err(ApiError::unprocessable(
                 "spaceId",
                 format!("magic links are turned off for space {space_id}"),

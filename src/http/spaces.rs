@@ -20,14 +20,14 @@ pub(super) fn space_body(
     workbooks: usize,
     access_token: Option<String>,
 ) -> serde_json::Value {
-    let methods = effective_methods(space, env);
+    let methods = space.sign_in_methods(env);
     let mut body = serde_json::json!({
         "id": space.id.as_str(),
         "name": space.name,
         "environmentId": space.environment_id.as_str(),
         "accountId": space.account_id.as_str(),
         "guestAuthentication": methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "guestsCanInvite": space.guests_can_invite.unwrap_or(true) && env.guests_can_invite,
+        "guestsCanInvite": space.guests_may_invite(env),
         "metadata": json_or_empty(&space.metadata),
         "settings": json_or_empty(&space.settings),
         "labels": space.labels,
@@ -45,14 +45,6 @@ pub(super) fn space_body(
         body["accessToken"] = token.into();
     }
     strip_nulls(body)
-}
-
-/// The sign-in methods a space allows: its own, or its environment's.
-pub(super) fn effective_methods(space: &Space, env: &Environment) -> Vec<GuestAuthentication> {
-    space
-        .guest_authentication
-        .clone()
-        .unwrap_or_else(|| env.guest_authentication.clone())
 }
 
 pub(super) fn json_or_empty(text: &str) -> serde_json::Value {

@@ -2,10 +2,12 @@
 //! and never runs them. A deploy with a slug the environment already has adds a version to
 //! that agent; a revert copies an older version into a new current one.
 
-use super::agent_records::{Agent, AgentConfig, AgentRole, AgentVersion};
 use super::codec::{pair, pair_prefix, pair_second, Record};
 use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
-use crate::domain::{AccountId, AgentId, AgentVersionId, EnvironmentId, Timestamp};
+use crate::domain::{
+    AccountId, Agent, AgentConfig, AgentId, AgentRole, AgentVersion, AgentVersionId, EnvironmentId,
+    Timestamp,
+};
 
 /// A deploy: the configuration for the agent with `slug` in `environment_id`.
 #[derive(Debug, Clone)]

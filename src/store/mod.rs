@@ -30,20 +30,24 @@ mod space_order;
 mod spaces;
 mod users;
 
-pub use agent_records::{Agent, AgentConfig, AgentRole, AgentVersion};
 pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
-pub use data_clips::{ClipGrant, ClipPlan, ClipReference, ClipResolution, DataClip, RecordAccess};
+pub use data_clips::ClipPlan;
 pub use event_tail::EventCursor;
 pub use events::EventQuery;
 pub use guests::GuestPlan;
-pub use guides::{Guide, GuideVersion};
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
-pub use records::*;
-pub use sessions::Session;
 pub use space_limits::SpaceSummary;
+// The records are defined in `crate::domain`; they are named here too so that the store's own
+// modules (and callers not yet moved) can keep `use super::{Space, …}`.
+pub use crate::domain::{
+    Account, Agent, AgentConfig, AgentRole, AgentVersion, ApiKey, Client, ClipGrant,
+    ClipMembership, ClipReference, ClipResolution, CredentialRef, DataClip, Environment, Event,
+    Grant, Guest, Guide, GuideVersion, Link, LinkPurpose, Mail, Pat, RecordAccess, Secret, Session,
+    Space, User, Workbook,
+};
 
 use codec::Record;
 use flusher::Flusher;

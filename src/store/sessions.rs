@@ -4,25 +4,7 @@
 
 use super::codec::{pair, pair_prefix, pair_second, Record};
 use super::{abort, Abort, Event, Store, StoreError, Tx, TxResult, T};
-use crate::domain::{AccountId, Timestamp, UserId};
-use serde::{Deserialize, Serialize};
-
-/// A login session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    /// `us_ses_…`: the parent (`par`) of its access tokens.
-    pub id: String,
-    /// Whose session it is.
-    pub user_id: UserId,
-    /// Account.
-    pub account_id: AccountId,
-    /// When the password was proven.
-    pub created_at: Timestamp,
-    /// The absolute end; no refresh goes past it.
-    pub expires_at: Timestamp,
-    /// The `jti` of the one access token that is current.
-    pub token_id: String,
-}
+use crate::domain::{Session, Timestamp, UserId};
 
 impl Record for Session {
     const VERSION: u8 = 1;
@@ -194,6 +176,7 @@ impl Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::*;
 
     #[test]
     fn sessions_round_trip() {
