@@ -121,8 +121,7 @@ pub async fn world(app: &TestApp) -> World {
     let guest_token = |g: String| {
         let admin = admin.clone();
         async move {
-            let (status, body) = app.get(&format!("/v1/guests/{g}/token"), &admin).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
+            let body = app.guest_token(&admin, &g).await.assert_ok();
             body["data"]["token"].as_str().unwrap().to_owned()
         }
     };
@@ -244,7 +243,7 @@ async fn make_fresh(
             )
             .await;
             let id = d["id"].as_str().unwrap().to_owned();
-            let (status, _) = app.post_empty(&format!("/v1/spaces/{id}/archive"), a).await;
+            let (status, _) = app.archive_space(a, &id).await;
             assert_eq!(status, StatusCode::OK);
             fresh.insert(name.into(), id);
         }
@@ -286,12 +285,7 @@ async fn make_fresh(
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
         "freshKeyA" => {
-            let (_, d) = app
-                .post_empty(
-                    &format!("/v1/auth/api-key?environmentId={env_a}&type=PUBLISHABLE"),
-                    a,
-                )
-                .await;
+            let (_, d) = app.create_api_key(a, env_a, "PUBLISHABLE").await;
             fresh.insert(name.into(), d["data"][0]["id"].as_str().unwrap().into());
         }
         "freshAdminPat" => {

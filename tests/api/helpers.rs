@@ -1,3 +1,4 @@
+pub use crate::endpoints::{AssertOk, Record};
 use actix_web::http::StatusCode;
 use latchkey::config::Config;
 use latchkey::startup::{Application, StartupError};
@@ -235,7 +236,7 @@ impl TestApp {
 
     /// The environment named `name`, as the Administrator sees it.
     pub async fn environment_id(&self, admin: &str, name: &str) -> String {
-        let (_, body) = self.get("/v1/environments", admin).await;
+        let (_, body) = self.environments(admin).await;
         body["data"]
             .as_array()
             .expect("list")
@@ -291,7 +292,7 @@ impl TestApp {
 
 /// The status of `GET /v1/environments/current` with `key` as Bearer.
 pub async fn current_status(app: &TestApp, key: &str) -> StatusCode {
-    app.get("/v1/environments/current", key).await.0
+    app.current_environment(key).await.0
 }
 
 impl TestApp {
@@ -316,7 +317,7 @@ impl TestApp {
 
     /// The account id, from the Administrator's view.
     pub async fn account_id(&self, admin: &str) -> String {
-        let (_, body) = self.get("/v1/accounts/current", admin).await;
+        let (_, body) = self.current_account(admin).await;
         body["data"]["id"].as_str().expect("account id").to_owned()
     }
 
@@ -356,9 +357,7 @@ impl TestApp {
         let id = self.invite(admin, email, role_id).await;
         let token = self.link_token_for(admin, email).await;
         let body = serde_json::json!({ "token": token, "password": "a fine password" });
-        let (status, answer) = self
-            .request("POST", "/v1/latchkey/password", None, Some(body))
-            .await;
+        let (status, answer) = self.set_password(body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         let (status, login) = self.login(email, "a fine password").await;
         assert_eq!(status, StatusCode::OK, "{login}");
@@ -367,7 +366,7 @@ impl TestApp {
 
     /// The Administrator's user id.
     pub async fn admin_id(&self, admin: &str) -> String {
-        let (_, who) = self.get("/v1/latchkey/whoami", admin).await;
+        let (_, who) = self.whoami(admin).await;
         who["data"]["id"].as_str().expect("id").to_owned()
     }
 }
