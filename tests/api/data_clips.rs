@@ -43,9 +43,8 @@ async fn world(app: &TestApp) -> World {
         .await;
     let body = json!([{ "environmentId": env, "email": "clip@example.com", "name": "Clip guest", "spaces": [] }]);
     let guest = app.add_guests(sk, body).await.assert_ok().first_id();
-    let (status, clip) = app
-        .post(
-            "/v1/data-clips",
+    let clip = app
+        .create_data_clip(
             sk,
             json!({
                 "name": "Late orders", "sourceSheetId": ORDERS, "collaborators": [guest],
@@ -53,8 +52,8 @@ async fn world(app: &TestApp) -> World {
                 "references": [{ "sheetId": CUSTOMERS, "recordIds": ["us_rc_c1"] }],
             }),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{clip}");
+        .await
+        .assert_ok();
     let (_, token) = app.guest_token(sk, &guest).await;
     World {
         env,
@@ -103,8 +102,7 @@ async fn a_clip_is_created_from_a_sheet_found_by_its_id_in_a_workbook() {
     );
     assert_eq!(clip["collaborators"], json!([w.guest]));
     let (status, body) = app
-        .post(
-            "/v1/data-clips",
+        .create_data_clip(
             &app.dev_secret,
             json!({ "name": "x", "sourceSheetId": "us_sh_nowhere" }),
         )
@@ -114,14 +112,13 @@ async fn a_clip_is_created_from_a_sheet_found_by_its_id_in_a_workbook() {
         .as_str()
         .unwrap()
         .contains("workbookId"));
-    let (status, body) = app
-        .post(
-            "/v1/data-clips",
+    let body = app
+        .create_data_clip(
             &app.dev_secret,
             json!({ "name": "x", "sourceSheetId": "us_sh_given", "workbookId": w.w2 }),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .assert_ok();
     assert_eq!(body["workbookId"], w.w2.as_str());
 }
 
@@ -310,8 +307,7 @@ async fn another_environments_clip_is_not_found_and_publishable_keys_are_refused
     let (_, listed) = app.get("/v1/data-clips", &prod_secret).await;
     assert_eq!(listed["data"], json!([]));
     let (status, _) = app
-        .post(
-            "/v1/data-clips",
+        .create_data_clip(
             &prod_secret,
             json!({ "name": "x", "sourceSheetId": ORDERS, "workbookId": w.w1 }),
         )
@@ -334,10 +330,10 @@ async fn clips_records_and_guests_are_limited_at_limit_plus_one() {
     let sk = &app.dev_secret;
     let new_clip = json!({ "name": "second", "sourceSheetId": ORDERS });
     assert_eq!(
-        app.post("/v1/data-clips", sk, new_clip.clone()).await.0,
+        app.create_data_clip(sk, new_clip.clone()).await.0,
         StatusCode::OK
     );
-    let (status, body) = app.post("/v1/data-clips", sk, new_clip).await;
+    let (status, body) = app.create_data_clip(sk, new_clip).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["errors"][0]["message"]
         .as_str()

@@ -176,6 +176,22 @@ impl TestApp {
             .await
     }
 
+    /// `DELETE /v1/auth/personal-access-tokens/{id}`.
+    pub async fn delete_pat(&self, token: &str, id: &str) -> Reply {
+        self.delete(&format!("/v1/auth/personal-access-tokens/{id}"), token)
+            .await
+    }
+
+    /// `POST /v1/data-clips` with `clip` (name, sourceSheetId, collaborators, …).
+    pub async fn create_data_clip(&self, token: &str, clip: Value) -> Reply {
+        self.post("/v1/data-clips", token, clip).await
+    }
+
+    /// `GET /v1/latchkey/outbox`: the mails the server would have sent, newest first.
+    pub async fn outbox(&self, token: &str) -> Reply {
+        self.get("/v1/latchkey/outbox", token).await
+    }
+
     /// `POST /v1/guests` with `guests` (the contract's array of guests).
     pub async fn add_guests(&self, token: &str, guests: Value) -> Reply {
         self.post("/v1/guests", token, guests).await

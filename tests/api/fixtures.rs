@@ -115,8 +115,7 @@ pub async fn world(app: &TestApp) -> World {
         "name": "C1", "sourceSheetId": "us_sh_c1", "workbookId": w1, "collaborators": [g2],
         "recordIds": ["us_rc_1"], "references": [{ "sheetId": "us_sh_ref", "recordIds": ["us_rc_r"] }],
     });
-    let (status, c1) = app.post("/v1/data-clips", &admin, clip).await;
-    assert_eq!(status, StatusCode::OK, "{c1}");
+    let c1 = app.create_data_clip(&admin, clip).await.assert_ok();
     let c1 = c1["id"].as_str().unwrap().to_owned();
     let guest_token = |g: String| {
         let admin = admin.clone();
@@ -139,11 +138,7 @@ pub async fn world(app: &TestApp) -> World {
         .await;
     let (member_pat, _) = app.create_pat(&member, "matrix").await;
     let (revoked, revoked_id) = app.create_pat(&admin, "revoked").await;
-    app.delete(
-        &format!("/v1/auth/personal-access-tokens/{revoked_id}"),
-        &admin,
-    )
-    .await;
+    app.delete_pat(&admin, &revoked_id).await;
 
     let mut ids = HashMap::new();
     ids.insert("envA", env_a);
@@ -259,8 +254,7 @@ async fn make_fresh(
         }
         "freshClip" => {
             let body = json!({ "name": "fresh", "sourceSheetId": "us_sh_fresh", "workbookId": w.ids["W1"], "collaborators": [w.ids["G2"]], "recordIds": ["us_rc_1"] });
-            let (status, d) = app.post("/v1/data-clips", a, body).await;
-            assert_eq!(status, StatusCode::OK, "{d}");
+            let d = app.create_data_clip(a, body).await.assert_ok();
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
         "freshGuest" | "freshGuestRole" => {

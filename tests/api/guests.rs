@@ -281,7 +281,7 @@ async fn a_magic_link_goes_to_the_outbox_works_once_and_its_token_lasts_an_hour(
         (status, body),
         (StatusCode::OK, json!({ "data": { "success": true } }))
     );
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let mail = &outbox["data"][0];
     assert_eq!(mail["to"], "magic@example.com");
     assert!(!mail["subject"].as_str().unwrap().contains("Ann"));

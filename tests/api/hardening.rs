@@ -199,7 +199,7 @@ async fn an_invitation_subject_is_one_line_whatever_the_sender_name() {
     let id = guests["data"][0]["id"].as_str().unwrap();
     let invite = json!([{ "guestId": id, "spaceId": space, "fromName": "Eve\u{2028}Bcc: all@example.com\r\nX: y" }]);
     app.send_invitations(&admin, invite).await.assert_ok();
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let subject = outbox["data"][0]["subject"].as_str().unwrap();
     assert!(
         !subject.contains(['\r', '\n', '\u{2028}', '\u{2029}', '\u{85}']),
@@ -475,7 +475,7 @@ async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds
     app.send_invitations(&eve_token, invite.clone())
         .await
         .assert_ok();
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let mail = &outbox["data"][0];
     let text = format!("{} {}", mail["subject"], mail["body"]);
     assert!(

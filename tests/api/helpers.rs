@@ -335,8 +335,7 @@ impl TestApp {
 
     /// The link token in the newest mail to `email`.
     pub async fn link_token_for(&self, admin: &str, email: &str) -> String {
-        let (status, body) = self.get("/v1/latchkey/outbox", admin).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = self.outbox(admin).await.assert_ok();
         let mail = body["data"]
             .as_array()
             .expect("mails")
@@ -357,8 +356,7 @@ impl TestApp {
         let id = self.invite(admin, email, role_id).await;
         let token = self.link_token_for(admin, email).await;
         let body = serde_json::json!({ "token": token, "password": "a fine password" });
-        let (status, answer) = self.set_password(body).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
+        self.set_password(body).await.assert_ok();
         let (status, login) = self.login(email, "a fine password").await;
         assert_eq!(status, StatusCode::OK, "{login}");
         (id, login["accessToken"].as_str().expect("token").to_owned())

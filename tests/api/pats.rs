@@ -30,9 +30,7 @@ async fn a_deleted_pat_is_rejected_on_the_next_request() {
     let admin = app.admin_token().await;
     let (raw, id) = app.create_pat(&admin, "short lived").await;
     assert_eq!(app.environments(&raw).await.0, StatusCode::OK);
-    let (status, body) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
-        .await;
+    let (status, body) = app.delete_pat(&admin, &id).await;
     assert_eq!(
         (status, body),
         (StatusCode::OK, json!({ "data": { "success": true } }))
@@ -40,12 +38,7 @@ async fn a_deleted_pat_is_rejected_on_the_next_request() {
     let (status, body) = app.environments(&raw).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "revoked");
-    assert_eq!(
-        app.delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
-            .await
-            .0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.delete_pat(&admin, &id).await.0, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -243,9 +236,7 @@ async fn pats_per_user_are_limited_and_names_are_checked() {
         .unwrap()
         .contains("limits.pats_per_user"));
     // A deleted token frees its place at once, and only one place.
-    let (status, _) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{first}"), &admin)
-        .await;
+    let (status, _) = app.delete_pat(&admin, &first).await;
     assert_eq!(status, StatusCode::OK);
     app.create_pat(&admin, "three").await;
     let (status, _) = app

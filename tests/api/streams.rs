@@ -371,9 +371,7 @@ async fn deleting_the_parent_credential_ends_the_stream_and_refuses_its_token() 
     );
     let path = path_of(&app, &t);
     let mut sse = open(&app, &path, &[]).await.unwrap();
-    let (status, _) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{pat_id}"), &admin)
-        .await;
+    let (status, _) = app.delete_pat(&admin, &pat_id).await;
     assert_eq!(status, StatusCode::OK);
     let end = sse.next_end().await;
     assert_eq!(end.data["reason"], "revoked");

@@ -15,7 +15,7 @@ async fn an_invitation_link_in_the_outbox_sets_a_password_once() {
         StatusCode::UNAUTHORIZED
     );
     let token = app.link_token_for(&admin, "new@example.com").await;
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     assert_eq!(outbox["data"][0]["subject"], "You are invited to Latchkey");
     let set = json!({ "token": token, "password": "a fine password" });
     let body = app.set_password(set.clone()).await.assert_ok();
@@ -53,7 +53,7 @@ async fn resend_invite_mails_a_fresh_link_until_the_password_is_set() {
         .post_empty(&format!("/v1/users/{id}/resend-invite"), &admin)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let mails = outbox["data"]
         .as_array()
         .unwrap()
