@@ -144,6 +144,13 @@ impl TestApp {
             .credential_lookups()
     }
 
+    /// A request for `path` on this server, with the tests' client.
+    fn build(&self, method: &str, path: &str) -> awc::ClientRequest {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        self.client
+            .request(method, format!("{}{}", self.address, path))
+    }
+
     pub async fn request(
         &self,
         method: &str,
@@ -151,10 +158,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+        let mut req = self.build(method, path);
         if let Some(token) = token {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -164,13 +168,7 @@ impl TestApp {
         }
         .expect("request sent");
         let bytes = res.body().limit(16 * 1024 * 1024).await.expect("body read");
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "{path} answered non-JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        (res.status(), json)
+        (res.status(), json_of(path, &bytes))
     }
 
     /// Sends raw bytes with optional extra headers.
@@ -181,22 +179,13 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+        let mut req = self.build(method, path);
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
         let mut res = req.send_body(body).await.expect("request sent");
         let bytes = res.body().limit(16 * 1024 * 1024).await.expect("body read");
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "{path} answered non-JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        (res.status(), json)
+        (res.status(), json_of(path, &bytes))
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -288,6 +277,16 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+}
+
+/// An answer's body, which must be JSON.
+fn json_of(path: &str, bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+        panic!(
+            "{path} answered non-JSON: {}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
 }
 
 /// The status of `GET /v1/environments/current` with `key` as Bearer.
