@@ -3,14 +3,38 @@
 
 mod common;
 
-use common::{binary, start, Client};
-use serde_json::{json, Value};
-use std::process::Command;
+use common::{binary, s, start, Client};
+use serde_json::json;
+use std::path::Path;
+use std::process::{Command, Output};
 
-fn s(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a string: {v}"))
-        .to_owned()
+/// `latchkey backup --out OUT --url URL` with `token`, run off the async runtime.
+async fn backup(url: &str, token: &str, out: &Path) -> Output {
+    let (url, token, out) = (url.to_owned(), token.to_owned(), out.to_owned());
+    actix_web::rt::task::spawn_blocking(move || {
+        Command::new(binary())
+            .args(["backup", "--out"])
+            .arg(&out)
+            .args(["--url", &url])
+            .env("LATCHKEY_TOKEN", token)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// `latchkey restore FILE --data DATA --key KEY`.
+fn restore_into(file: &Path, data: &Path, key: &Path) -> Output {
+    Command::new(binary())
+        .arg("restore")
+        .arg(file)
+        .arg("--data")
+        .arg(data)
+        .arg("--key")
+        .arg(key)
+        .output()
+        .unwrap()
 }
 
 #[actix_web::test]
@@ -75,19 +99,7 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
         })
     };
     let file = original.path().join("latchkey.backup");
-    let url = server.url.clone();
-    let (out_file, token) = (file.clone(), pat.clone());
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        Command::new(binary())
-            .args(["backup", "--out"])
-            .arg(&out_file)
-            .args(["--url", &url])
-            .env("LATCHKEY_TOKEN", token)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = backup(&server.url, &pat, &file).await;
     assert!(
         output.status.success(),
         "backup failed: {}",
@@ -102,18 +114,14 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
             None,
         )
         .await;
-    let original_export = export(&api, &admin).await;
+    let original_export = api.export(&admin).await;
 
     let target = tempfile::tempdir().unwrap();
-    let restore = Command::new(binary())
-        .arg("restore")
-        .arg(&file)
-        .arg("--data")
-        .arg(target.path().join("data"))
-        .arg("--key")
-        .arg(original.path().join("latchkey.key"))
-        .output()
-        .unwrap();
+    let restore = restore_into(
+        &file,
+        &target.path().join("data"),
+        &original.path().join("latchkey.key"),
+    );
     assert!(
         restore.status.success(),
         "restore failed: {}",
@@ -167,7 +175,7 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
         .unwrap()
         .iter()
         .any(|s| s["name"] == "HOOK" && s["value"] == "hook-value"));
-    let restored_export = export(&again, &admin).await;
+    let restored_export = again.export(&admin).await;
     let restored_lines: Vec<&str> = restored_export.lines().collect();
     let original_lines: Vec<&str> = original_export.lines().collect();
     assert!(
@@ -196,17 +204,6 @@ async fn a_backup_of_a_busy_server_restores_to_the_same_answers() {
     assert!(events_at_backup["data"].as_array().unwrap().len() >= busy);
 }
 
-async fn export(api: &Client, admin: &str) -> String {
-    let mut res = api
-        .http
-        .get(format!("{}/v1/latchkey/events/export", api.url))
-        .insert_header(("Authorization", format!("Bearer {admin}")))
-        .send()
-        .await
-        .unwrap();
-    String::from_utf8(res.body().limit(64 << 20).await.unwrap().to_vec()).unwrap()
-}
-
 #[actix_web::test]
 async fn restore_refuses_edits_other_master_keys_old_formats_and_non_empty_directories() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,18 +211,7 @@ async fn restore_refuses_edits_other_master_keys_old_formats_and_non_empty_direc
     let api = Client::new(&server.url);
     let admin = api.admin_token().await;
     let file = dir.path().join("b.backup");
-    let (url, out) = (server.url.clone(), file.clone());
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        Command::new(binary())
-            .args(["backup", "--out"])
-            .arg(&out)
-            .args(["--url", &url])
-            .env("LATCHKEY_TOKEN", admin)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = backup(&server.url, &admin, &file).await;
     assert!(
         output.status.success(),
         "{}",
@@ -242,15 +228,7 @@ async fn restore_refuses_edits_other_master_keys_old_formats_and_non_empty_direc
     let restore_with = |bytes: &[u8], target: &std::path::Path, key: &std::path::Path| {
         let f = dir.path().join("candidate.backup");
         std::fs::write(&f, bytes).unwrap();
-        let out = Command::new(binary())
-            .arg("restore")
-            .arg(&f)
-            .arg("--data")
-            .arg(target)
-            .arg("--key")
-            .arg(key)
-            .output()
-            .unwrap();
+        let out = restore_into(&f, target, key);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stderr).to_string(),

@@ -1,58 +1,19 @@
 //! The real `latchkey` binary: banner, configuration errors, SIGTERM and a second start.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
 
-struct Server {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
+use common::{bare_command, binary, start_with, Server};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn command(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-    cmd.current_dir(dir)
-        .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
-        .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// Starts the binary and collects its banner (stdout up to the "Next:" line).
+/// Starts the binary (its first start generates the Administrator's password) and collects its
+/// banner (stdout up to the "Next:" line).
 fn start(dir: &std::path::Path) -> (Server, Vec<String>) {
-    let mut child = command(dir).spawn().expect("the binary starts");
-    let (tx, lines) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut server = Server { child, lines };
-    let mut banner = Vec::new();
-    loop {
-        let line = server
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the banner is printed");
-        let done = line.starts_with("Next:");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    let _ = &mut server;
+    let server = start_with(bare_command(binary(), dir));
+    let banner = server.banner();
     (server, banner)
+}
+
+fn command(dir: &std::path::Path) -> std::process::Command {
+    bare_command(binary(), dir)
 }
 
 /// The value of `NAME=value` in the banner's `.env` block.
@@ -138,13 +99,8 @@ fn the_binary_prints_a_banner_stops_cleanly_on_sigterm_and_keeps_its_data() {
     assert!(environment.starts_with("us_env_"), "{environment}");
     assert!(dir.path().join("latchkey.key").exists() && dir.path().join("data").is_dir());
 
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = wait_with_timeout(&mut server.child, Duration::from_secs(20));
-    assert_eq!(exit.code(), Some(0), "SIGTERM ends the server with exit 0");
+    let exit = server.terminate();
+    assert_eq!(exit, Some(0), "SIGTERM ends the server with exit 0");
 
     let (mut again, banner) = start(dir.path());
     let text = banner.join("\n");
@@ -176,8 +132,7 @@ fn the_binary_prints_a_banner_stops_cleanly_on_sigterm_and_keeps_its_data() {
         Some(publishable.clone())
     );
     assert_eq!(env_value(&block, "FLATFILE_API_URL"), Some(url.clone()));
-    let _ = again.child.kill();
-    let _ = again.child.wait();
+    again.kill();
 
     // Stopped: read from the data directory with the master key beside it.
     let (code, block, err) = env_command(dir.path(), &[], None);
@@ -239,24 +194,11 @@ fn the_example_config_file_runs_as_is() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     let mut cmd = command(dir.path());
     cmd.arg("--config").arg(example);
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    let mut server = start_with(cmd);
+    let first = server.first_line.clone();
+    server.kill();
     assert!(
         first.starts_with("Latchkey is listening on http://127.0.0.1:"),
         "{first}"
     );
-}
-
-fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(start.elapsed() < limit, "the server did not stop in time");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }

@@ -9,6 +9,7 @@
 //! never downloads a browser of its own). Run alone with
 //! `cargo test --test browser -- --nocapture` to watch the node output live.
 
+mod common;
 mod node;
 
 use node::{assert_passed, ensure_node_modules, run, suite_dir, Server};

@@ -8,6 +8,7 @@
 //! update check, the CLI itself calls only `FLATFILE_API_URL`, and a preloaded guard
 //! (tests/cli/loopback-only.cjs) refuses and reports any other connection.
 
+mod common;
 mod node;
 
 use node::{ensure_node_modules, run, suite_dir, text, Server};

@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::{command, start_with, PASSWORD};
+use common::{command, s, start_with, Client, PASSWORD};
 use serde_json::{json, Value};
 
 /// A client that keeps every response body, marked as a reveal path or not.
 struct Recorder {
-    url: String,
-    client: awc::Client,
+    api: Client,
     ordinary: Vec<String>,
 }
 
@@ -23,30 +22,13 @@ impl Recorder {
         body: Option<Value>,
         reveals: bool,
     ) -> Value {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{}", self.url, path));
-        if let Some(t) = token {
-            req = req.insert_header(("Authorization", format!("Bearer {t}")));
-        }
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await,
-            None => req.send().await,
-        }
-        .unwrap();
-        let bytes = res.body().limit(64 << 20).await.unwrap();
-        let text = String::from_utf8(bytes.to_vec()).unwrap();
-        assert!(res.status().as_u16() < 500, "{path}: {text}");
+        let (status, text) = self.api.call_text(method, path, token, body).await.unwrap();
+        assert!(status < 500, "{path}: {text}");
         if !reveals {
             self.ordinary.push(text.clone());
         }
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
-}
-
-fn s(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
-        .to_owned()
 }
 
 #[actix_web::test]
@@ -56,8 +38,7 @@ async fn no_issued_credential_appears_outside_its_reveal_paths() {
     cmd.env("RUST_LOG", "debug");
     let mut server = start_with(cmd);
     let mut r = Recorder {
-        url: server.url.clone(),
-        client: awc::Client::default(),
+        api: Client::new(&server.url),
         ordinary: Vec::new(),
     };
     let mut secrets: Vec<String> = vec![PASSWORD.to_owned()];
@@ -302,19 +283,7 @@ async fn no_issued_credential_appears_outside_its_reveal_paths() {
     ] {
         r.call("GET", &path, Some(&admin), None, false).await;
     }
-    let (mut res, export) = {
-        let mut res = r
-            .client
-            .get(format!("{}/v1/latchkey/events/export", server.url))
-            .insert_header(("Authorization", format!("Bearer {admin}")))
-            .send()
-            .await
-            .unwrap();
-        let body = res.body().limit(64 << 20).await.unwrap();
-        (res, String::from_utf8(body.to_vec()).unwrap())
-    };
-    assert_eq!(res.status(), 200);
-    let _ = res.body().await;
+    let export = r.api.export(&admin).await;
     assert!(
         export.lines().count() > 20,
         "the export holds the run's events"

@@ -4,6 +4,7 @@
 //! Needs `node` (20+) and `npm` on PATH; installs tests/sdk/node_modules with `npm ci` when it is
 //! missing. Run alone with `cargo test --test sdk -- --nocapture` to watch the node output live.
 
+mod common;
 mod node;
 
 use node::{assert_passed, ensure_node_modules, run, suite_dir, Server};

@@ -4,55 +4,33 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 struct Server {
-    child: Child,
+    // Dropped before `_dir`, so the process is gone before its data directory is removed.
+    _process: common::Server,
     port: u16,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts the binary with 2-second head and body deadlines and at most `max_connections`.
 fn start(max_connections: u32) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(common::release_binary("SLOW_CLIENTS_BINARY"))
-        .current_dir(dir.path())
-        .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
-        .env("LATCHKEY_SERVER__WORKERS", "1")
+    let mut cmd = common::command(&common::release_binary("SLOW_CLIENTS_BINARY"), dir.path());
+    cmd.env("LATCHKEY_SERVER__WORKERS", "1")
         .env("LATCHKEY_SERVER__CLIENT_REQUEST_TIMEOUT_SECONDS", "2")
         .env("LATCHKEY_SERVER__CLIENT_BODY_TIMEOUT_SECONDS", "2")
         .env("LATCHKEY_SERVER__KEEP_ALIVE_SECONDS", "30")
         .env(
             "LATCHKEY_SERVER__MAX_CONNECTIONS",
             max_connections.to_string(),
-        )
-        .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a banner").unwrap();
-    // Keep reading the banner, so that the server never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let port = first
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first}"));
+        );
+    let server = common::start_with(cmd);
+    let port = server.port();
     Server {
-        child,
+        _process: server,
         port,
         _dir: dir,
     }

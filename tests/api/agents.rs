@@ -303,10 +303,7 @@ async fn deploys_reverts_role_changes_and_deletes_are_audited() {
     let (status, _) = app.get(&format!("/v1/agents/{id}"), &sk).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, events) = app
-        .get(
-            &format!("/v1/events?environmentId={env}&pageSize=100"),
-            &admin,
-        )
+        .events(&admin, &format!("environmentId={env}&pageSize=100"))
         .await;
     let topics: Vec<&str> = events["data"]
         .as_array()

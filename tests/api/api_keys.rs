@@ -62,13 +62,7 @@ async fn a_new_key_works_alongside_the_old_until_the_old_is_deleted() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let dev = app.environment_id(&admin, "development").await;
-    let (status, body) = app
-        .post_empty(
-            &format!("/v1/auth/api-key?environmentId={dev}&type=SECRET"),
-            &admin,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app.create_api_key(&admin, &dev, "SECRET").await.assert_ok();
     let created = body["data"].as_array().unwrap();
     assert_eq!(created.len(), 1);
     let new_raw = created[0]["rawKey"].as_str().unwrap().to_owned();
@@ -76,15 +70,10 @@ async fn a_new_key_works_alongside_the_old_until_the_old_is_deleted() {
     assert_eq!(current_status(&app, &new_raw).await, StatusCode::OK);
     assert_eq!(current_status(&app, &app.dev_secret).await, StatusCode::OK);
     let old_id = key_id_of(&app, &admin, &dev, &app.dev_secret).await;
-    let (status, body) = app
-        .delete(
-            &format!("/v1/auth/api-key?environmentId={dev}&key={old_id}"),
-            &admin,
-        )
-        .await;
+    let (status, body) = app.delete_api_key(&admin, &dev, &old_id).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({ "data": { "success": true } }));
-    let (status, body) = app.get("/v1/environments/current", &app.dev_secret).await;
+    let (status, body) = app.current_environment(&app.dev_secret).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "revoked");
     assert_eq!(current_status(&app, &new_raw).await, StatusCode::OK);
@@ -125,12 +114,7 @@ async fn a_key_is_only_deleted_through_its_own_environment() {
     let dev = app.environment_id(&admin, "development").await;
     let production = app.environment_id(&admin, "production").await;
     let id = key_id_of(&app, &admin, &dev, &app.dev_secret).await;
-    let (status, _) = app
-        .delete(
-            &format!("/v1/auth/api-key?environmentId={production}&key={id}"),
-            &admin,
-        )
-        .await;
+    let (status, _) = app.delete_api_key(&admin, &production, &id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(current_status(&app, &app.dev_secret).await, StatusCode::OK);
 }
@@ -141,14 +125,10 @@ async fn timed_rotation_keeps_the_old_key_for_its_grace_only() {
     let admin = app.admin_token().await;
     let dev = app.environment_id(&admin, "development").await;
     let old_id = key_id_of(&app, &admin, &dev, &app.dev_secret).await;
-    let (status, body) = app
-        .post(
-            &format!("/v1/latchkey/api-keys/{old_id}/rotate"),
-            &admin,
-            json!({ "expiresInSeconds": 3600 }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app
+        .rotate_key(&admin, &old_id, json!({ "expiresInSeconds": 3600 }))
+        .await
+        .assert_ok();
     let new_raw = body["data"]["key"]["rawKey"].as_str().unwrap().to_owned();
     assert_eq!(body["data"]["previous"]["state"], "expiring");
     assert_eq!(
@@ -163,11 +143,11 @@ async fn timed_rotation_keeps_the_old_key_for_its_grace_only() {
     assert_eq!(current_status(&app, &app.dev_secret).await, StatusCode::OK);
     assert_eq!(current_status(&app, &new_raw).await, StatusCode::OK);
     app.advance_clock(&admin, 2).await;
-    let (status, body) = app.get("/v1/environments/current", &app.dev_secret).await;
+    let (status, body) = app.current_environment(&app.dev_secret).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "rotated-grace-ended");
     assert_eq!(
-        app.get("/v1/latchkey/whoami", &app.dev_secret).await.1["data"]["reason"],
+        app.whoami(&app.dev_secret).await.1["data"]["reason"],
         "rotated-grace-ended"
     );
     assert_eq!(current_status(&app, &new_raw).await, StatusCode::OK);
@@ -185,11 +165,7 @@ async fn rotation_with_zero_grace_stops_the_old_key_at_once() {
     let dev = app.environment_id(&admin, "development").await;
     let old_id = key_id_of(&app, &admin, &dev, &app.dev_publishable).await;
     let (status, body) = app
-        .post(
-            &format!("/v1/latchkey/api-keys/{old_id}/rotate"),
-            &admin,
-            json!({ "expiresInSeconds": 0 }),
-        )
+        .rotate_key(&admin, &old_id, json!({ "expiresInSeconds": 0 }))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["key"]["type"], "PUBLISHABLE");
@@ -198,15 +174,11 @@ async fn rotation_with_zero_grace_stops_the_old_key_at_once() {
         json!([{ "path": "/v1/spaces", "method": "POST" }])
     );
     assert_eq!(
-        app.get("/v1/latchkey/whoami", &app.dev_publishable).await.1["data"]["reason"],
+        app.whoami(&app.dev_publishable).await.1["data"]["reason"],
         "rotated-grace-ended"
     );
     let (status, _) = app
-        .post(
-            &format!("/v1/latchkey/api-keys/{old_id}/rotate"),
-            &admin,
-            json!({ "expiresInSeconds": 0 }),
-        )
+        .rotate_key(&admin, &old_id, json!({ "expiresInSeconds": 0 }))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
@@ -221,19 +193,11 @@ async fn rotation_grace_is_bounded() {
         json!({ "expiresInSeconds": -1 }),
         json!({ "expiresInSeconds": 999_999_999 }),
     ] {
-        let (status, body) = app
-            .post(&format!("/v1/latchkey/api-keys/{id}/rotate"), &admin, bad)
-            .await;
+        let (status, body) = app.rotate_key(&admin, &id, bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["errors"][0]["key"], "expiresInSeconds");
     }
-    let (status, body) = app
-        .post(
-            &format!("/v1/latchkey/api-keys/{id}/rotate"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let (status, body) = app.rotate_key(&admin, &id, json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "expiresInSeconds");
 }
@@ -314,7 +278,7 @@ async fn malformed_credentials_are_refused_before_any_store_lookup() {
         "eyJhbGciOiJub25lIn0.e30.",
         &good[..good.len() - 1],
     ] {
-        let (status, body) = app.get("/v1/environments/current", bad).await;
+        let (status, body) = app.current_environment(bad).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
         assert_eq!(body["errors"][0]["key"], "malformed", "{bad}");
     }

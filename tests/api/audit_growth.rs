@@ -1,19 +1,16 @@
 //! Anonymous callers cannot grow the audit log without bound: repeated refusals are
 //! aggregated, the text they supply is cut short, and the log has a cap.
 
-use crate::helpers::{spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{spawn_app_with, AssertOk, ADMIN_EMAIL, ADMIN_PASSWORD};
 use actix_web::http::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 async fn auth_events(app: &crate::helpers::TestApp, admin: &str) -> Vec<Value> {
-    let (status, body) = app
-        .get(
-            "/v1/events?domain=auth&pageSize=100&includeAcknowledged=true",
-            admin,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app
+        .events(admin, "domain=auth&pageSize=100&includeAcknowledged=true")
+        .await
+        .assert_ok();
     body["data"].as_array().unwrap().clone()
 }
 
@@ -120,10 +117,7 @@ async fn past_the_cap_the_oldest_authentication_events_are_evicted_first() {
         "the log holds {count} events, over its cap of 40"
     );
     let (_, kept) = app
-        .get(
-            "/v1/events?topic=account:created&includeAcknowledged=true",
-            &admin,
-        )
+        .events(&admin, "topic=account:created&includeAcknowledged=true")
         .await;
     assert_eq!(
         kept["data"].as_array().unwrap().len(),

@@ -34,10 +34,10 @@ async fn client_credentials_give_a_24_hour_token_acting_as_their_user() {
         assert_eq!(token["expiresIn"], "86400");
         assert_eq!(token["email"], ADMIN_EMAIL);
         let access = token["accessToken"].as_str().unwrap();
-        let (_, who) = app.get("/v1/latchkey/whoami", access).await;
+        let (_, who) = app.whoami(access).await;
         assert_eq!(who["data"]["via"], "client-credentials-token");
         assert_eq!(who["data"]["credentialId"], client_id.as_str());
-        assert_eq!(app.get("/v1/users", access).await.0, StatusCode::OK);
+        assert_eq!(app.users(access).await.0, StatusCode::OK);
     }
     let admin_id = app.admin_id(&admin).await;
     let (_, list) = app
@@ -91,7 +91,7 @@ async fn deleting_client_credentials_kills_the_tokens_minted_from_them() {
     let (client_id, secret) = client_pair(&app, &admin).await;
     let (_, token) = exchange(&app, json!({ "clientId": client_id, "secret": secret })).await;
     let access = token["accessToken"].as_str().unwrap().to_owned();
-    assert_eq!(app.get("/v1/environments", &access).await.0, StatusCode::OK);
+    assert_eq!(app.environments(&access).await.0, StatusCode::OK);
     let (status, _) = app
         .delete(
             &format!("/v1/users/{admin_id}/api-token/{client_id}"),
@@ -99,7 +99,7 @@ async fn deleting_client_credentials_kills_the_tokens_minted_from_them() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = app.get("/v1/environments", &access).await;
+    let (status, body) = app.environments(&access).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "revoked");
     let (status, _) = exchange(&app, json!({ "clientId": client_id, "secret": secret })).await;
@@ -156,17 +156,14 @@ async fn a_publishable_key_token_keeps_the_keys_limits_and_dies_with_it() {
         .unwrap()
         .starts_with("us_env_"));
     let token = body["accessToken"].as_str().unwrap().to_owned();
-    let (_, who) = app.get("/v1/latchkey/whoami", &token).await;
+    let (_, who) = app.whoami(&token).await;
     assert_eq!(who["data"]["via"], "publishable-key-token");
     assert_eq!(who["data"]["keyType"], "PUBLISHABLE");
     assert_eq!(
         who["data"]["operations"],
         json!([{ "path": "/v1/spaces", "method": "POST" }])
     );
-    assert_eq!(
-        app.get("/v1/environments", &token).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.environments(&token).await.0, StatusCode::FORBIDDEN);
     let (status, _) = exchange(&app, json!({ "publishableKey": app.dev_secret })).await;
     assert_eq!(
         status,
@@ -184,11 +181,11 @@ async fn a_publishable_key_token_keeps_the_keys_limits_and_dies_with_it() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = app.get("/v1/latchkey/whoami", &token).await;
+    let (status, body) = app.whoami(&token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["reason"], "revoked");
     assert_eq!(
-        app.get("/v1/environments", &token).await.1["errors"][0]["key"],
+        app.environments(&token).await.1["errors"][0]["key"],
         "revoked"
     );
 }
@@ -209,19 +206,12 @@ async fn a_key_token_stops_when_its_keys_rotation_grace_ends() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(
-        &format!("/v1/latchkey/api-keys/{key_id}/rotate"),
-        &admin,
-        json!({ "expiresInSeconds": 60 }),
-    )
-    .await;
-    assert_eq!(
-        app.get("/v1/latchkey/whoami", &token).await.1["data"]["valid"],
-        true
-    );
+    app.rotate_key(&admin, &key_id, json!({ "expiresInSeconds": 60 }))
+        .await;
+    assert_eq!(app.whoami(&token).await.1["data"]["valid"], true);
     app.advance_clock(&admin, 61).await;
     assert_eq!(
-        app.get("/v1/latchkey/whoami", &token).await.1["data"]["reason"],
+        app.whoami(&token).await.1["data"]["reason"],
         "rotated-grace-ended"
     );
 }
@@ -241,11 +231,11 @@ async fn refresh_exchanges_a_valid_token_for_a_fresh_one() {
     assert_eq!(body["email"], ADMIN_EMAIL);
     app.advance_clock(&fresh, 23 * 3600 + 60).await;
     assert_eq!(
-        app.get("/v1/environments", &admin).await.1["errors"][0]["key"],
+        app.environments(&admin).await.1["errors"][0]["key"],
         "expired"
     );
     assert_eq!(
-        app.get("/v1/environments", &fresh).await.0,
+        app.environments(&fresh).await.0,
         StatusCode::OK,
         "the refreshed token lives 24 h from refresh"
     );

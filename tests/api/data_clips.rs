@@ -21,11 +21,11 @@ const CUSTOMERS: &str = "us_sh_customers";
 
 async fn world(app: &TestApp) -> World {
     let sk = &app.dev_secret;
-    let (_, env) = app.get("/v1/environments/current", sk).await;
+    let (_, env) = app.current_environment(sk).await;
     let env = env["data"]["id"].as_str().unwrap().to_owned();
     let mut spaces = Vec::new();
     for name in ["S1", "S2"] {
-        let (_, body) = app.post("/v1/spaces", sk, json!({ "name": name })).await;
+        let (_, body) = app.create_space(sk, name).await;
         spaces.push(body["data"]["id"].as_str().unwrap().to_owned());
     }
     let sheets = json!([
@@ -33,26 +33,18 @@ async fn world(app: &TestApp) -> World {
         { "id": CUSTOMERS, "name": "Customers", "fields": [] },
     ]);
     let (_, w1) = app
-        .post(
-            "/v1/workbooks",
+        .create_workbook(
             sk,
             json!({ "name": "W1", "spaceId": spaces[0], "sheets": sheets }),
         )
         .await;
     let (_, w2) = app
-        .post(
-            "/v1/workbooks",
-            sk,
-            json!({ "name": "W2", "spaceId": spaces[0] }),
-        )
+        .create_workbook(sk, json!({ "name": "W2", "spaceId": spaces[0] }))
         .await;
     let body = json!([{ "environmentId": env, "email": "clip@example.com", "name": "Clip guest", "spaces": [] }]);
-    let (status, guest) = app.post("/v1/guests", sk, body).await;
-    assert_eq!(status, StatusCode::OK, "{guest}");
-    let guest = guest["data"][0]["id"].as_str().unwrap().to_owned();
-    let (status, clip) = app
-        .post(
-            "/v1/data-clips",
+    let guest = app.add_guests(sk, body).await.assert_ok().first_id();
+    let clip = app
+        .create_data_clip(
             sk,
             json!({
                 "name": "Late orders", "sourceSheetId": ORDERS, "collaborators": [guest],
@@ -60,9 +52,9 @@ async fn world(app: &TestApp) -> World {
                 "references": [{ "sheetId": CUSTOMERS, "recordIds": ["us_rc_c1"] }],
             }),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{clip}");
-    let (_, token) = app.get(&format!("/v1/guests/{guest}/token"), sk).await;
+        .await
+        .assert_ok();
+    let (_, token) = app.guest_token(sk, &guest).await;
     World {
         env,
         s1: spaces[0].clone(),
@@ -110,8 +102,7 @@ async fn a_clip_is_created_from_a_sheet_found_by_its_id_in_a_workbook() {
     );
     assert_eq!(clip["collaborators"], json!([w.guest]));
     let (status, body) = app
-        .post(
-            "/v1/data-clips",
+        .create_data_clip(
             &app.dev_secret,
             json!({ "name": "x", "sourceSheetId": "us_sh_nowhere" }),
         )
@@ -121,14 +112,13 @@ async fn a_clip_is_created_from_a_sheet_found_by_its_id_in_a_workbook() {
         .as_str()
         .unwrap()
         .contains("workbookId"));
-    let (status, body) = app
-        .post(
-            "/v1/data-clips",
+    let body = app
+        .create_data_clip(
             &app.dev_secret,
             json!({ "name": "x", "sourceSheetId": "us_sh_given", "workbookId": w.w2 }),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+        .await
+        .assert_ok();
     assert_eq!(body["workbookId"], w.w2.as_str());
 }
 
@@ -203,9 +193,8 @@ async fn a_guest_of_another_clip_or_of_the_whole_space_does_not_reach_this_clip(
     let w = world(&app).await;
     let sk = &app.dev_secret;
     let body = json!([{ "environmentId": w.env, "email": "space@example.com", "name": "Space guest", "spaces": [{ "id": w.s1 }] }]);
-    let (_, g) = app.post("/v1/guests", sk, body).await;
-    let g = g["data"][0]["id"].as_str().unwrap().to_owned();
-    let (_, t) = app.get(&format!("/v1/guests/{g}/token"), sk).await;
+    let g = app.add_guests(sk, body).await.first_id();
+    let (_, t) = app.guest_token(sk, &g).await;
     let t = t["data"]["token"].as_str().unwrap();
     assert_eq!(
         app.get(&format!("/v1/workbooks/{}", w.w1), t).await.0,
@@ -318,8 +307,7 @@ async fn another_environments_clip_is_not_found_and_publishable_keys_are_refused
     let (_, listed) = app.get("/v1/data-clips", &prod_secret).await;
     assert_eq!(listed["data"], json!([]));
     let (status, _) = app
-        .post(
-            "/v1/data-clips",
+        .create_data_clip(
             &prod_secret,
             json!({ "name": "x", "sourceSheetId": ORDERS, "workbookId": w.w1 }),
         )
@@ -342,10 +330,10 @@ async fn clips_records_and_guests_are_limited_at_limit_plus_one() {
     let sk = &app.dev_secret;
     let new_clip = json!({ "name": "second", "sourceSheetId": ORDERS });
     assert_eq!(
-        app.post("/v1/data-clips", sk, new_clip.clone()).await.0,
+        app.create_data_clip(sk, new_clip.clone()).await.0,
         StatusCode::OK
     );
-    let (status, body) = app.post("/v1/data-clips", sk, new_clip).await;
+    let (status, body) = app.create_data_clip(sk, new_clip).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["errors"][0]["message"]
         .as_str()
@@ -366,7 +354,7 @@ async fn clips_records_and_guests_are_limited_at_limit_plus_one() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let body = json!([{ "environmentId": w.env, "email": "second@example.com", "name": "G", "spaces": [] }]);
-    let (_, g) = app.post("/v1/guests", sk, body).await;
+    let (_, g) = app.add_guests(sk, body).await;
     let g = g["data"][0]["id"].as_str().unwrap();
     let (status, body) = app
         .post(
@@ -424,9 +412,7 @@ async fn every_clip_change_is_in_the_audit_log() {
     )
     .await;
     app.delete(&clip_path, sk).await;
-    let (_, events) = app
-        .get("/v1/events?domain=data-clip&pageSize=100", sk)
-        .await;
+    let (_, events) = app.events(sk, "domain=data-clip&pageSize=100").await;
     let topics: Vec<&str> = events["data"]
         .as_array()
         .unwrap()

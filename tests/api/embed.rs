@@ -111,13 +111,10 @@ async fn init_takes_text_plain_json_and_answers_what_the_embed_reads() {
         space["guestLink"],
         format!("{}/s/space/{id}?token={token}", app.address)
     );
-    let (status, read) = app.get(&format!("/v1/spaces/{id}"), token).await;
-    assert_eq!(status, StatusCode::OK, "{read}");
+    let read = app.space(token, id).await.assert_ok();
     assert_eq!(read["data"]["name"], "Embedded Space");
     // The embed archives the space after a submit, with the same token.
-    let (status, _) = app
-        .post_empty(&format!("/v1/spaces/{id}/archive"), token)
-        .await;
+    let (status, _) = app.archive_space(token, id).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -209,9 +206,7 @@ async fn publishable_key_creations_are_rate_limited_per_address() {
         init(&app, &app.dev_publishable, None, "one").await.status,
         StatusCode::OK
     );
-    let (status, _) = app
-        .post("/v1/spaces", &app.dev_publishable, json!({ "name": "two" }))
-        .await;
+    let (status, _) = app.create_space(&app.dev_publishable, "two").await;
     assert_eq!(status, StatusCode::OK);
     let refused = init(&app, &app.dev_publishable, None, "three").await;
     assert_eq!(
@@ -222,18 +217,10 @@ async fn publishable_key_creations_are_rate_limited_per_address() {
     );
     let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=600).contains(&retry), "{retry}");
-    let (status, _) = app
-        .post(
-            "/v1/spaces",
-            &app.dev_publishable,
-            json!({ "name": "four" }),
-        )
-        .await;
+    let (status, _) = app.create_space(&app.dev_publishable, "four").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Secret keys are not publishable-key operations: not limited.
-    let (status, _) = app
-        .post("/v1/spaces", &app.dev_secret, json!({ "name": "server" }))
-        .await;
+    let (status, _) = app.create_space(&app.dev_secret, "server").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(space_names(&app).await.len(), 3);
 }
@@ -281,9 +268,7 @@ async fn json_bodies_must_be_application_json_except_on_the_embed_init() {
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(space_names(&app).await.is_empty());
     // No body and no Content-Type still works where the client sends none.
-    let (_, created) = app
-        .post("/v1/spaces", &app.dev_secret, json!({ "name": "s" }))
-        .await;
+    let (_, created) = app.create_space(&app.dev_secret, "s").await;
     let id = created["data"]["id"].as_str().unwrap();
     let answer = send(
         &app,
@@ -665,9 +650,7 @@ async fn the_space_page_is_served_under_a_strict_csp() {
 #[actix_web::test]
 async fn join_serves_the_page_to_browsers_and_json_to_api_clients() {
     let app = spawn_app().await;
-    let (_, created) = app
-        .post("/v1/spaces", &app.dev_secret, json!({ "name": "open" }))
-        .await;
+    let (_, created) = app.create_space(&app.dev_secret, "open").await;
     let id = created["data"]["id"].as_str().unwrap();
     let browser = send(
         &app,

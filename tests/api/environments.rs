@@ -6,7 +6,7 @@ use serde_json::json;
 async fn first_start_creates_development_and_production_each_with_two_keys() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (status, body) = app.get("/v1/environments", &admin).await;
+    let (status, body) = app.environments(&admin).await;
     assert_eq!(status, StatusCode::OK);
     let envs = body["data"].as_array().unwrap();
     assert_eq!(envs.len(), 2);
@@ -32,7 +32,7 @@ async fn created_environment_has_its_own_working_keys() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (id, secret, publishable) = app.create_environment(&admin, "staging").await;
-    let (status, body) = app.get("/v1/environments/current", &secret).await;
+    let (status, body) = app.current_environment(&secret).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["id"], id.as_str());
     assert_eq!(body["data"]["name"], "staging");
@@ -100,7 +100,7 @@ async fn deleting_an_environment_kills_its_keys_on_the_next_request() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.get("/v1/latchkey/whoami", &publishable).await.1["data"]["reason"],
+        app.whoami(&publishable).await.1["data"]["reason"],
         "revoked"
     );
     assert_eq!(
@@ -114,7 +114,7 @@ async fn a_secret_key_sees_only_its_own_environment() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let production = app.environment_id(&admin, "production").await;
-    let (status, body) = app.get("/v1/environments", &app.dev_secret).await;
+    let (status, body) = app.environments(&app.dev_secret).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"].as_array().unwrap().len(), 1);
     assert_eq!(body["data"][0]["name"], "development");
@@ -186,7 +186,7 @@ async fn environment_keys_cannot_create_or_delete_environments() {
 async fn current_needs_an_environment_bound_caller() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (status, body) = app.get("/v1/environments/current", &admin).await;
+    let (status, body) = app.current_environment(&admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "environmentId");
 }

@@ -406,12 +406,8 @@ async fn every_mutating_request_adds_exactly_one_event_with_its_topic_and_actor(
     let app = spawn_app_with(|c| c.limits.pats_per_user = 1000).await;
     let w = world(&app).await;
     let sk = w.tokens["skA"].clone().unwrap();
-    app.post(
-        "/v1/secrets",
-        &sk,
-        json!({ "name": "API_TOKEN", "value": "v1" }),
-    )
-    .await;
+    app.write_secret(&sk, json!({ "name": "API_TOKEN", "value": "v1" }))
+        .await;
     for (n, (caller, method, path, body, topic)) in MUTATIONS.iter().enumerate() {
         let token = w.tokens[caller].clone().unwrap();
         let mut fresh = HashMap::new();
@@ -423,7 +419,7 @@ async fn every_mutating_request_adds_exactly_one_event_with_its_topic_and_actor(
                     .unwrap(),
             ),
         };
-        let actor = app.get("/v1/latchkey/whoami", &token).await.1["data"]["id"]
+        let actor = app.whoami(&token).await.1["data"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -436,7 +432,7 @@ async fn every_mutating_request_adds_exactly_one_event_with_its_topic_and_actor(
             "{method} {path} as {caller} adds exactly one event"
         );
         let (_, newest) = app
-            .get("/v1/events?pageSize=1&includeAcknowledged=true", &w.admin)
+            .events(&w.admin, "pageSize=1&includeAcknowledged=true")
             .await;
         let event = &newest["data"][0];
         assert_eq!(event["topic"], *topic, "{method} {path}: {event}");
@@ -461,7 +457,7 @@ async fn authentication_decisions_are_recorded_with_address_and_agent() {
         Some(json!({ "publishableKey": app.dev_publishable })),
     )
     .await;
-    let (_, events) = app.get("/v1/events?domain=auth&pageSize=10", &admin).await;
+    let (_, events) = app.events(&admin, "domain=auth&pageSize=10").await;
     let topics: Vec<&str> = events["data"]
         .as_array()
         .unwrap()
@@ -489,10 +485,7 @@ async fn events_filter_by_environment_space_domain_topic_and_time() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let sk = app.dev_secret.clone();
-    let (_, space) = app
-        .post("/v1/spaces", &sk, json!({ "name": "filtered" }))
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space(&sk, "filtered").await.id();
     let production = app.environment_id(&admin, "production").await;
     app.patch(
         &format!("/v1/environments/{production}"),
@@ -508,7 +501,7 @@ async fn events_filter_by_environment_space_domain_topic_and_time() {
             .map(|e| e["topic"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    let (_, own) = app.get("/v1/events?pageSize=100", &sk).await;
+    let (_, own) = app.events(&sk, "pageSize=100").await;
     assert!(topics(&own).contains(&"space:created".to_owned()));
     assert!(
         !topics(&own).contains(&"environment:updated".to_owned()),
@@ -518,21 +511,17 @@ async fn events_filter_by_environment_space_domain_topic_and_time() {
         !topics(&own).iter().any(|t| t.starts_with("auth:login")),
         "account-level events are for Administrators"
     );
-    let (_, in_space) = app
-        .get(&format!("/v1/events?spaceId={space}"), &admin)
-        .await;
+    let (_, in_space) = app.events(&admin, &format!("spaceId={space}")).await;
     assert_eq!(topics(&in_space), ["space:created"]);
-    let (_, by_topic) = app
-        .get("/v1/events?topic=environment:updated", &admin)
-        .await;
+    let (_, by_topic) = app.events(&admin, "topic=environment:updated").await;
     assert_eq!(
         by_topic["data"][0]["context"]["environmentId"],
         production.as_str()
     );
     let (_, by_env) = app
-        .get(
-            &format!("/v1/events?environmentId={production}&domain=environment"),
+        .events(
             &admin,
+            &format!("environmentId={production}&domain=environment"),
         )
         .await;
     assert_eq!(topics(&by_env), ["environment:updated"]);
@@ -542,13 +531,10 @@ async fn events_filter_by_environment_space_domain_topic_and_time() {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let (_, recent) = app
-        .get(
-            &format!("/v1/events?since={}", since.replace('+', "%2B")),
-            &admin,
-        )
+        .events(&admin, &format!("since={}", since.replace('+', "%2B")))
         .await;
     assert_eq!(topics(&recent), ["latchkey:clock-advanced"]);
-    let (status, body) = app.get("/v1/events?since=yesterday", &admin).await;
+    let (status, body) = app.events(&admin, "since=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "since");
 }
@@ -561,14 +547,14 @@ async fn pages_are_newest_first_and_stable_while_events_arrive() {
     let account = app.account_id(&admin).await;
     let create = |n: usize| json!({ "topic": format!("job:n{n:02}"), "domain": "job", "payload": { "n": n }, "context": { "environmentId": env, "accountId": account } });
     for n in 0..10 {
-        app.post("/v1/events", &admin, create(n)).await;
+        app.create_event(&admin, create(n)).await;
     }
-    let (_, first) = app.get("/v1/events?domain=job&pageSize=4", &admin).await;
+    let (_, first) = app.events(&admin, "domain=job&pageSize=4").await;
     let newest = first["data"][0]["createdAt"].as_str().unwrap().to_owned();
     assert_eq!(first["data"][0]["topic"], "job:n09");
     let mut seen: Vec<String> = Vec::new();
     for page in 1..=3 {
-        app.post("/v1/events", &admin, create(90 + page)).await;
+        app.create_event(&admin, create(90 + page)).await;
         let path = format!(
             "/v1/events?domain=job&pageSize=4&pageNumber={page}&until={}",
             newest.replace(':', "%3A")
@@ -594,7 +580,7 @@ async fn pages_are_newest_first_and_stable_while_events_arrive() {
 async fn acknowledged_events_stay_in_administrators_listings() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (_, list) = app.get("/v1/events?topic=account:created", &admin).await;
+    let (_, list) = app.events(&admin, "topic=account:created").await;
     let id = list["data"][0]["id"].as_str().unwrap().to_owned();
     let (status, body) = app
         .post_empty(&format!("/v1/events/{id}/ack"), &admin)
@@ -609,27 +595,22 @@ async fn acknowledged_events_stay_in_administrators_listings() {
         assert_eq!(listed["data"][0]["id"], id.as_str(), "{path}");
     }
     let (_, shown) = app
-        .get(
-            "/v1/events?topic=account:created&includeAcknowledged=true",
-            &admin,
-        )
+        .events(&admin, "topic=account:created&includeAcknowledged=true")
         .await;
     assert_eq!(shown["data"][0]["id"], id.as_str());
-    let (_, one) = app.get(&format!("/v1/events/{id}"), &admin).await;
+    let (_, one) = app.event(&admin, &id).await;
     assert!(one["data"]["acknowledgedAt"].is_string());
     assert_eq!(
         one["data"]["acknowledgedBy"],
         app.admin_id(&admin).await.as_str()
     );
     assert_eq!(
-        app.get(&format!("/v1/events/{id}"), &app.dev_secret)
-            .await
-            .0,
+        app.event(&app.dev_secret, &id).await.0,
         StatusCode::NOT_FOUND,
         "account-level events are not an environment key's"
     );
     assert_eq!(
-        app.get("/v1/events/us_evt_nothing", &admin).await.0,
+        app.event(&admin, "us_evt_nothing").await.0,
         StatusCode::NOT_FOUND
     );
 }
@@ -644,7 +625,7 @@ async fn events_older_than_the_retention_are_swept() {
     let token = app.admin_token().await;
     let (admin, _) = app.create_pat(&token, "outlives the clock").await;
     let (_, before) = app
-        .get("/v1/events?includeAcknowledged=true&pageSize=100", &admin)
+        .events(&admin, "includeAcknowledged=true&pageSize=100")
         .await;
     let old: Vec<String> = before["data"]
         .as_array()
@@ -671,7 +652,7 @@ async fn events_older_than_the_retention_are_swept() {
     }
     assert!(gone, "a 91-day-old event is swept");
     let (_, after) = app
-        .get("/v1/events?includeAcknowledged=true&pageSize=100", &admin)
+        .events(&admin, "includeAcknowledged=true&pageSize=100")
         .await;
     let topics: Vec<&str> = after["data"]
         .as_array()
@@ -693,7 +674,7 @@ async fn the_export_streams_ndjson_oldest_first_for_a_time_range() {
     let account = app.account_id(&admin).await;
     for n in 0..300 {
         let body = json!({ "topic": format!("job:e{n}"), "domain": "job", "payload": { "pad": "x".repeat(200) }, "context": { "environmentId": env, "accountId": account } });
-        app.post("/v1/events", &admin, body).await;
+        app.create_event(&admin, body).await;
     }
     let (status, kind, text) = app.get_text("/v1/latchkey/events/export", &admin).await;
     assert_eq!(status, StatusCode::OK);
@@ -732,18 +713,12 @@ async fn a_created_event_must_name_a_space_of_its_environment() {
     let admin = app.admin_token().await;
     let dev = app.environment_id(&admin, "development").await;
     let production = app.environment_id(&admin, "production").await;
-    let (_, other) = app
-        .post(
-            "/v1/spaces",
-            &admin,
-            json!({ "name": "prod space", "environmentId": production }),
-        )
-        .await;
+    let (_, other) = app.create_space_in(&admin, &production, "prod space").await;
     let other = other["data"]["id"].as_str().unwrap();
     let account = app.account_id(&admin).await;
     for space in [other, "us_sp_nothere"] {
         let body = json!({ "topic": "job:ready", "domain": "job", "payload": {}, "context": { "accountId": account, "environmentId": dev, "spaceId": space } });
-        let (status, answer) = app.post("/v1/events", &app.dev_secret, body).await;
+        let (status, answer) = app.create_event(&app.dev_secret, body).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
     }
 }

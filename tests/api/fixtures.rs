@@ -115,14 +115,12 @@ pub async fn world(app: &TestApp) -> World {
         "name": "C1", "sourceSheetId": "us_sh_c1", "workbookId": w1, "collaborators": [g2],
         "recordIds": ["us_rc_1"], "references": [{ "sheetId": "us_sh_ref", "recordIds": ["us_rc_r"] }],
     });
-    let (status, c1) = app.post("/v1/data-clips", &admin, clip).await;
-    assert_eq!(status, StatusCode::OK, "{c1}");
+    let c1 = app.create_data_clip(&admin, clip).await.assert_ok();
     let c1 = c1["id"].as_str().unwrap().to_owned();
     let guest_token = |g: String| {
         let admin = admin.clone();
         async move {
-            let (status, body) = app.get(&format!("/v1/guests/{g}/token"), &admin).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
+            let body = app.guest_token(&admin, &g).await.assert_ok();
             body["data"]["token"].as_str().unwrap().to_owned()
         }
     };
@@ -140,11 +138,7 @@ pub async fn world(app: &TestApp) -> World {
         .await;
     let (member_pat, _) = app.create_pat(&member, "matrix").await;
     let (revoked, revoked_id) = app.create_pat(&admin, "revoked").await;
-    app.delete(
-        &format!("/v1/auth/personal-access-tokens/{revoked_id}"),
-        &admin,
-    )
-    .await;
+    app.delete_pat(&admin, &revoked_id).await;
 
     let mut ids = HashMap::new();
     ids.insert("envA", env_a);
@@ -244,7 +238,7 @@ async fn make_fresh(
             )
             .await;
             let id = d["id"].as_str().unwrap().to_owned();
-            let (status, _) = app.post_empty(&format!("/v1/spaces/{id}/archive"), a).await;
+            let (status, _) = app.archive_space(a, &id).await;
             assert_eq!(status, StatusCode::OK);
             fresh.insert(name.into(), id);
         }
@@ -260,8 +254,7 @@ async fn make_fresh(
         }
         "freshClip" => {
             let body = json!({ "name": "fresh", "sourceSheetId": "us_sh_fresh", "workbookId": w.ids["W1"], "collaborators": [w.ids["G2"]], "recordIds": ["us_rc_1"] });
-            let (status, d) = app.post("/v1/data-clips", a, body).await;
-            assert_eq!(status, StatusCode::OK, "{d}");
+            let d = app.create_data_clip(a, body).await.assert_ok();
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
         "freshGuest" | "freshGuestRole" => {
@@ -286,12 +279,7 @@ async fn make_fresh(
             fresh.insert(name.into(), d["id"].as_str().unwrap().into());
         }
         "freshKeyA" => {
-            let (_, d) = app
-                .post_empty(
-                    &format!("/v1/auth/api-key?environmentId={env_a}&type=PUBLISHABLE"),
-                    a,
-                )
-                .await;
+            let (_, d) = app.create_api_key(a, env_a, "PUBLISHABLE").await;
             fresh.insert(name.into(), d["data"][0]["id"].as_str().unwrap().into());
         }
         "freshAdminPat" => {

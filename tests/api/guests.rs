@@ -12,21 +12,16 @@ struct Spaces {
 
 async fn spaces(app: &TestApp) -> Spaces {
     let sk = &app.dev_secret;
-    let (_, env) = app.get("/v1/environments/current", sk).await;
+    let (_, env) = app.current_environment(sk).await;
     let mut ids = Vec::new();
     for name in ["S1", "S2"] {
-        let (status, body) = app.post("/v1/spaces", sk, json!({ "name": name })).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = app.create_space(sk, name).await.assert_ok();
         ids.push(body["data"]["id"].as_str().unwrap().to_owned());
     }
     let mut w = Vec::new();
     for name in ["W1", "W2", "W3"] {
         let (_, body) = app
-            .post(
-                "/v1/workbooks",
-                sk,
-                json!({ "name": name, "spaceId": ids[0] }),
-            )
+            .create_workbook(sk, json!({ "name": name, "spaceId": ids[0] }))
             .await;
         w.push(body["data"]["id"].as_str().unwrap().to_owned());
     }
@@ -40,8 +35,7 @@ async fn spaces(app: &TestApp) -> Spaces {
 
 async fn add_guest(app: &TestApp, env: &str, email: &str, spaces: Value) -> Value {
     let body = json!([{ "environmentId": env, "email": email, "name": "Guest", "spaces": spaces }]);
-    let (status, answer) = app.post("/v1/guests", &app.dev_secret, body).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer = app.add_guests(&app.dev_secret, body).await.assert_ok();
     answer["data"][0].clone()
 }
 
@@ -70,27 +64,21 @@ async fn single_and_multi_space_guests_reach_exactly_their_spaces() {
     .await;
     let t1 = token_for(&app, single["id"].as_str().unwrap(), None).await;
     let t2 = token_for(&app, multi["id"].as_str().unwrap(), None).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &t1).await.0,
-        StatusCode::OK
-    );
-    let (status, body) = app.get(&format!("/v1/spaces/{}", w.s2), &t1).await;
+    assert_eq!(app.space(&t1, &w.s1).await.0, StatusCode::OK);
+    let (status, body) = app.space(&t1, &w.s2).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         body["errors"][0]["message"],
         format!("the guest lacks space {}", w.s2)
     );
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &t2).await.0,
-        StatusCode::OK
-    );
-    let (_, listed) = app.get("/v1/spaces", &t2).await;
+    assert_eq!(app.space(&t2, &w.s2).await.0, StatusCode::OK);
+    let (_, listed) = app.list_spaces(&t2).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 2);
-    let (_, listed) = app.get("/v1/spaces", &t1).await;
+    let (_, listed) = app.list_spaces(&t1).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
     let scoped = token_for(&app, multi["id"].as_str().unwrap(), Some(&w.s1)).await;
     assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &scoped).await.0,
+        app.space(&scoped, &w.s2).await.0,
         StatusCode::FORBIDDEN,
         "a token for one space reaches only it"
     );
@@ -189,10 +177,7 @@ async fn a_grant_removed_after_issue_is_gone_on_the_next_request() {
     .await;
     let id = guest["id"].as_str().unwrap();
     let token = token_for(&app, id, None).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::OK);
     let (status, _) = app
         .delete(
             &format!("/v1/guests/{id}?spaceId={}", w.s1),
@@ -200,12 +185,9 @@ async fn a_grant_removed_after_issue_is_gone_on_the_next_request() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &token).await.0,
+        app.space(&token, &w.s2).await.0,
         StatusCode::OK,
         "only that space's access went"
     );
@@ -251,12 +233,8 @@ async fn a_deleted_guest_loses_everything_and_a_recreated_one_starts_empty() {
     .await;
     let id = guest["id"].as_str().unwrap().to_owned();
     let token = token_for(&app, &id, None).await;
-    app.post(
-        "/v1/invitations",
-        &app.dev_secret,
-        json!([{ "guestId": id, "spaceId": w.s1 }]),
-    )
-    .await;
+    app.send_invitations(&app.dev_secret, json!([{ "guestId": id, "spaceId": w.s1 }]))
+        .await;
     let admin = app.admin_token().await;
     let link = app.link_token_for(&admin, "gone@example.com").await;
     assert_eq!(
@@ -265,21 +243,14 @@ async fn a_deleted_guest_loses_everything_and_a_recreated_one_starts_empty() {
             .0,
         StatusCode::OK
     );
-    let (status, body) = app.get(&format!("/v1/spaces/{}", w.s1), &token).await;
+    let (status, body) = app.space(&token, &w.s1).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "the guest's token dies at once"
     );
     assert_eq!(body["errors"][0]["key"], "revoked");
-    let (_, redeemed) = app
-        .request(
-            "POST",
-            "/v1/invitations/exchange",
-            None,
-            Some(json!({ "token": link })),
-        )
-        .await;
+    let (_, redeemed) = app.exchange_invitation(json!({ "token": link })).await;
     assert_eq!(redeemed["data"]["valid"], false, "its magic link dies too");
     for space in [&w.s1, &w.s2] {
         let (_, listed) = app
@@ -295,10 +266,7 @@ async fn a_deleted_guest_loses_everything_and_a_recreated_one_starts_empty() {
     assert_ne!(again["id"], id.as_str());
     assert_eq!(again["spaces"], json!([]));
     let fresh = token_for(&app, again["id"].as_str().unwrap(), None).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &fresh).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.space(&fresh, &w.s1).await.0, StatusCode::FORBIDDEN);
 }
 
 #[actix_web::test]
@@ -308,46 +276,31 @@ async fn a_magic_link_goes_to_the_outbox_works_once_and_its_token_lasts_an_hour(
     let w = spaces(&app).await;
     let guest = add_guest(&app, &w.env, "magic@example.com", json!([{ "id": w.s1 }])).await;
     let invite = json!([{ "guestId": guest["id"], "spaceId": w.s1, "fromName": "Ann", "message": "Welcome!" }]);
-    let (status, body) = app.post("/v1/invitations", &app.dev_secret, invite).await;
+    let (status, body) = app.send_invitations(&app.dev_secret, invite).await;
     assert_eq!(
         (status, body),
         (StatusCode::OK, json!({ "data": { "success": true } }))
     );
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let mail = &outbox["data"][0];
     assert_eq!(mail["to"], "magic@example.com");
     assert!(!mail["subject"].as_str().unwrap().contains("Ann"));
     assert!(!mail["body"].as_str().unwrap().contains("Welcome!"));
     let link = app.link_token_for(&admin, "magic@example.com").await;
     let exchange = json!({ "token": link });
-    let (status, body) = app
-        .request(
-            "POST",
-            "/v1/invitations/exchange",
-            None,
-            Some(exchange.clone()),
-        )
-        .await;
+    let (status, body) = app.exchange_invitation(exchange.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["valid"], true);
     assert_eq!(body["data"]["sentTo"], "magic@example.com");
     let token = body["data"]["token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::OK
-    );
-    let (_, again) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(exchange))
-        .await;
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::OK);
+    let (_, again) = app.exchange_invitation(exchange).await;
     assert_eq!(again["data"]["valid"], false, "a magic link works once");
     // Ten seconds short of the hour (room for a loaded machine's real seconds), then past it.
     app.advance_clock(&admin, 3590).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::OK);
     app.advance_clock(&admin, 20).await;
-    let (status, body) = app.get(&format!("/v1/spaces/{}", w.s1), &token).await;
+    let (status, body) = app.space(&token, &w.s1).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "expired");
 }
@@ -358,22 +311,14 @@ async fn magic_links_expire_and_follow_the_space_setting() {
     let admin = app.admin_token().await;
     let w = spaces(&app).await;
     let guest = add_guest(&app, &w.env, "late@example.com", json!([{ "id": w.s1 }])).await;
-    app.post(
-        "/v1/invitations",
+    app.send_invitations(
         &app.dev_secret,
         json!([{ "guestId": guest["id"], "spaceId": w.s1 }]),
     )
     .await;
     let link = app.link_token_for(&admin, "late@example.com").await;
     app.advance_clock(&admin, 601).await;
-    let (_, body) = app
-        .request(
-            "POST",
-            "/v1/invitations/exchange",
-            None,
-            Some(json!({ "token": link })),
-        )
-        .await;
+    let (_, body) = app.exchange_invitation(json!({ "token": link })).await;
     assert_eq!(body["data"]["valid"], false);
     app.patch(
         &format!("/v1/spaces/{}", w.s1),
@@ -382,8 +327,7 @@ async fn magic_links_expire_and_follow_the_space_setting() {
     )
     .await;
     let (status, body) = app
-        .post(
-            "/v1/invitations",
+        .send_invitations(
             &app.dev_secret,
             json!([{ "guestId": guest["id"], "spaceId": w.s1 }]),
         )
@@ -399,9 +343,7 @@ async fn magic_links_expire_and_follow_the_space_setting() {
 async fn a_shared_link_lets_anyone_join_until_it_is_turned_off() {
     let app = spawn_app().await;
     let w = spaces(&app).await;
-    let (_, space) = app
-        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
-        .await;
+    let (_, space) = app.space(&app.dev_secret, &w.s1).await;
     let guest_link = space["data"]["guestLink"].as_str().unwrap().to_owned();
     assert!(guest_link.ends_with(&format!("/join/{}", w.s1)));
     let (status, page) = app
@@ -417,19 +359,10 @@ async fn a_shared_link_lets_anyone_join_until_it_is_turned_off() {
         .await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 0);
     let join = json!({ "email": "walkin@example.com", "spaceId": w.s1 });
-    let (status, body) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(join.clone()))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app.exchange_invitation(join.clone()).await.assert_ok();
     let token = body["data"]["token"].as_str().unwrap().to_owned();
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &token).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::OK);
+    assert_eq!(app.space(&token, &w.s2).await.0, StatusCode::FORBIDDEN);
     let (_, listed) = app
         .get(&format!("/v1/guests?spaceId={}", w.s1), &app.dev_secret)
         .await;
@@ -443,12 +376,10 @@ async fn a_shared_link_lets_anyone_join_until_it_is_turned_off() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(join))
-        .await;
+    let (status, _) = app.exchange_invitation(join).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the link is dead at once");
     assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.1["errors"][0]["key"],
+        app.space(&token, &w.s1).await.1["errors"][0]["key"],
         "revoked",
         "and so are tokens it gave"
     );
@@ -458,9 +389,7 @@ async fn a_shared_link_lets_anyone_join_until_it_is_turned_off() {
             .0,
         StatusCode::NOT_FOUND
     );
-    let (_, space) = app
-        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
-        .await;
+    let (_, space) = app.space(&app.dev_secret, &w.s1).await;
     assert!(space["data"].get("guestLink").is_none());
 }
 
@@ -520,7 +449,7 @@ async fn guests_invite_guests_within_their_own_grant_unless_turned_off() {
     );
     let other = json!([{ "id": w.s1, "workbooks": [{ "id": w.w[1] }] }]);
     assert_eq!(
-        app.post("/v1/guests", &small, invite("f5@example.com", other))
+        app.add_guests(&small, invite("f5@example.com", other))
             .await
             .0,
         StatusCode::FORBIDDEN
@@ -586,55 +515,32 @@ async fn guests_invite_guests_within_their_own_grant_unless_turned_off() {
 #[actix_web::test]
 async fn a_space_created_with_a_publishable_key_returns_a_token_for_that_space_only() {
     let app = spawn_app().await;
-    let (status, body) = app
-        .post(
-            "/v1/spaces",
-            &app.dev_publishable,
-            json!({ "name": "embedded" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app
+        .create_space(&app.dev_publishable, "embedded")
+        .await
+        .assert_ok();
     let space = body["data"]["id"].as_str().unwrap().to_owned();
     let token = body["data"]["accessToken"]
         .as_str()
         .expect("accessToken")
         .to_owned();
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{space}"), &token).await.0,
-        StatusCode::OK
-    );
-    let (status, wb) = app
-        .post(
-            "/v1/workbooks",
-            &token,
-            json!({ "name": "upload", "spaceId": space }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{wb}");
+    assert_eq!(app.space(&token, &space).await.0, StatusCode::OK);
+    app.create_workbook(&token, json!({ "name": "upload", "spaceId": space }))
+        .await
+        .assert_ok();
     let w = spaces(&app).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s1), &token).await.0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        app.get("/v1/environments", &token).await.0,
-        StatusCode::FORBIDDEN
-    );
-    let (_, who) = app.get("/v1/latchkey/whoami", &token).await;
+    assert_eq!(app.space(&token, &w.s1).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.environments(&token).await.0, StatusCode::FORBIDDEN);
+    let (_, who) = app.whoami(&token).await;
     assert_eq!(who["data"]["kind"], "space");
-    let (_, plain) = app
-        .post("/v1/spaces", &app.dev_secret, json!({ "name": "server" }))
-        .await;
+    let (_, plain) = app.create_space(&app.dev_secret, "server").await;
     assert!(
         plain["data"].get("accessToken").is_none(),
         "only publishable-key spaces carry a token"
     );
     app.delete(&format!("/v1/spaces/{space}"), &app.dev_secret)
         .await;
-    assert_eq!(
-        app.get("/v1/latchkey/whoami", &token).await.1["data"]["reason"],
-        "revoked"
-    );
+    assert_eq!(app.whoami(&token).await.1["data"]["reason"], "revoked");
 }
 
 #[actix_web::test]
@@ -643,7 +549,7 @@ async fn spaces_filter_sort_page_archive_and_bulk_delete() {
     let sk = app.dev_secret.clone();
     let mut ids = Vec::new();
     for name in ["beta", "alpha", "gamma"] {
-        let (_, body) = app.post("/v1/spaces", &sk, json!({ "name": name })).await;
+        let (_, body) = app.create_space(&sk, name).await;
         ids.push(body["data"]["id"].as_str().unwrap().to_owned());
     }
     let names = |v: &Value| {
@@ -666,12 +572,7 @@ async fn spaces_filter_sort_page_archive_and_bulk_delete() {
         names(&app.get("/v1/spaces?search=ALP", &sk).await.1),
         ["alpha"]
     );
-    assert_eq!(
-        app.post_empty(&format!("/v1/spaces/{}/archive", ids[0]), &sk)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(app.archive_space(&sk, &ids[0]).await.0, StatusCode::OK);
     assert_eq!(
         names(&app.get("/v1/spaces?sortField=name", &sk).await.1),
         ["alpha", "gamma"]
@@ -680,8 +581,7 @@ async fn spaces_filter_sort_page_archive_and_bulk_delete() {
         names(&app.get("/v1/spaces?archived=true", &sk).await.1),
         ["beta"]
     );
-    app.post_empty(&format!("/v1/spaces/{}/unarchive", ids[0]), &sk)
-        .await;
+    app.unarchive_space(&sk, &ids[0]).await;
     let (status, _) = app
         .delete(
             &format!("/v1/spaces?spaceIds={}&spaceIds={}", ids[0], ids[1]),
@@ -689,7 +589,7 @@ async fn spaces_filter_sort_page_archive_and_bulk_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(names(&app.get("/v1/spaces", &sk).await.1), ["gamma"]);
+    assert_eq!(names(&app.list_spaces(&sk).await.1), ["gamma"]);
     let (status, body) = app.delete("/v1/spaces", &sk).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "spaceIds");
@@ -747,10 +647,7 @@ async fn guest_roles_mirror_space_grants() {
         .await;
     assert_eq!(status, StatusCode::OK, "{added}");
     let token = token_for(&app, id, None).await;
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &token).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.space(&token, &w.s2).await.0, StatusCode::OK);
     let assignment = added["data"]["id"].as_str().unwrap();
     assert_eq!(
         app.delete(
@@ -761,10 +658,7 @@ async fn guest_roles_mirror_space_grants() {
         .0,
         StatusCode::OK
     );
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{}", w.s2), &token).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.space(&token, &w.s2).await.0, StatusCode::FORBIDDEN);
     let (status, _) = app
         .post(
             &format!("/v1/guests/{id}/roles"),
@@ -833,22 +727,14 @@ async fn a_deleted_workbook_leaves_every_grant_that_named_it() {
 async fn an_archived_space_keeps_its_archive_time_and_closes_its_shared_link() {
     let app = spawn_app().await;
     let w = spaces(&app).await;
-    app.post_empty(&format!("/v1/spaces/{}/archive", w.s1), &app.dev_secret)
-        .await;
-    let (_, first) = app
-        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
-        .await;
+    app.archive_space(&app.dev_secret, &w.s1).await;
+    let (_, first) = app.space(&app.dev_secret, &w.s1).await;
     let admin = app.admin_token().await;
     app.advance_clock(&admin, 60).await;
-    app.post_empty(&format!("/v1/spaces/{}/archive", w.s1), &app.dev_secret)
-        .await;
-    let (_, second) = app
-        .get(&format!("/v1/spaces/{}", w.s1), &app.dev_secret)
-        .await;
+    app.archive_space(&app.dev_secret, &w.s1).await;
+    let (_, second) = app.space(&app.dev_secret, &w.s1).await;
     assert_eq!(first["data"]["archivedAt"], second["data"]["archivedAt"]);
     let join = json!({ "email": "late@example.com", "spaceId": w.s1 });
-    let (status, body) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(join))
-        .await;
+    let (status, body) = app.exchange_invitation(join).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }

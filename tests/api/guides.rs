@@ -230,9 +230,9 @@ async fn guide_changes_are_audited_and_leave_with_their_environment() {
     app.patch(&path, &sk, json!({ "blocks": [] })).await;
     app.delete(&path, &sk).await;
     let (_, events) = app
-        .get(
-            &format!("/v1/events?environmentId={env}&domain=guide&pageSize=10"),
+        .events(
             &admin,
+            &format!("environmentId={env}&domain=guide&pageSize=10"),
         )
         .await;
     let topics: Vec<&str> = events["data"]

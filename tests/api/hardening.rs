@@ -51,17 +51,17 @@ async fn clients_cannot_write_latchkeys_own_topics_and_their_events_are_marked()
         "latchkey:x",
     ] {
         for caller in [&app.dev_secret, &admin] {
-            let (status, body) = app.post("/v1/events", caller, event(topic)).await;
+            let (status, body) = app.create_event(caller, event(topic)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{topic}: {body}");
             assert_eq!(body["errors"][0]["key"], "topic");
         }
     }
-    let (status, created) = app
-        .post("/v1/events", &app.dev_secret, event("job:done"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
+    let created = app
+        .create_event(&app.dev_secret, event("job:done"))
+        .await
+        .assert_ok();
     assert_eq!(created["data"]["writtenBy"], "client");
-    let (_, own) = app.get("/v1/events?topic=account:created", &admin).await;
+    let (_, own) = app.events(&admin, "topic=account:created").await;
     assert_eq!(own["data"][0]["writtenBy"], "latchkey");
 }
 
@@ -70,14 +70,9 @@ async fn a_secret_keys_acknowledgement_hides_nothing_from_administrators() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let env = app.environment_id(&admin, "development").await;
-    let (status, space) = app
-        .post(
-            "/v1/spaces",
-            &admin,
-            json!({ "name": "audited", "environmentId": env }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{space}");
+    app.create_space_in(&admin, &env, "audited")
+        .await
+        .assert_ok();
     let path = format!("/v1/events?environmentId={env}&topic=space:created");
     let (_, listed) = app.get(&path, &admin).await;
     let id = listed["data"][0]["id"].as_str().unwrap().to_owned();
@@ -111,14 +106,7 @@ async fn unsafe_characters_in_names_are_refused_with_422_naming_the_field() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let env = app.environment_id(&admin, "development").await;
-    let (_, space) = app
-        .post(
-            "/v1/spaces",
-            &admin,
-            json!({ "name": "fine", "environmentId": env }),
-        )
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space_in(&admin, &env, "fine").await.id();
     let account = app.account_id(&admin).await;
     for bad in UNSAFE_NAMES {
         let cases = [
@@ -205,22 +193,13 @@ async fn an_invitation_subject_is_one_line_whatever_the_sender_name() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let env = app.environment_id(&admin, "development").await;
-    let (_, space) = app
-        .post(
-            "/v1/spaces",
-            &admin,
-            json!({ "name": "plain", "environmentId": env }),
-        )
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space_in(&admin, &env, "plain").await.id();
     let guest = json!([{ "environmentId": env, "email": "s@example.com", "name": "S", "spaces": [{ "id": space }] }]);
-    let (status, guests) = app.post("/v1/guests", &admin, guest).await;
-    assert_eq!(status, StatusCode::OK, "{guests}");
+    let guests = app.add_guests(&admin, guest).await.assert_ok();
     let id = guests["data"][0]["id"].as_str().unwrap();
     let invite = json!([{ "guestId": id, "spaceId": space, "fromName": "Eve\u{2028}Bcc: all@example.com\r\nX: y" }]);
-    let (status, body) = app.post("/v1/invitations", &admin, invite).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    app.send_invitations(&admin, invite).await.assert_ok();
+    let (_, outbox) = app.outbox(&admin).await;
     let subject = outbox["data"][0]["subject"].as_str().unwrap();
     assert!(
         !subject.contains(['\r', '\n', '\u{2028}', '\u{2029}', '\u{85}']),
@@ -235,14 +214,7 @@ async fn look_alike_emails_are_refused_for_users_and_guests() {
     let admin = app.admin_token().await;
     let env = app.environment_id(&admin, "development").await;
     let account = app.account_id(&admin).await;
-    let (_, space) = app
-        .post(
-            "/v1/spaces",
-            &admin,
-            json!({ "name": "s", "environmentId": env }),
-        )
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space_in(&admin, &env, "s").await.id();
     for email in [
         "\u{0430}dmin@example.com",
         "adm\u{0131}n@example.com",
@@ -259,7 +231,7 @@ async fn look_alike_emails_are_refused_for_users_and_guests() {
         );
         assert_eq!(body["errors"][0]["key"], "email");
         let guest = json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
-        let (status, body) = app.post("/v1/guests", &admin, guest).await;
+        let (status, body) = app.add_guests(&admin, guest).await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -267,14 +239,14 @@ async fn look_alike_emails_are_refused_for_users_and_guests() {
         );
     }
     let guest = |email: &str| json!([{ "environmentId": env, "email": email, "name": "G", "spaces": [{ "id": space }] }]);
-    let (status, unicode) = app
-        .post("/v1/guests", &admin, guest("jörg@bücher.example"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{unicode}");
-    let (status, ascii) = app
-        .post("/v1/guests", &admin, guest("JÖRG@xn--bcher-kva.example"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{ascii}");
+    let unicode = app
+        .add_guests(&admin, guest("jörg@bücher.example"))
+        .await
+        .assert_ok();
+    let ascii = app
+        .add_guests(&admin, guest("JÖRG@xn--bcher-kva.example"))
+        .await
+        .assert_ok();
     assert_eq!(
         unicode["data"][0]["id"], ascii["data"][0]["id"],
         "one guest, whichever form the domain is written in"
@@ -285,20 +257,9 @@ async fn look_alike_emails_are_refused_for_users_and_guests() {
 /// A space, a workbook in it, and a shared-link guest token for `email`: (space, workbook, token).
 async fn shared_link_guest(app: &TestApp, admin: &str, email: &str) -> (String, String, String) {
     let env = app.environment_id(admin, "development").await;
-    let (_, space) = app
-        .post(
-            "/v1/spaces",
-            admin,
-            json!({ "name": "shared", "environmentId": env }),
-        )
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space_in(admin, &env, "shared").await.id();
     let (_, wb) = app
-        .post(
-            "/v1/workbooks",
-            admin,
-            json!({ "name": "W", "spaceId": space }),
-        )
+        .create_workbook(admin, json!({ "name": "W", "spaceId": space }))
         .await;
     let wb = wb["data"]["id"].as_str().unwrap().to_owned();
     let token = join(app, email, &space).await;
@@ -308,10 +269,7 @@ async fn shared_link_guest(app: &TestApp, admin: &str, email: &str) -> (String, 
 /// Joins `space` through its shared link as `email` and returns the guest token.
 async fn join(app: &TestApp, email: &str, space: &str) -> String {
     let body = json!({ "email": email, "spaceId": space });
-    let (status, joined) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(body))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{joined}");
+    let joined = app.exchange_invitation(body).await.assert_ok();
     joined["data"]["token"].as_str().unwrap().to_owned()
 }
 
@@ -325,10 +283,7 @@ async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
     let path = format!("/v1/workbooks/{wb}");
     let (status, body) = app.patch(&path, &guest, rename("before")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = app
-        .post_empty(&format!("/v1/spaces/{space}/archive"), &admin)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    app.archive_space(&admin, &space).await.assert_ok();
     let (status, body) = app.patch(&path, &guest, rename("after")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body["errors"][0]["message"]
@@ -336,11 +291,7 @@ async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
         .unwrap()
         .contains("archived"));
     let (status, body) = app
-        .post(
-            "/v1/workbooks",
-            &guest,
-            json!({ "name": "new", "spaceId": space }),
-        )
+        .create_workbook(&guest, json!({ "name": "new", "spaceId": space }))
         .await;
     assert!(status == StatusCode::FORBIDDEN, "{status} {body}");
     assert_eq!(
@@ -348,9 +299,7 @@ async fn archiving_a_space_stops_its_shared_link_guests_writes_at_once() {
         StatusCode::OK,
         "reading goes on"
     );
-    let (_, unarchived) = app
-        .post_empty(&format!("/v1/spaces/{space}/unarchive"), &admin)
-        .await;
+    let (_, unarchived) = app.unarchive_space(&admin, &space).await;
     assert!(unarchived["data"].is_object(), "{unarchived}");
     let (status, body) = app.patch(&path, &guest, rename("again")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -365,21 +314,11 @@ async fn add_guest(
     spaces: serde_json::Value,
 ) -> String {
     let body = json!([{ "environmentId": env, "email": email, "name": "Original Name", "spaces": spaces }]);
-    let (status, answer) = app.post("/v1/guests", admin, body).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    answer["data"][0]["id"].as_str().unwrap().to_owned()
+    app.add_guests(admin, body).await.assert_ok().first_id()
 }
 
 async fn new_space(app: &TestApp, admin: &str, env: &str, name: &str) -> String {
-    let (status, space) = app
-        .post(
-            "/v1/spaces",
-            admin,
-            json!({ "name": name, "environmentId": env }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{space}");
-    space["data"]["id"].as_str().unwrap().to_owned()
+    app.create_space_in(admin, env, name).await.assert_ok().id()
 }
 
 // Finding 4: a guest's upsert of another guest adds grants within its own and changes nothing
@@ -407,12 +346,11 @@ async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grant
         json!([{ "id": theirs }]),
     )
     .await;
-    let (_, token) = app.get(&format!("/v1/guests/{caller}/token"), &admin).await;
+    let (_, token) = app.guest_token(&admin, &caller).await;
     let guest = token["data"]["token"].as_str().unwrap().to_owned();
 
     let upsert = json!([{ "environmentId": env, "email": "other@example.com", "name": "Renamed", "spaces": [{ "id": mine }] }]);
-    let (status, answer) = app.post("/v1/guests", &guest, upsert).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer = app.add_guests(&guest, upsert).await.assert_ok();
     let spaces: Vec<&str> = answer["data"][0]["spaces"]
         .as_array()
         .unwrap()
@@ -425,7 +363,7 @@ async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grant
         "only the caller's own space is shown: {answer}"
     );
 
-    let (_, stored) = app.get(&format!("/v1/guests/{other}"), &admin).await;
+    let (_, stored) = app.guest(&admin, &other).await;
     assert_eq!(stored["data"]["name"], "Original Name", "not renamed");
     assert_eq!(
         stored["data"]["spaces"].as_array().unwrap().len(),
@@ -434,7 +372,7 @@ async fn a_guest_upserting_another_guest_cannot_rename_it_or_see_its_other_grant
     );
 
     let wider = json!([{ "environmentId": env, "email": "other@example.com", "name": "x", "spaces": [{ "id": theirs }] }]);
-    let (status, body) = app.post("/v1/guests", &guest, wider).await;
+    let (status, body) = app.add_guests(&guest, wider).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -460,43 +398,25 @@ async fn a_shared_link_join_with_an_existing_guests_email_mails_a_link_instead_o
     )
     .await;
     let body = json!({ "email": "Victim@Example.com", "spaceId": open });
-    let (status, joined) = app
-        .request("POST", "/v1/invitations/exchange", None, Some(body))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{joined}");
+    let joined = app.exchange_invitation(body).await.assert_ok();
     assert_eq!(
         joined["data"],
         json!({ "valid": true, "sentTo": "victim@example.com" })
     );
-    let (_, stored) = app.get(&format!("/v1/guests/{victim}"), &admin).await;
+    let (_, stored) = app.guest(&admin, &victim).await;
     assert_eq!(
         stored["data"]["spaces"].as_array().unwrap().len(),
         1,
         "no grant before the address is proven: {stored}"
     );
     let link = app.link_token_for(&admin, "victim@example.com").await;
-    let (status, redeemed) = app
-        .request(
-            "POST",
-            "/v1/invitations/exchange",
-            None,
-            Some(json!({ "token": link })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{redeemed}");
+    let redeemed = app
+        .exchange_invitation(json!({ "token": link }))
+        .await
+        .assert_ok();
     let token = redeemed["data"]["token"].as_str().unwrap();
-    assert_eq!(
-        app.get(&format!("/v1/spaces/{open}"), token).await.0,
-        StatusCode::OK
-    );
-    let (_, again) = app
-        .request(
-            "POST",
-            "/v1/invitations/exchange",
-            None,
-            Some(json!({ "token": link })),
-        )
-        .await;
+    assert_eq!(app.space(token, &open).await.0, StatusCode::OK);
+    let (_, again) = app.exchange_invitation(json!({ "token": link })).await;
     assert_eq!(again["data"]["valid"], false, "the link works once");
 }
 
@@ -515,9 +435,7 @@ async fn shared_link_joins_are_limited_per_address_and_capped_per_space() {
     let join = |n: usize| json!({ "email": format!("walk{n}@example.com"), "spaceId": space });
     let mut statuses = Vec::new();
     for n in 0..5 {
-        let (status, body) = app
-            .request("POST", "/v1/invitations/exchange", None, Some(join(n)))
-            .await;
+        let (status, body) = app.exchange_invitation(join(n)).await;
         statuses.push(status.as_u16());
         if status == StatusCode::TOO_MANY_REQUESTS {
             assert_eq!(body["errors"][0]["key"], "throttled", "{body}");
@@ -541,10 +459,8 @@ async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds
     let env = app.environment_id(&admin, "development").await;
     let space = new_space(&app, &admin, &env, "team").await;
     let body = json!([{ "environmentId": env, "email": "eve@example.com", "name": "Eve <visit http://evil.example>", "spaces": [{ "id": space }] }]);
-    let (status, eve) = app.post("/v1/guests", &admin, body).await;
-    assert_eq!(status, StatusCode::OK, "{eve}");
-    let eve_id = eve["data"][0]["id"].as_str().unwrap().to_owned();
-    let (_, token) = app.get(&format!("/v1/guests/{eve_id}/token"), &admin).await;
+    let eve_id = app.add_guests(&admin, body).await.assert_ok().first_id();
+    let (_, token) = app.guest_token(&admin, &eve_id).await;
     let eve_token = token["data"]["token"].as_str().unwrap().to_owned();
 
     let target = add_guest(
@@ -556,11 +472,10 @@ async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds
     )
     .await;
     let invite = json!([{ "guestId": target, "spaceId": space, "fromName": "Your Bank", "message": "Log in at http://phish.example" }]);
-    let (status, body) = app
-        .post("/v1/invitations", &eve_token, invite.clone())
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    app.send_invitations(&eve_token, invite.clone())
+        .await
+        .assert_ok();
+    let (_, outbox) = app.outbox(&admin).await;
     let mail = &outbox["data"][0];
     let text = format!("{} {}", mail["subject"], mail["body"]);
     assert!(
@@ -574,27 +489,22 @@ async fn invitation_mails_carry_only_server_text_and_guests_invite_within_bounds
     assert!(text.contains("Eve _visit http___evil.example_"), "{text}");
 
     assert_eq!(
-        app.post("/v1/invitations", &eve_token, invite.clone())
-            .await
-            .0,
+        app.send_invitations(&eve_token, invite.clone()).await.0,
         StatusCode::OK
     );
-    let (status, body) = app.post("/v1/invitations", &eve_token, invite).await;
+    let (status, body) = app.send_invitations(&eve_token, invite).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 
     let walk_in = join(&app, "walkin@example.com", &space).await;
     let invite = json!([{ "guestId": target, "spaceId": space }]);
-    let (status, body) = app.post("/v1/invitations", &walk_in, invite).await;
+    let (status, body) = app.send_invitations(&walk_in, invite).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
         "a shared-link guest may not invite: {body}"
     );
     let add = json!([{ "environmentId": env, "email": "friend@outside.example", "name": "F", "spaces": [{ "id": space }] }]);
-    assert_eq!(
-        app.post("/v1/guests", &walk_in, add).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.add_guests(&walk_in, add).await.0, StatusCode::FORBIDDEN);
 }
 
 /// A password login sent through a proxy that says the client is `from`.
@@ -693,7 +603,7 @@ async fn refresh_rotates_and_never_extends_a_session_past_its_lifetime() {
     let (status, body) = refresh(&app, &first).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let second = body["accessToken"].as_str().unwrap().to_owned();
-    let (status, old) = app.get("/v1/accounts/current", &first).await;
+    let (status, old) = app.current_account(&first).await;
     assert_eq!(
         (status, old["errors"][0]["key"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("revoked"))
@@ -703,10 +613,7 @@ async fn refresh_rotates_and_never_extends_a_session_past_its_lifetime() {
         StatusCode::UNAUTHORIZED,
         "the old token is spent"
     );
-    assert_eq!(
-        app.get("/v1/accounts/current", &second).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.current_account(&second).await.0, StatusCode::OK);
 
     let (pat, _) = app.create_pat(&second, "clock").await;
     app.advance_clock(&pat, 3600).await;
@@ -720,7 +627,7 @@ async fn refresh_rotates_and_never_extends_a_session_past_its_lifetime() {
     let third = body["accessToken"].as_str().unwrap().to_owned();
     app.advance_clock(&pat, 3601).await;
     assert_eq!(
-        app.get("/v1/accounts/current", &third).await.0,
+        app.current_account(&third).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -737,14 +644,8 @@ async fn logout_ends_the_session_and_everywhere_ends_them_all() {
     let two = app.admin_token().await;
     let (status, body) = app.post_empty("/v1/latchkey/logout", &one).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        app.get("/v1/accounts/current", &one).await.0,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        app.get("/v1/accounts/current", &two).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.current_account(&one).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.current_account(&two).await.0, StatusCode::OK);
     let three = app.admin_token().await;
     let (status, body) = app
         .post_empty("/v1/latchkey/logout?everywhere=true", &three)
@@ -752,10 +653,7 @@ async fn logout_ends_the_session_and_everywhere_ends_them_all() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["sessionsEnded"], 2);
     for token in [&two, &three] {
-        assert_eq!(
-            app.get("/v1/accounts/current", token).await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(app.current_account(token).await.0, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(
         app.post_empty("/v1/latchkey/logout", &app.dev_secret)
@@ -782,12 +680,12 @@ async fn a_password_change_needs_the_current_password_and_ends_every_other_sessi
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        app.get("/v1/accounts/current", &mine).await.0,
+        app.current_account(&mine).await.0,
         StatusCode::OK,
         "the caller stays"
     );
     assert_eq!(
-        app.get("/v1/accounts/current", &other).await.0,
+        app.current_account(&other).await.0,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -798,14 +696,7 @@ async fn a_password_change_needs_the_current_password_and_ends_every_other_sessi
         app.login(ADMIN_EMAIL, "a brand new passphrase").await.0,
         StatusCode::OK
     );
-    let (status, _) = app
-        .request(
-            "POST",
-            "/v1/latchkey/password",
-            None,
-            Some(change("a brand new passphrase")),
-        )
-        .await;
+    let (status, _) = app.set_password(change("a brand new passphrase")).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -820,12 +711,8 @@ async fn deleting_a_user_ends_their_sessions() {
     let (id, member) = app
         .onboard(&admin, "leaving@example.com", "us_rol_member")
         .await;
-    assert_eq!(
-        app.get("/v1/accounts/current", &member).await.0,
-        StatusCode::OK
-    );
-    let (status, body) = app.delete(&format!("/v1/users/{id}"), &admin).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.current_account(&member).await.0, StatusCode::OK);
+    app.delete_user(&admin, &id).await.assert_ok();
     let (status, body) = refresh(&app, &member).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }

@@ -1,3 +1,4 @@
+pub use crate::endpoints::{AssertOk, Record};
 use actix_web::http::StatusCode;
 use latchkey::config::Config;
 use latchkey::startup::{Application, StartupError};
@@ -143,6 +144,13 @@ impl TestApp {
             .credential_lookups()
     }
 
+    /// A request for `path` on this server, with the tests' client.
+    fn build(&self, method: &str, path: &str) -> awc::ClientRequest {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        self.client
+            .request(method, format!("{}{}", self.address, path))
+    }
+
     pub async fn request(
         &self,
         method: &str,
@@ -150,10 +158,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+        let mut req = self.build(method, path);
         if let Some(token) = token {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -163,13 +168,7 @@ impl TestApp {
         }
         .expect("request sent");
         let bytes = res.body().limit(16 * 1024 * 1024).await.expect("body read");
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "{path} answered non-JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        (res.status(), json)
+        (res.status(), json_of(path, &bytes))
     }
 
     /// Sends raw bytes with optional extra headers.
@@ -180,22 +179,13 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+        let mut req = self.build(method, path);
         for (k, v) in headers {
             req = req.insert_header((*k, *v));
         }
         let mut res = req.send_body(body).await.expect("request sent");
         let bytes = res.body().limit(16 * 1024 * 1024).await.expect("body read");
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "{path} answered non-JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        (res.status(), json)
+        (res.status(), json_of(path, &bytes))
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -235,7 +225,7 @@ impl TestApp {
 
     /// The environment named `name`, as the Administrator sees it.
     pub async fn environment_id(&self, admin: &str, name: &str) -> String {
-        let (_, body) = self.get("/v1/environments", admin).await;
+        let (_, body) = self.environments(admin).await;
         body["data"]
             .as_array()
             .expect("list")
@@ -289,9 +279,19 @@ impl TestApp {
     }
 }
 
+/// An answer's body, which must be JSON.
+fn json_of(path: &str, bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+        panic!(
+            "{path} answered non-JSON: {}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
+}
+
 /// The status of `GET /v1/environments/current` with `key` as Bearer.
 pub async fn current_status(app: &TestApp, key: &str) -> StatusCode {
-    app.get("/v1/environments/current", key).await.0
+    app.current_environment(key).await.0
 }
 
 impl TestApp {
@@ -316,7 +316,7 @@ impl TestApp {
 
     /// The account id, from the Administrator's view.
     pub async fn account_id(&self, admin: &str) -> String {
-        let (_, body) = self.get("/v1/accounts/current", admin).await;
+        let (_, body) = self.current_account(admin).await;
         body["data"]["id"].as_str().expect("account id").to_owned()
     }
 
@@ -334,8 +334,7 @@ impl TestApp {
 
     /// The link token in the newest mail to `email`.
     pub async fn link_token_for(&self, admin: &str, email: &str) -> String {
-        let (status, body) = self.get("/v1/latchkey/outbox", admin).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = self.outbox(admin).await.assert_ok();
         let mail = body["data"]
             .as_array()
             .expect("mails")
@@ -356,10 +355,7 @@ impl TestApp {
         let id = self.invite(admin, email, role_id).await;
         let token = self.link_token_for(admin, email).await;
         let body = serde_json::json!({ "token": token, "password": "a fine password" });
-        let (status, answer) = self
-            .request("POST", "/v1/latchkey/password", None, Some(body))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
+        self.set_password(body).await.assert_ok();
         let (status, login) = self.login(email, "a fine password").await;
         assert_eq!(status, StatusCode::OK, "{login}");
         (id, login["accessToken"].as_str().expect("token").to_owned())
@@ -367,7 +363,7 @@ impl TestApp {
 
     /// The Administrator's user id.
     pub async fn admin_id(&self, admin: &str) -> String {
-        let (_, who) = self.get("/v1/latchkey/whoami", admin).await;
+        let (_, who) = self.whoami(admin).await;
         who["data"]["id"].as_str().expect("id").to_owned()
     }
 }

@@ -412,7 +412,7 @@ async fn hostile_requests_get_4xx_answers_and_the_server_keeps_serving() {
         app.request("GET", "/health", None, None).await.0,
         actix_web::http::StatusCode::OK
     );
-    let (status, body) = app.get("/v1/environments", &reader).await;
+    let (status, body) = app.environments(&reader).await;
     assert_eq!(status, actix_web::http::StatusCode::OK);
     assert_eq!(
         body["pagination"]["totalCount"].as_u64().map(|n| n >= 2),

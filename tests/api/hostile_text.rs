@@ -196,9 +196,8 @@ async fn generated_unsafe_names_look_alike_emails_and_content_types_are_refused(
     let admin = app.admin_token().await;
     let sk = app.dev_secret.clone();
     let account = app.account_id(&admin).await;
-    let (_, space) = app.post("/v1/spaces", &sk, json!({ "name": "s" })).await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
-    let (_, env) = app.get("/v1/environments/current", &sk).await;
+    let space = app.create_space(&sk, "s").await.id();
+    let (_, env) = app.current_environment(&sk).await;
     let env = env["data"]["id"].as_str().unwrap().to_owned();
     let addr = app.address.trim_start_matches("http://").to_owned();
     let (admin_t, sk_t) = (Some(admin.clone()), Some(sk.clone()));

@@ -29,7 +29,7 @@ async fn an_invited_administrator_without_a_password_does_not_let_the_last_one_l
         "{body}"
     );
     assert_eq!(
-        app.delete(&format!("/v1/users/{admin_id}"), &admin).await.0,
+        app.delete_user(&admin, &admin_id).await.0,
         StatusCode::CONFLICT
     );
 

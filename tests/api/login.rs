@@ -37,7 +37,7 @@ async fn administrator_logs_in_and_gets_a_24_hour_access_token() {
     )
     .unwrap();
     assert_eq!(expires.unix_timestamp(), claims["exp"].as_i64().unwrap());
-    let (status, _) = app.get("/v1/environments", token).await;
+    let (status, _) = app.environments(token).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -110,7 +110,7 @@ async fn forged_and_alg_none_tokens_are_refused() {
         parts[2]
     );
     for bad in [forged, none, hs256, format!("{}.{}", parts[0], parts[1])] {
-        let (status, body) = app.get("/v1/environments", &bad).await;
+        let (status, body) = app.environments(&bad).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
         assert_eq!(body["errors"][0]["key"], "malformed");
     }
@@ -122,13 +122,13 @@ async fn a_23_hour_old_token_works_and_a_25_hour_old_one_is_refused() {
     let admin = app.admin_token().await;
     let old = app.admin_token().await;
     app.advance_clock(&admin, 23 * 3600).await;
-    assert_eq!(app.get("/v1/environments", &old).await.0, StatusCode::OK);
+    assert_eq!(app.environments(&old).await.0, StatusCode::OK);
     let fresh = app.admin_token().await;
     app.advance_clock(&fresh, 2 * 3600).await;
-    let (status, body) = app.get("/v1/environments", &old).await;
+    let (status, body) = app.environments(&old).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "expired");
-    let (_, who) = app.get("/v1/latchkey/whoami", &old).await;
+    let (_, who) = app.whoami(&old).await;
     assert_eq!(who["data"]["valid"], false);
     assert_eq!(who["data"]["reason"], "expired");
 }

@@ -7,6 +7,7 @@ mod audit_growth;
 mod clients;
 mod data_clips;
 mod embed;
+mod endpoints;
 mod environments;
 mod errors;
 mod events;

@@ -9,16 +9,16 @@ async fn a_pat_is_shown_once_and_works_as_a_bearer_token() {
     let admin = app.admin_token().await;
     let (raw, id) = app.create_pat(&admin, "ci script").await;
     assert!(raw.starts_with("pat_") && id.starts_with("us_pat_"));
-    let (status, body) = app.get("/v1/environments", &raw).await;
+    let (status, body) = app.environments(&raw).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["pagination"]["totalCount"], 2);
-    let (_, list) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let (_, list) = app.pats(&admin).await;
     let text = list.to_string();
     assert!(!text.contains(&raw), "a listing shows the raw token");
     assert_no_digest_of(&text, &raw);
     assert_eq!(list["data"][0]["name"], "ci script");
     assert!(list["data"][0].get("token").is_none());
-    let (_, who) = app.get("/v1/latchkey/whoami", &raw).await;
+    let (_, who) = app.whoami(&raw).await;
     assert_eq!(who["data"]["via"], "personal-access-token");
     assert_eq!(who["data"]["credentialId"], id.as_str());
     assert_eq!(who["data"]["role"], "Administrator");
@@ -29,23 +29,16 @@ async fn a_deleted_pat_is_rejected_on_the_next_request() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (raw, id) = app.create_pat(&admin, "short lived").await;
-    assert_eq!(app.get("/v1/environments", &raw).await.0, StatusCode::OK);
-    let (status, body) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
-        .await;
+    assert_eq!(app.environments(&raw).await.0, StatusCode::OK);
+    let (status, body) = app.delete_pat(&admin, &id).await;
     assert_eq!(
         (status, body),
         (StatusCode::OK, json!({ "data": { "success": true } }))
     );
-    let (status, body) = app.get("/v1/environments", &raw).await;
+    let (status, body) = app.environments(&raw).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["errors"][0]["key"], "revoked");
-    assert_eq!(
-        app.delete(&format!("/v1/auth/personal-access-tokens/{id}"), &admin)
-            .await
-            .0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.delete_pat(&admin, &id).await.0, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -53,16 +46,16 @@ async fn last_use_is_listed_at_once_and_survives_a_restart() {
     let mut app = spawn_app().await;
     let admin = app.admin_token().await;
     let (raw, _) = app.create_pat(&admin, "used").await;
-    let (_, before) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let (_, before) = app.pats(&admin).await;
     assert!(before["data"][0].get("lastUsedAt").is_none());
-    app.get("/v1/environments", &raw).await;
-    let (_, after) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    app.environments(&raw).await;
+    let (_, after) = app.pats(&admin).await;
     let used = after["data"][0]["lastUsedAt"]
         .as_str()
         .expect("lastUsedAt")
         .to_owned();
     app.restart().await;
-    let (_, kept) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let (_, kept) = app.pats(&admin).await;
     assert_eq!(kept["data"][0]["lastUsedAt"], used.as_str());
 }
 
@@ -72,20 +65,20 @@ async fn last_use_is_kept_to_the_minute() {
     let admin = app.admin_token().await;
     let (raw, _) = app.create_pat(&admin, "used").await;
     let last_used = || async {
-        let (_, listed) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+        let (_, listed) = app.pats(&admin).await;
         listed["data"][0]["lastUsedAt"].as_str().map(str::to_owned)
     };
-    app.get("/v1/environments", &raw).await;
+    app.environments(&raw).await;
     let first = last_used().await.expect("lastUsedAt after the first use");
     app.advance_clock(&admin, 30).await;
-    app.get("/v1/environments", &raw).await;
+    app.environments(&raw).await;
     assert_eq!(
         last_used().await.as_deref(),
         Some(first.as_str()),
         "same minute"
     );
     app.advance_clock(&admin, 31).await;
-    app.get("/v1/environments", &raw).await;
+    app.environments(&raw).await;
     let later = last_used().await.expect("lastUsedAt");
     assert!(later > first, "{later} is after {first}");
 }
@@ -152,7 +145,7 @@ async fn a_members_pat_cannot_list_keys_users_or_the_outbox() {
             "{body}"
         );
     }
-    assert_eq!(app.get("/v1/environments", &pat).await.0, StatusCode::OK);
+    assert_eq!(app.environments(&pat).await.0, StatusCode::OK);
     assert_eq!(
         app.get(
             &format!("/v1/auth/publishable-key?environmentId={dev}"),
@@ -200,13 +193,10 @@ async fn deleting_a_user_kills_their_pats_and_tokens_on_the_next_request() {
         .onboard(&admin, "leaver@example.com", "us_rol_member")
         .await;
     let (pat, _) = app.create_pat(&token, "leaver script").await;
-    assert_eq!(app.get("/v1/environments", &pat).await.0, StatusCode::OK);
-    assert_eq!(
-        app.delete(&format!("/v1/users/{id}"), &admin).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.environments(&pat).await.0, StatusCode::OK);
+    assert_eq!(app.delete_user(&admin, &id).await.0, StatusCode::OK);
     for credential in [&pat, &token] {
-        let (status, body) = app.get("/v1/environments", credential).await;
+        let (status, body) = app.environments(credential).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["errors"][0]["key"], "revoked");
     }
@@ -227,12 +217,7 @@ async fn environment_keys_cannot_hold_pats() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.get("/v1/auth/personal-access-tokens", &app.dev_secret)
-            .await
-            .0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.pats(&app.dev_secret).await.0, StatusCode::FORBIDDEN);
 }
 
 #[actix_web::test]
@@ -251,9 +236,7 @@ async fn pats_per_user_are_limited_and_names_are_checked() {
         .unwrap()
         .contains("limits.pats_per_user"));
     // A deleted token frees its place at once, and only one place.
-    let (status, _) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{first}"), &admin)
-        .await;
+    let (status, _) = app.delete_pat(&admin, &first).await;
     assert_eq!(status, StatusCode::OK);
     app.create_pat(&admin, "three").await;
     let (status, _) = app
@@ -308,9 +291,9 @@ async fn concurrent_pat_creations_stop_exactly_at_the_limit_and_all_work() {
     }
     assert_eq!(created.len(), 5);
     for raw in &created {
-        assert_eq!(app.get("/v1/environments", raw).await.0, StatusCode::OK);
+        assert_eq!(app.environments(raw).await.0, StatusCode::OK);
     }
-    let (_, list) = app.get("/v1/auth/personal-access-tokens", &admin).await;
+    let (_, list) = app.pats(&admin).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 5);
     // One audit event per created token, none for the refused ones.
     assert_eq!(app.event_count() - events_before, 5);

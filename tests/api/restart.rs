@@ -17,12 +17,7 @@ async fn a_restart_keeps_keys_tokens_rotations_and_deletions() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, _) = app
-        .delete(
-            &format!("/v1/auth/api-key?environmentId={dev}&key={pk_id}"),
-            &admin,
-        )
-        .await;
+    let (status, _) = app.delete_api_key(&admin, &dev, &pk_id).await;
     assert_eq!(status, StatusCode::OK);
     let sk_id = app
         .keys(&admin, &env)
@@ -34,11 +29,7 @@ async fn a_restart_keeps_keys_tokens_rotations_and_deletions() {
         .unwrap()
         .to_owned();
     let (_, rotated) = app
-        .post(
-            &format!("/v1/latchkey/api-keys/{sk_id}/rotate"),
-            &admin,
-            json!({ "expiresInSeconds": 600 }),
-        )
+        .rotate_key(&admin, &sk_id, json!({ "expiresInSeconds": 600 }))
         .await;
     let replacement = rotated["data"]["key"]["rawKey"]
         .as_str()
@@ -50,7 +41,7 @@ async fn a_restart_keeps_keys_tokens_rotations_and_deletions() {
 
     assert_eq!(app.generated_password, None);
     assert_eq!(
-        app.get("/v1/environments", &admin).await.0,
+        app.environments(&admin).await.0,
         StatusCode::OK,
         "tokens survive a restart"
     );
@@ -64,7 +55,7 @@ async fn a_restart_keeps_keys_tokens_rotations_and_deletions() {
         current_status(&app, &deleted_publishable).await,
         StatusCode::UNAUTHORIZED
     );
-    let (_, envs) = app.get("/v1/environments", &admin).await;
+    let (_, envs) = app.environments(&admin).await;
     assert_eq!(envs["pagination"]["totalCount"], 3);
     let state = app
         .keys(&admin, &env)
@@ -90,14 +81,11 @@ async fn a_second_start_changes_nothing_and_shows_no_password() {
     let (status, body) = app.login(ADMIN_EMAIL, &password).await;
     assert_eq!(status, StatusCode::OK);
     let token = body["accessToken"].as_str().unwrap().to_owned();
-    let (dev_secret, before) = (
-        app.dev_secret.clone(),
-        app.get("/v1/environments", &token).await.1,
-    );
+    let (dev_secret, before) = (app.dev_secret.clone(), app.environments(&token).await.1);
     app.restart().await;
     assert_eq!(app.generated_password, None);
     assert_eq!(app.dev_secret, dev_secret);
-    assert_eq!(app.get("/v1/environments", &token).await.1, before);
+    assert_eq!(app.environments(&token).await.1, before);
     assert_eq!(app.login(ADMIN_EMAIL, &password).await.0, StatusCode::OK);
 }
 

@@ -14,10 +14,7 @@ fn named<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
 async fn space_secrets_override_environment_secrets_of_the_same_name() {
     let app = spawn_app().await;
     let sk = app.dev_secret.clone();
-    let (_, space) = app
-        .post("/v1/spaces", &sk, json!({ "name": "with secrets" }))
-        .await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space(&sk, "with secrets").await.id();
     for (name, value, space_id) in [
         ("API_TOKEN", "env-token", None),
         ("WEBHOOK_URL", "https://env", None),
@@ -27,15 +24,14 @@ async fn space_secrets_override_environment_secrets_of_the_same_name() {
         if let Some(s) = space_id {
             body["spaceId"] = json!(s);
         }
-        let (status, answer) = app.post("/v1/secrets", &sk, body).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
+        let answer = app.write_secret(&sk, body).await.assert_ok();
         assert_eq!(
             answer["data"].as_array().unwrap().len(),
             1,
             "upsert answers a list"
         );
     }
-    let (_, env_list) = app.get("/v1/secrets", &sk).await;
+    let (_, env_list) = app.secrets(&sk).await;
     assert_eq!(named(&env_list, "API_TOKEN").unwrap()["value"], "env-token");
     assert_eq!(env_list["data"].as_array().unwrap().len(), 2);
     let (_, space_list) = app.get(&format!("/v1/secrets?spaceId={space}"), &sk).await;
@@ -59,15 +55,13 @@ async fn an_upsert_changes_only_the_value_and_keeps_the_id() {
     let app = spawn_app().await;
     let sk = app.dev_secret.clone();
     let (_, first) = app
-        .post(
-            "/v1/secrets",
+        .write_secret(
             &sk,
             json!({ "name": "KEY", "value": "one", "actorId": "us_ag_1" }),
         )
         .await;
     let (_, second) = app
-        .post(
-            "/v1/secrets",
+        .write_secret(
             &sk,
             json!({ "name": "KEY", "value": "two", "actorId": "us_ag_1" }),
         )
@@ -101,16 +95,14 @@ fn values(list: &Value) -> Vec<(String, String)> {
 async fn an_actors_secret_wins_and_others_fall_back_to_the_space_then_the_environment() {
     let app = spawn_app().await;
     let sk = app.dev_secret.clone();
-    let (_, space) = app.post("/v1/spaces", &sk, json!({ "name": "s" })).await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space(&sk, "s").await.id();
     for body in [
         json!({ "name": "API_TOKEN", "value": "environment's" }),
         json!({ "name": "OTHER", "value": "other" }),
         json!({ "name": "API_TOKEN", "value": "space's", "spaceId": space }),
         json!({ "name": "API_TOKEN", "value": "agent 1's", "actorId": "us_ag_1" }),
     ] {
-        let (status, answer) = app.post("/v1/secrets", &sk, body).await;
-        assert_eq!(status, 200, "{answer}");
+        app.write_secret(&sk, body).await.assert_ok();
     }
     let pair = |name: &str, value: &str| (name.to_owned(), value.to_owned());
     let in_space = |actor: &str| format!("/v1/secrets?spaceId={space}&actorId={actor}");
@@ -146,9 +138,9 @@ async fn delete_answers_the_secrets_that_remain() {
     let app = spawn_app().await;
     let sk = app.dev_secret.clone();
     let (_, a) = app
-        .post("/v1/secrets", &sk, json!({ "name": "A", "value": "a" }))
+        .write_secret(&sk, json!({ "name": "A", "value": "a" }))
         .await;
-    app.post("/v1/secrets", &sk, json!({ "name": "B", "value": "b" }))
+    app.write_secret(&sk, json!({ "name": "B", "value": "b" }))
         .await;
     let id = a["data"][0]["id"].as_str().unwrap();
     let (status, body) = app.delete(&format!("/v1/secrets/{id}"), &sk).await;
@@ -172,8 +164,7 @@ async fn secrets_stay_in_their_environment_and_away_from_members_and_guests() {
     let admin = app.admin_token().await;
     let production = app.environment_id(&admin, "production").await;
     let (_, created) = app
-        .post(
-            "/v1/secrets",
+        .write_secret(
             &admin,
             json!({ "name": "PROD", "value": "p", "environmentId": production }),
         )
@@ -214,7 +205,7 @@ async fn names_values_and_counts_are_bounded() {
         (json!({ "name": "x".repeat(1025), "value": "v" }), "name"),
         (json!({ "name": "N", "value": "v".repeat(1025) }), "value"),
     ] {
-        let (status, answer) = app.post("/v1/secrets", &sk, body).await;
+        let (status, answer) = app.write_secret(&sk, body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
         assert_eq!(answer["errors"][0]["key"], key);
     }
@@ -229,13 +220,13 @@ async fn names_values_and_counts_are_bounded() {
         StatusCode::OK
     );
     assert_eq!(
-        app.post("/v1/secrets", &sk, json!({ "name": "M", "value": "v" }))
+        app.write_secret(&sk, json!({ "name": "M", "value": "v" }))
             .await
             .0,
         StatusCode::OK
     );
     let (status, body) = app
-        .post("/v1/secrets", &sk, json!({ "name": "O", "value": "v" }))
+        .write_secret(&sk, json!({ "name": "O", "value": "v" }))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["errors"][0]["message"]
@@ -243,13 +234,9 @@ async fn names_values_and_counts_are_bounded() {
         .unwrap()
         .contains("limits.secrets_per_scope"));
     assert_eq!(
-        app.post(
-            "/v1/secrets",
-            &sk,
-            json!({ "name": "M", "value": "changed" })
-        )
-        .await
-        .0,
+        app.write_secret(&sk, json!({ "name": "M", "value": "changed" }))
+            .await
+            .0,
         StatusCode::OK,
         "an update is not a new secret"
     );
@@ -260,14 +247,10 @@ async fn secret_values_are_sealed_on_disk_and_survive_a_restart() {
     let mut app = spawn_app().await;
     let sk = app.dev_secret.clone();
     let value = "very-secret-webhook-value-1234";
-    app.post(
-        "/v1/secrets",
-        &sk,
-        json!({ "name": "HOOK", "value": value }),
-    )
-    .await;
+    app.write_secret(&sk, json!({ "name": "HOOK", "value": value }))
+        .await;
     app.restart().await;
-    let (_, list) = app.get("/v1/secrets", &sk).await;
+    let (_, list) = app.secrets(&sk).await;
     assert_eq!(named(&list, "HOOK").unwrap()["value"], value);
     app.stop().await;
     let mut bytes = Vec::new();

@@ -1,7 +1,7 @@
 //! Spaces stay bounded: a count limit per environment, a per-address rate limit on spaces
 //! made with a (public) publishable key, and listings whose pages read only their own spaces.
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{spawn_app_with, AssertOk, TestApp};
 use actix_web::http::StatusCode;
 use serde_json::json;
 
@@ -10,14 +10,9 @@ async fn an_environment_holds_at_most_the_configured_number_of_spaces() {
     let app = spawn_app_with(|c| c.limits.spaces_per_environment = 3).await;
     let sk = app.dev_secret.clone();
     for i in 0..3 {
-        let (status, body) = app
-            .post("/v1/spaces", &sk, json!({ "name": format!("s{i}") }))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        app.create_space(&sk, &format!("s{i}")).await.assert_ok();
     }
-    let (status, body) = app
-        .post("/v1/spaces", &sk, json!({ "name": "one too many" }))
-        .await;
+    let (status, body) = app.create_space(&sk, "one too many").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["errors"][0]["message"]
@@ -60,13 +55,7 @@ async fn a_publishable_key_creates_spaces_at_a_bounded_rate_per_address() {
             .contains("browser.spaces_per_address"),
         "{body}"
     );
-    let (status, _) = app
-        .post(
-            "/v1/spaces",
-            &app.dev_secret,
-            json!({ "name": "server side" }),
-        )
-        .await;
+    let (status, _) = app.create_space(&app.dev_secret, "server side").await;
     assert_eq!(status, StatusCode::OK, "a secret key is not rate-limited");
 }
 
@@ -124,9 +113,7 @@ async fn a_first_page_in_creation_order_reads_no_other_space_however_many_there_
     let sk = app.dev_secret.clone();
     let mut ids = Vec::new();
     for i in 0..30 {
-        let (_, body) = app
-            .post("/v1/spaces", &sk, json!({ "name": format!("s{i}") }))
-            .await;
+        let (_, body) = app.create_space(&sk, &format!("s{i}")).await;
         ids.push(body["data"]["id"].as_str().unwrap().to_owned());
     }
     for id in &ids[..5] {

@@ -121,8 +121,7 @@ fn path_of(app: &TestApp, t: &Value) -> String {
 
 async fn write(app: &TestApp, sk: &str, env: &str, topic: &str) -> String {
     let body = json!({ "topic": topic, "domain": "job", "payload": {}, "context": { "environmentId": env } });
-    let (status, e) = app.post("/v1/events", sk, body).await;
-    assert_eq!(status, StatusCode::OK, "{e}");
+    let e = app.create_event(sk, body).await.assert_ok();
     e["data"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -169,7 +168,7 @@ async fn an_environment_token_streams_events_as_they_are_written() {
     write(&app, &sk, &env, "custom:again").await;
     by_header.next_topic("custom:again").await;
 
-    let (status, refused) = app.get("/v1/events", t["token"].as_str().unwrap()).await;
+    let (status, refused) = app.events(t["token"].as_str().unwrap(), "").await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -192,8 +191,7 @@ async fn a_stream_applies_the_filters_of_the_event_list() {
     let sk = app.dev_secret.clone();
     let admin = app.admin_token().await;
     let env = app.environment_id(&admin, "development").await;
-    let (_, space) = app.post("/v1/spaces", &sk, json!({ "name": "s" })).await;
-    let space = space["data"]["id"].as_str().unwrap().to_owned();
+    let space = app.create_space(&sk, "s").await.id();
     let t = token(&app, &sk, "").await;
     let mut only_b = open(&app, &format!("{}&topic=custom:b", path_of(&app, &t)), &[])
         .await
@@ -203,7 +201,7 @@ async fn a_stream_applies_the_filters_of_the_event_list() {
     write(&app, &sk, &env, "custom:a").await;
     let b1 = write(&app, &sk, &env, "custom:b").await;
     let body = json!({ "topic": "custom:a", "domain": "job", "payload": {}, "context": { "environmentId": env, "spaceId": space } });
-    let (_, spaced) = app.post("/v1/events", &sk, body).await;
+    let (_, spaced) = app.create_event(&sk, body).await;
     let b2 = write(&app, &sk, &env, "custom:b").await;
     let got: Vec<String> = [
         only_b.next(Duration::from_secs(5)).await.unwrap(),
@@ -373,9 +371,7 @@ async fn deleting_the_parent_credential_ends_the_stream_and_refuses_its_token() 
     );
     let path = path_of(&app, &t);
     let mut sse = open(&app, &path, &[]).await.unwrap();
-    let (status, _) = app
-        .delete(&format!("/v1/auth/personal-access-tokens/{pat_id}"), &admin)
-        .await;
+    let (status, _) = app.delete_pat(&admin, &pat_id).await;
     assert_eq!(status, StatusCode::OK);
     let end = sse.next_end().await;
     assert_eq!(end.data["reason"], "revoked");

@@ -39,7 +39,7 @@ async fn a_hundred_failures_in_an_hour_lock_the_account_even_with_the_right_pass
         "other accounts are unaffected"
     );
     assert_eq!(
-        app.get("/v1/environments", &admin).await.0,
+        app.environments(&admin).await.0,
         StatusCode::OK,
         "existing tokens keep working"
     );

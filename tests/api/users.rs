@@ -15,17 +15,12 @@ async fn an_invitation_link_in_the_outbox_sets_a_password_once() {
         StatusCode::UNAUTHORIZED
     );
     let token = app.link_token_for(&admin, "new@example.com").await;
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     assert_eq!(outbox["data"][0]["subject"], "You are invited to Latchkey");
     let set = json!({ "token": token, "password": "a fine password" });
-    let (status, body) = app
-        .request("POST", "/v1/latchkey/password", None, Some(set.clone()))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = app.set_password(set.clone()).await.assert_ok();
     assert_eq!(body["data"]["email"], "new@example.com");
-    let (status, body) = app
-        .request("POST", "/v1/latchkey/password", None, Some(set))
-        .await;
+    let (status, body) = app.set_password(set).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a link works once");
     assert_eq!(body["errors"][0]["key"], "token");
     assert_eq!(
@@ -43,9 +38,7 @@ async fn an_invitation_link_expires() {
     let token = app.link_token_for(&admin, "late@example.com").await;
     app.advance_clock(&admin, 601).await;
     let set = json!({ "token": token, "password": "a fine password" });
-    let (status, _) = app
-        .request("POST", "/v1/latchkey/password", None, Some(set))
-        .await;
+    let (status, _) = app.set_password(set).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -60,7 +53,7 @@ async fn resend_invite_mails_a_fresh_link_until_the_password_is_set() {
         .post_empty(&format!("/v1/users/{id}/resend-invite"), &admin)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, outbox) = app.get("/v1/latchkey/outbox", &admin).await;
+    let (_, outbox) = app.outbox(&admin).await;
     let mails = outbox["data"]
         .as_array()
         .unwrap()
@@ -95,7 +88,7 @@ async fn the_last_administrator_can_be_neither_removed_nor_demoted() {
         .unwrap()
         .contains("last Administrator"));
     assert_eq!(
-        app.delete(&format!("/v1/users/{admin_id}"), &admin).await.0,
+        app.delete_user(&admin, &admin_id).await.0,
         StatusCode::CONFLICT
     );
     let (_, roles) = app
@@ -118,16 +111,14 @@ async fn the_last_administrator_can_be_neither_removed_nor_demoted() {
             .0,
         StatusCode::OK
     );
-    let (status, body) = app.delete(&format!("/v1/users/{second_id}"), &second).await;
+    let (status, body) = app.delete_user(&second, &second_id).await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
         "the deputy is now the last Administrator: {body}"
     );
     assert_eq!(
-        app.delete(&format!("/v1/users/{admin_id}"), &second)
-            .await
-            .0,
+        app.delete_user(&second, &admin_id).await.0,
         StatusCode::OK,
         "a Member can be removed"
     );
@@ -159,7 +150,7 @@ async fn role_assignments_are_listed_replaced_and_removed() {
         .unwrap()
         .starts_with("us_acr_"));
     assert_eq!(
-        app.get("/v1/users", &member).await.0,
+        app.users(&member).await.0,
         StatusCode::OK,
         "promoted at once"
     );
@@ -171,7 +162,7 @@ async fn role_assignments_are_listed_replaced_and_removed() {
         StatusCode::OK
     );
     assert_eq!(
-        app.get("/v1/users", &member).await.0,
+        app.users(&member).await.0,
         StatusCode::FORBIDDEN,
         "back to Member"
     );
@@ -229,7 +220,7 @@ async fn users_are_listed_with_pagination_search_and_sort() {
     let (status, body) = app.get("/v1/users?sortField=shoe_size", &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["key"], "sortField");
-    let text = app.get("/v1/users", &admin).await.1.to_string();
+    let text = app.users(&admin).await.1.to_string();
     for field in ["password", "hash", "salt", "digest"] {
         assert!(
             !text.to_lowercase().contains(&format!("\"{field}")),
@@ -275,9 +266,7 @@ async fn members_read_and_change_only_themselves() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.delete(&format!("/v1/users/{admin_id}"), &member)
-            .await
-            .0,
+        app.delete_user(&member, &admin_id).await.0,
         StatusCode::FORBIDDEN
     );
     let invite = json!({ "email": "x@example.com", "name": "X", "actorRoles": [] });
@@ -322,7 +311,7 @@ async fn roles_and_the_account_are_readable_and_only_administrators_change_the_a
         .unwrap()
         .iter()
         .all(|r| r["id"].as_str().unwrap().starts_with("us_rol_")));
-    let (status, account) = app.get("/v1/accounts/current", &app.dev_secret).await;
+    let (status, account) = app.current_account(&app.dev_secret).await;
     assert_eq!(status, StatusCode::OK);
     assert!(account["data"]["id"]
         .as_str()
@@ -339,10 +328,7 @@ async fn roles_and_the_account_are_readable_and_only_administrators_change_the_a
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["name"], "Acme");
-    assert_eq!(
-        app.get("/v1/accounts/current", &member).await.1["data"]["name"],
-        "Acme"
-    );
+    assert_eq!(app.current_account(&member).await.1["data"]["name"], "Acme");
 }
 
 #[actix_web::test]
@@ -358,23 +344,9 @@ async fn an_older_invitation_link_cannot_overwrite_an_accepted_password() {
     let second = app.link_token_for(&admin, "twice@example.com").await;
     assert_ne!(first, second);
     let set = |token: &str, password: &str| json!({ "token": token, "password": password });
-    let (status, _) = app
-        .request(
-            "POST",
-            "/v1/latchkey/password",
-            None,
-            Some(set(&second, "the accepted one")),
-        )
-        .await;
+    let (status, _) = app.set_password(set(&second, "the accepted one")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = app
-        .request(
-            "POST",
-            "/v1/latchkey/password",
-            None,
-            Some(set(&first, "an attacker's one")),
-        )
-        .await;
+    let (status, body) = app.set_password(set(&first, "an attacker's one")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["errors"][0]["key"], "token");
     assert_eq!(

@@ -1,6 +1,8 @@
-//! Running node test suites (tests/sdk, tests/browser) against the real `latchkey` binary.
+//! Running node test suites (tests/sdk, tests/browser, tests/cli) against the real `latchkey`
+//! binary, started by the shared harness in tests/common (the test binary declares both).
 #![allow(dead_code)]
 
+use crate::common;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -9,18 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 pub const NPM_CI_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Kills the child (and reaps it) when dropped, so no process outlives a failed assertion.
-pub struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Text collected from a child's pipe by a draining thread.
 pub type Captured = Arc<Mutex<String>>;
@@ -135,21 +126,18 @@ pub struct Server {
     pub stdout: Captured,
     pub stderr: Captured,
     // Dropped before `_dir`, so the process is gone before its data directory is removed.
-    _process: KillOnDrop,
+    _process: common::Server,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
-    /// Starts the binary on 127.0.0.1:0 with a fresh data directory, fast password hashing, no
-    /// delay after failed logins, and `extra_env` on top.
+    /// Starts the binary (the shared harness, `tests/common`) on 127.0.0.1:0 with a fresh data
+    /// directory, fast password hashing, no delay after failed logins, the Administrator
+    /// `email` with `password`, and `extra_env` on top.
     pub fn start(email: &str, password: &str, extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("cannot create a temporary directory");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        for (k, v) in extra_env {
-            command.env(k, v);
-        }
-        let mut child = command
-            .env("LATCHKEY_SERVER__BIND", "127.0.0.1:0")
+        let mut command = common::command(common::binary(), dir.path());
+        command
             .env("LATCHKEY_STORAGE__DATA_DIR", dir.path().join("data"))
             .env(
                 "LATCHKEY_SECURITY__MASTER_KEY_FILE",
@@ -157,58 +145,23 @@ impl Server {
             )
             .env("LATCHKEY_BOOTSTRAP__ADMIN_EMAIL", email)
             .env("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", password)
-            .env("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "1000")
-            .env("LATCHKEY_SECURITY__LOGIN_DELAY_MS", "0")
             .env(
                 "RUST_LOG",
                 std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start the latchkey binary");
-        let (tx, rx) = mpsc::channel();
-        let (stdout, _) = drain(child.stdout.take().unwrap(), Some(tx));
-        let (stderr, stderr_thread) = drain(child.stderr.take().unwrap(), None);
-        let mut process = KillOnDrop(child);
-        let first = match rx.recv_timeout(STARTUP_TIMEOUT) {
-            Ok(line) => line,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                // stdout closed: the server is exiting. Collect its status and all of stderr.
-                let status = process.0.wait();
-                let _ = stderr_thread.join();
-                panic!(
-                    "latchkey exited before printing its banner ({status:?}).\nstdout:\n{}\nstderr:\n{}",
-                    text(&stdout),
-                    text(&stderr)
-                )
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-                "latchkey printed no first line within {STARTUP_TIMEOUT:?}.\nstdout:\n{}\nstderr:\n{}",
-                text(&stdout),
-                text(&stderr)
-            ),
-        };
-        let url = first
-            .strip_prefix("Latchkey is listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "unexpected first line from latchkey: {first:?}\nstderr:\n{}",
-                    text(&stderr)
-                )
-            })
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
+            );
+        for (k, v) in extra_env {
+            command.env(k, v);
+        }
+        let process = common::start_with(command);
+        let url = process.url.trim().trim_end_matches('/').to_owned();
         assert!(
             url.starts_with("http://127.0.0.1:"),
             "unexpected server URL {url:?}"
         );
         Self {
             url,
-            stdout,
-            stderr,
+            stdout: Arc::clone(&process.stdout),
+            stderr: Arc::clone(&process.logs),
             _process: process,
             _dir: dir,
         }
