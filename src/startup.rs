@@ -699,7 +699,7 @@ pub fn existing_master_key(config: &Config) -> Result<MasterKey, StartupError> {
 /// empty store, since a new key cannot open existing data.
 fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
     if !config.security.master_key.is_empty() {
-        return decode_master_key(&config.security.master_key, "security.master_key")
+        return decode_master_key(config.security.master_key.expose(), "security.master_key")
             .map(|k| MasterKey::from_bytes(&k));
     }
     let path = Path::new(&config.security.master_key_file);
@@ -782,7 +782,7 @@ async fn bootstrap(
         let p = crate::domain::random::base62(20);
         (p.clone(), Some(p))
     } else {
-        (config.bootstrap.admin_password.clone(), None)
+        (config.bootstrap.admin_password.expose().to_owned(), None)
     };
     let hash = hasher.hash(password).await.map_err(other)?;
     let account = Account {
