@@ -166,37 +166,25 @@ impl Application {
     /// Opens the store, bootstraps it if empty, and binds the server.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let data_dir = PathBuf::from(&config.storage.data_dir);
-        let store = open_storage(&config, &data_dir)?;
-        let initialised = store
-            .account()
-            .map_err(|e| StartupError::opening(&data_dir, e))?
-            .is_some();
+        let (store, initialised) = open_storage(&config, &data_dir)?;
         let master = load_master_key(&config, initialised)?;
         let hasher = password_hasher(&config);
         let clock = Clock::default();
         let (listener, bound, url) = bind(&config)?;
-        let (signer, generated_password) = if initialised {
-            (load_signer(&store, &master)?, None)
-        } else {
-            bootstrap(&store, &config, &master, &hasher, &clock).await?
-        };
-        // The text limits apply to requests, not to the names bootstrap itself chooses.
+        let keys = (&store, &config, &master, &hasher, &clock);
+        let (signer, generated_password) = load_or_bootstrap(keys, initialised).await?;
         set_text_limits(&config);
-        // The development environment's `.env` block: raw keys on the first start only.
-        let first_master = (!initialised).then_some(&master);
-        let development =
-            ClientEnv::from_store(&store, "development", clock.now(), &url, first_master).ok();
+        let development = development_env(&store, &clock, &url, &master, initialised);
         let auth = authenticator(&config, &store, clock, signer, master, url.clone());
-        let banner = Banner {
+        let banner = banner(
+            &config,
+            &auth,
             url,
             data_dir,
-            admin_email: config.bootstrap.admin_email.clone(),
             generated_password,
-            first_start: !initialised,
-            development_keys: development_keys(&auth),
+            !initialised,
             development,
-            clock_control: config.dev.clock_control,
-        };
+        );
         let builder = actix_server::Server::build();
         // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`), and
         // so do event streams.
@@ -367,8 +355,8 @@ async fn sweep_events_every(
 }
 
 /// Opens the store and checks its indexes: a sample after a clean shutdown, all of them after
-/// a crash (or on an unmarked store).
-fn open_storage(config: &Config, data_dir: &Path) -> Result<Store, StartupError> {
+/// a crash (or on an unmarked store). True when it holds an account already.
+fn open_storage(config: &Config, data_dir: &Path) -> Result<(Store, bool), StartupError> {
     let cache =
         u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
     let opening = std::time::Instant::now();
@@ -403,7 +391,63 @@ fn open_storage(config: &Config, data_dir: &Path) -> Result<Store, StartupError>
         },
         checking.elapsed().as_millis()
     );
-    Ok(store)
+    let initialised = is_initialised(&store, data_dir)?;
+    Ok((store, initialised))
+}
+
+/// Whether the store holds an account already (else this is the first start).
+fn is_initialised(store: &Store, data_dir: &Path) -> Result<bool, StartupError> {
+    Ok(store
+        .account()
+        .map_err(|e| StartupError::opening(data_dir, e))?
+        .is_some())
+}
+
+/// What the startup banner shows.
+fn banner(
+    config: &Config,
+    auth: &Authenticator,
+    url: String,
+    data_dir: PathBuf,
+    generated_password: Option<String>,
+    first_start: bool,
+    development: Option<ClientEnv>,
+) -> Banner {
+    Banner {
+        url,
+        data_dir,
+        admin_email: config.bootstrap.admin_email.clone(),
+        generated_password,
+        first_start,
+        development_keys: development_keys(auth),
+        development,
+        clock_control: config.dev.clock_control,
+    }
+}
+
+/// The token signer of an initialised store, or a new store's bootstrap (with the generated
+/// password, if one was).
+async fn load_or_bootstrap(
+    (store, config, master, hasher, clock): (&Store, &Config, &MasterKey, &PasswordHasher, &Clock),
+    initialised: bool,
+) -> Result<(TokenSigner, Option<String>), StartupError> {
+    if initialised {
+        Ok((load_signer(store, master)?, None))
+    } else {
+        bootstrap(store, config, master, hasher, clock).await
+    }
+}
+
+/// The development environment's `.env` block: raw keys on the first start only.
+fn development_env(
+    store: &Store,
+    clock: &Clock,
+    url: &str,
+    master: &MasterKey,
+    initialised: bool,
+) -> Option<ClientEnv> {
+    let first_master = (!initialised).then_some(master);
+    ClientEnv::from_store(store, "development", clock.now(), url, first_master).ok()
 }
 
 /// Password hashing with `[security]`'s iterations and concurrency.
@@ -429,7 +473,8 @@ fn bind(config: &Config) -> Result<(TcpListener, std::net::SocketAddr, String), 
     Ok((listener, bound, url))
 }
 
-/// Sets the text limits `[limits]` names for every request's parsing.
+/// Sets the text limits `[limits]` names for every request's parsing. They apply to requests,
+/// not to the names bootstrap itself chooses, so this runs after bootstrap.
 fn set_text_limits(config: &Config) {
     let lim = &config.limits;
     let size = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
