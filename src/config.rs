@@ -30,6 +30,47 @@ pub struct Config {
     pub streams: StreamsConfig,
 }
 
+/// A secret setting (a password, key material): kept as given, printed by `Debug` as
+/// `[redacted]` so a logged `Config` shows none.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether none is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Forgets the secret.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
 /// `[browser]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -214,7 +255,7 @@ pub struct BootstrapConfig {
     /// The first Administrator's email.
     pub admin_email: String,
     /// The first Administrator's password; empty means generate one and print it once.
-    pub admin_password: String,
+    pub admin_password: Secret,
     /// The account's display name.
     pub account_name: String,
 }
@@ -223,7 +264,7 @@ impl Default for BootstrapConfig {
     fn default() -> Self {
         Self {
             admin_email: "admin@example.com".into(),
-            admin_password: String::new(),
+            admin_password: Secret::default(),
             account_name: "Latchkey".into(),
         }
     }
@@ -234,7 +275,7 @@ impl Default for BootstrapConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
     /// The master key as 32 bytes of base64; overrides `master_key_file` when set.
-    pub master_key: String,
+    pub master_key: Secret,
     /// File holding the master key; created with mode 0600 on first start when missing.
     pub master_key_file: String,
     /// PBKDF2-HMAC-SHA256 iterations for new password hashes.
@@ -262,7 +303,7 @@ pub struct SecurityConfig {
 impl Default for SecurityConfig {
     fn default() -> Self {
         Self {
-            master_key: String::new(),
+            master_key: Secret::default(),
             master_key_file: "./latchkey.key".into(),
             pbkdf2_iterations: 600_000,
             password_concurrency: 0,
@@ -572,7 +613,7 @@ impl Config {
             ))
         })?;
         if !self.bootstrap.admin_password.is_empty()
-            && self.bootstrap.admin_password.chars().count() < 8
+            && self.bootstrap.admin_password.expose().chars().count() < 8
         {
             return Err(ConfigError(
                 "bootstrap.admin_password must have at least 8 characters (or be empty to generate one)".into(),
@@ -754,6 +795,34 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_config_file_is_the_built_in_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+        let shipped = Config::load(Some(&path), Vec::new()).unwrap();
+        assert_eq!(
+            toml::to_string(&shipped).unwrap(),
+            toml::to_string(&Config::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("LATCHKEY_BOOTSTRAP__ADMIN_PASSWORD", "hunter2hunter2"),
+                (
+                    "LATCHKEY_SECURITY__MASTER_KEY",
+                    "c2VjcmV0IGtleSBtYXRlcmlhbA==",
+                ),
+            ]),
+        );
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
     fn environment_variables_override_typed_keys() {
         let c = Config::load(
             None,
@@ -765,7 +834,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(c.bootstrap.admin_password, "12345678");
+        assert_eq!(c.bootstrap.admin_password.expose(), "12345678");
         assert_eq!(c.security.pbkdf2_iterations, 1000);
         assert!(c.dev.clock_control);
     }

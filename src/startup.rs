@@ -166,158 +166,33 @@ impl Application {
     /// Opens the store, bootstraps it if empty, and binds the server.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let data_dir = PathBuf::from(&config.storage.data_dir);
-        let cache =
-            u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
-        let opening = std::time::Instant::now();
-        let store = Store::open_with_cache(&data_dir, cache)
-            .map_err(|e| StartupError::opening(&data_dir, e))?;
-        log::info!("opened the store in {} ms", opening.elapsed().as_millis());
-        // After a clean shutdown a bounded check suffices; after a crash (or on an unmarked
-        // store) every index is verified against every record.
-        let checking = std::time::Instant::now();
-        let clean = match store.take_clean_shutdown() {
-            Ok(clean) => clean,
-            // A full disk: serve reads (and refuse writes with 503) rather than not at all.
-            Err(e @ (crate::store::StoreError::Sled(_) | crate::store::StoreError::Io(_))) => {
-                log::warn!("the store cannot write ({e}); serving reads, and refusing writes with 503 until the disk has room and latchkey is restarted");
-                false
-            }
-            Err(e) => return Err(StartupError::opening(&data_dir, e)),
-        };
-        let checked = if clean {
-            store.check_consistency_sample(CLEAN_CHECK_SAMPLE)
-        } else {
-            store.check_consistency()
-        };
-        checked.map_err(|e| StartupError::Corrupt {
-            path: data_dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
-        log::info!(
-            "checked the store's indexes ({}) in {} ms",
-            if clean {
-                "a sample: the last stop was clean"
-            } else {
-                "all of them: the last stop was not clean"
-            },
-            checking.elapsed().as_millis()
-        );
-        let initialised = store
-            .account()
-            .map_err(|e| StartupError::opening(&data_dir, e))?
-            .is_some();
+        let (store, initialised) = open_storage(&config, &data_dir)?;
         let master = load_master_key(&config, initialised)?;
-        let iterations =
-            NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
-                .unwrap_or(NonZeroU32::MIN);
-        let concurrency = match config.security.password_concurrency {
-            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
-            n => n as usize,
-        };
-        let hasher = PasswordHasher::new(iterations, concurrency);
+        let hasher = password_hasher(&config);
         let clock = Clock::default();
-
-        let listener = TcpListener::bind(&config.server.bind).map_err(|e| StartupError::Bind {
-            bind: config.server.bind.clone(),
-            cause: e.to_string(),
-        })?;
-        let bound = listener.local_addr().map_err(other)?;
-        let url = config.public_url(bound);
-
-        let (signer, generated_password) = if initialised {
-            (load_signer(&store, &master)?, None)
-        } else {
-            bootstrap(&store, &config, &master, &hasher, &clock).await?
-        };
-        // The text limits apply to requests, not to the names bootstrap itself chooses.
-        let lim = &config.limits;
-        let size = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
-        crate::domain::limits::set(crate::domain::limits::TextLimits {
-            name_length: size(lim.max_name_length),
-            metadata_bytes: size(lim.max_metadata_bytes),
-            secret_length: size(lim.max_secret_length),
-        });
-        let settings = AuthSettings {
-            api_key_header: config.server.api_key_header.to_ascii_lowercase(),
-            session_lifetime_seconds: config.security.session_lifetime_seconds,
-            access_token_ttl_seconds: config.security.access_token_ttl_seconds,
-            issuer: url.clone(),
-        };
-        // The development environment's `.env` block: raw keys on the first start only.
-        let first_master = (!initialised).then_some(&master);
-        let development =
-            ClientEnv::from_store(&store, "development", clock.now(), &url, first_master).ok();
-        let auth = Authenticator::new(store.clone(), clock, signer, master, settings);
-        let banner = Banner {
+        let (listener, bound, url) = bind(&config)?;
+        let keys = (&store, &config, &master, &hasher, &clock);
+        let (signer, generated_password) = load_or_bootstrap(keys, initialised).await?;
+        set_text_limits(&config);
+        let development = development_env(&store, &clock, &url, &master, initialised);
+        let auth = authenticator(&config, &store, clock, signer, master, url.clone());
+        let banner = banner(
+            &config,
+            &auth,
             url,
             data_dir,
-            admin_email: config.bootstrap.admin_email.clone(),
             generated_password,
-            first_start: !initialised,
-            development_keys: development_keys(&auth),
+            !initialised,
             development,
-            clock_control: config.dev.clock_control,
-        };
-        let throttle = Throttle::new(
-            ThrottleSettings {
-                max_per_account: config.security.login_failures_per_account as usize,
-                account_window: config.security.login_account_window_seconds,
-                max_per_address: config.security.login_failures_per_address as usize,
-                address_window: config.security.login_address_window_seconds,
-                base_delay_ms: config.security.login_delay_ms as u64,
-            },
-            auth.clock().clone(),
         );
-        store.set_aggregation_window(config.audit.aggregation_window_seconds);
-        store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
-        store.set_spaces_per_environment(
-            usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
-        );
-        let (origins, embed) = browser_rules(&config, &banner.url, auth.clock().clone())?;
         let builder = actix_server::Server::build();
         // Idle keep-alive connections close as soon as a stop begins (as under `HttpServer`), and
         // so do event streams.
         let stopping = builder.graceful_shutdown_signal();
-        let state = AppState {
-            store: store.clone(),
-            auth: auth.clone(),
-            clock: auth.clock().clone(),
-            limits: config.limits.clone(),
-            clock_control: config.dev.clock_control,
-            link_ttl_seconds: config.security.link_ttl_seconds,
-            public_url: banner.url.clone(),
-            hasher,
-            throttle,
-            environment_bodies: Default::default(),
-            guest_limits: crate::http::GuestLimits::new(&config.guests, auth.clock().clone()),
-            origins,
-            embed,
-            streams: web::Data::new(http::streams::EventStreams::new(
-                config.streams.clone(),
-                Some(stopping.clone()),
-            )),
-            proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
-                .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
-        };
+        let state = build_state(&config, &auth, hasher, &banner.url, stopping.clone())?;
+        apply_store_limits(&store, &config);
         let server = serve(listener, &config, builder, stopping, state)?;
-        let (stop_background, stopped) = tokio::sync::watch::channel(false);
-        let retention = Retention {
-            keep_seconds: config.audit.retention_days.saturating_mul(86_400),
-            every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
-        };
-        let background = vec![
-            actix_web::rt::spawn(flush_pat_uses_every(
-                auth.clone(),
-                Duration::from_secs(5),
-                stopped.clone(),
-            )),
-            actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped.clone())),
-            actix_web::rt::spawn(drain_events_every(
-                auth.clone(),
-                Duration::from_millis(200),
-                stopped,
-            )),
-        ];
+        let (stop_background, background) = spawn_background_tasks(&config, &auth);
         Ok(Self {
             port: bound.port(),
             server,
@@ -479,6 +354,241 @@ async fn sweep_events_every(
     }
 }
 
+/// Opens the store and checks its indexes: a sample after a clean shutdown, all of them after
+/// a crash (or on an unmarked store). True when it holds an account already.
+fn open_storage(config: &Config, data_dir: &Path) -> Result<(Store, bool), StartupError> {
+    let cache =
+        u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
+    let opening = std::time::Instant::now();
+    let store =
+        Store::open_with_cache(data_dir, cache).map_err(|e| StartupError::opening(data_dir, e))?;
+    log::info!("opened the store in {} ms", opening.elapsed().as_millis());
+    let checking = std::time::Instant::now();
+    let clean = match store.take_clean_shutdown() {
+        Ok(clean) => clean,
+        // A full disk: serve reads (and refuse writes with 503) rather than not at all.
+        Err(e @ (crate::store::StoreError::Sled(_) | crate::store::StoreError::Io(_))) => {
+            log::warn!("the store cannot write ({e}); serving reads, and refusing writes with 503 until the disk has room and latchkey is restarted");
+            false
+        }
+        Err(e) => return Err(StartupError::opening(data_dir, e)),
+    };
+    let checked = if clean {
+        store.check_consistency_sample(CLEAN_CHECK_SAMPLE)
+    } else {
+        store.check_consistency()
+    };
+    checked.map_err(|e| StartupError::Corrupt {
+        path: data_dir.display().to_string(),
+        cause: e.to_string(),
+    })?;
+    log::info!(
+        "checked the store's indexes ({}) in {} ms",
+        if clean {
+            "a sample: the last stop was clean"
+        } else {
+            "all of them: the last stop was not clean"
+        },
+        checking.elapsed().as_millis()
+    );
+    let initialised = is_initialised(&store, data_dir)?;
+    Ok((store, initialised))
+}
+
+/// Whether the store holds an account already (else this is the first start).
+fn is_initialised(store: &Store, data_dir: &Path) -> Result<bool, StartupError> {
+    Ok(store
+        .account()
+        .map_err(|e| StartupError::opening(data_dir, e))?
+        .is_some())
+}
+
+/// What the startup banner shows.
+fn banner(
+    config: &Config,
+    auth: &Authenticator,
+    url: String,
+    data_dir: PathBuf,
+    generated_password: Option<String>,
+    first_start: bool,
+    development: Option<ClientEnv>,
+) -> Banner {
+    Banner {
+        url,
+        data_dir,
+        admin_email: config.bootstrap.admin_email.clone(),
+        generated_password,
+        first_start,
+        development_keys: development_keys(auth),
+        development,
+        clock_control: config.dev.clock_control,
+    }
+}
+
+/// The token signer of an initialised store, or a new store's bootstrap (with the generated
+/// password, if one was).
+async fn load_or_bootstrap(
+    (store, config, master, hasher, clock): (&Store, &Config, &MasterKey, &PasswordHasher, &Clock),
+    initialised: bool,
+) -> Result<(TokenSigner, Option<String>), StartupError> {
+    if initialised {
+        Ok((load_signer(store, master)?, None))
+    } else {
+        bootstrap(store, config, master, hasher, clock).await
+    }
+}
+
+/// The development environment's `.env` block: raw keys on the first start only.
+fn development_env(
+    store: &Store,
+    clock: &Clock,
+    url: &str,
+    master: &MasterKey,
+    initialised: bool,
+) -> Option<ClientEnv> {
+    let first_master = (!initialised).then_some(master);
+    ClientEnv::from_store(store, "development", clock.now(), url, first_master).ok()
+}
+
+/// Password hashing with `[security]`'s iterations and concurrency.
+fn password_hasher(config: &Config) -> PasswordHasher {
+    let iterations =
+        NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
+            .unwrap_or(NonZeroU32::MIN);
+    let concurrency = match config.security.password_concurrency {
+        0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        n => n as usize,
+    };
+    PasswordHasher::new(iterations, concurrency)
+}
+
+/// Binds `server.bind`: the listener, the address it got, and the URL clients use.
+fn bind(config: &Config) -> Result<(TcpListener, std::net::SocketAddr, String), StartupError> {
+    let listener = TcpListener::bind(&config.server.bind).map_err(|e| StartupError::Bind {
+        bind: config.server.bind.clone(),
+        cause: e.to_string(),
+    })?;
+    let bound = listener.local_addr().map_err(other)?;
+    let url = config.public_url(bound);
+    Ok((listener, bound, url))
+}
+
+/// Sets the text limits `[limits]` names for every request's parsing. They apply to requests,
+/// not to the names bootstrap itself chooses, so this runs after bootstrap.
+fn set_text_limits(config: &Config) {
+    let lim = &config.limits;
+    let size = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
+    crate::domain::limits::set(crate::domain::limits::TextLimits {
+        name_length: size(lim.max_name_length),
+        metadata_bytes: size(lim.max_metadata_bytes),
+        secret_length: size(lim.max_secret_length),
+    });
+}
+
+/// The authenticator: the store, the clock, the keys, and `[security]`'s lifetimes.
+fn authenticator(
+    config: &Config,
+    store: &Store,
+    clock: Clock,
+    signer: TokenSigner,
+    master: MasterKey,
+    issuer: String,
+) -> Authenticator {
+    let settings = AuthSettings {
+        api_key_header: config.server.api_key_header.to_ascii_lowercase(),
+        session_lifetime_seconds: config.security.session_lifetime_seconds,
+        access_token_ttl_seconds: config.security.access_token_ttl_seconds,
+        issuer,
+    };
+    Authenticator::new(store.clone(), clock, signer, master, settings)
+}
+
+/// The one application state the handlers share.
+fn build_state(
+    config: &Config,
+    auth: &Authenticator,
+    hasher: PasswordHasher,
+    url: &str,
+    stopping: actix_server::GracefulShutdownSignal,
+) -> Result<AppState, StartupError> {
+    let clock = auth.clock().clone();
+    let (origins, embed) = browser_rules(config, url, clock.clone())?;
+    Ok(AppState {
+        store: auth.store().clone(),
+        auth: auth.clone(),
+        clock: clock.clone(),
+        limits: config.limits.clone(),
+        clock_control: config.dev.clock_control,
+        link_ttl_seconds: config.security.link_ttl_seconds,
+        public_url: url.to_owned(),
+        hasher,
+        throttle: login_throttle(config, clock.clone()),
+        environment_bodies: Default::default(),
+        guest_limits: crate::http::GuestLimits::new(&config.guests, clock),
+        origins,
+        embed,
+        streams: web::Data::new(http::streams::EventStreams::new(
+            config.streams.clone(),
+            Some(stopping),
+        )),
+        proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
+    })
+}
+
+/// Failed-login throttling from `[security]`.
+fn login_throttle(config: &Config, clock: Clock) -> Throttle {
+    Throttle::new(
+        ThrottleSettings {
+            max_per_account: config.security.login_failures_per_account as usize,
+            account_window: config.security.login_account_window_seconds,
+            max_per_address: config.security.login_failures_per_address as usize,
+            address_window: config.security.login_address_window_seconds,
+            base_delay_ms: config.security.login_delay_ms as u64,
+        },
+        clock,
+    )
+}
+
+/// The limits the store itself enforces: the audit log's window and cap, spaces per environment.
+fn apply_store_limits(store: &Store, config: &Config) {
+    store.set_aggregation_window(config.audit.aggregation_window_seconds);
+    store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
+    store.set_spaces_per_environment(
+        usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
+    );
+}
+
+/// The background tasks (PAT last-use flushes, the retention sweep, the event drain) and the
+/// sender that stops them.
+fn spawn_background_tasks(
+    config: &Config,
+    auth: &Authenticator,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    Vec<actix_web::rt::task::JoinHandle<()>>,
+) {
+    let (stop_background, stopped) = tokio::sync::watch::channel(false);
+    let retention = Retention {
+        keep_seconds: config.audit.retention_days.saturating_mul(86_400),
+        every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
+    };
+    let background = vec![
+        actix_web::rt::spawn(flush_pat_uses_every(
+            auth.clone(),
+            Duration::from_secs(5),
+            stopped.clone(),
+        )),
+        actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped.clone())),
+        actix_web::rt::spawn(drain_events_every(
+            auth.clone(),
+            Duration::from_millis(200),
+            stopped,
+        )),
+    ];
+    (stop_background, background)
+}
+
 fn other(e: impl fmt::Display) -> StartupError {
     StartupError::Other(e.to_string())
 }
@@ -526,77 +636,16 @@ fn serve(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n as usize,
     };
-    let app = move || {
-        App::new()
-            .wrap(
-                Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-                    .custom_request_replace("method", |req| req.method().to_string()),
-            )
-            .wrap(security_headers())
-            .wrap_fn(|req, srv| {
-                let origin = req.headers().get(actix_web::http::header::ORIGIN).cloned();
-                let answer = srv.call(req);
-                async move { Ok(http::cors_headers(answer.await?, origin)) }
-            })
-            .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(max_body))
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|_, _| http::ApiError::NotFound("not found".into()).into()),
-            )
-            .configure(http::routes)
-            .default_service(web::to(http::not_found))
-    };
     // What `HttpServer::listen` builds, with each connection wrapped in `http::wire` so that
     // the answers actix-http gives on its own (unparseable requests) carry the JSON error body.
     let addr = listener.local_addr().map_err(other)?;
-    let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
     let caps = connection_caps(config)?;
     let connections = http::deadline::Connections::new(caps.soft);
-    let normal = http::deadline::Limits {
-        head: request_timeout,
-        body: Duration::from_secs(config.server.client_body_timeout_seconds as u64),
-        idle: None,
-    };
-    let reserve = http::deadline::Limits {
-        head: Duration::from_secs(2),
-        body: Duration::from_secs(5),
-        idle: Some(Duration::from_secs(1)),
-    };
-    let keep_alive = Duration::from_secs(config.server.keep_alive_seconds as u64);
+    let deadlines = deadlines(config);
     let server = builder
         .listen("latchkey", listener, move || {
-            let stopping = stopping.clone();
-            let connections = connections.clone();
-            let service = actix_http::HttpService::build()
-                .graceful_shutdown_signal(move || {
-                    let stopping = stopping.clone();
-                    async move { stopping.notified().await }
-                })
-                .client_request_timeout(request_timeout)
-                .keep_alive(keep_alive)
-                .client_disconnect_timeout(Duration::from_secs(1))
-                .local_addr(addr)
-                .finish(actix_service::map_config(
-                    actix_service::IntoServiceFactory::into_factory(app())
-                        .map_err(|e: actix_web::Error| e.error_response()),
-                    |_| actix_web::dev::AppConfig::default(),
-                ));
-            actix_service::fn_service(move |io: actix_rt::net::TcpStream| {
-                let slot = connections.open();
-                async move {
-                    let _ = io.set_nodelay(true);
-                    let peer = io.peer_addr().ok();
-                    let limits = if slot.reserve { reserve } else { normal };
-                    let io = http::deadline::Deadlines::new(io, limits, Some(slot));
-                    Ok((
-                        http::wire::ErrorBodies::new(io),
-                        actix_http::Protocol::Http1,
-                        peer,
-                    ))
-                }
-            })
-            .and_then(service)
+            let app = app(state.clone(), max_body);
+            worker(app, stopping.clone(), connections.clone(), &deadlines, addr)
         })
         .map_err(other)?
         .workers(workers)
@@ -606,6 +655,120 @@ fn serve(
         .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
         .run();
     Ok(server)
+}
+
+/// The application every worker runs: logging, security and CORS headers, the one state, the
+/// body limit, and the routes.
+fn app(
+    state: web::Data<AppState>,
+    max_body: usize,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(
+            Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+                .custom_request_replace("method", |req| req.method().to_string()),
+        )
+        .wrap(security_headers())
+        .wrap_fn(|req, srv| {
+            let origin = req.headers().get(actix_web::http::header::ORIGIN).cloned();
+            let answer = srv.call(req);
+            async move { Ok(http::cors_headers(answer.await?, origin)) }
+        })
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(max_body))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, _| http::ApiError::NotFound("not found".into()).into()),
+        )
+        .configure(http::routes)
+        .default_service(web::to(http::not_found))
+}
+
+/// One worker's service: each accepted connection gets its deadlines (the reserve's past the
+/// soft cap) and JSON error bodies, then HTTP/1 with `app`.
+fn worker(
+    app: App<
+        impl actix_web::dev::ServiceFactory<
+                actix_web::dev::ServiceRequest,
+                Config = (),
+                Response = actix_web::dev::ServiceResponse<
+                    impl actix_web::body::MessageBody + 'static,
+                >,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+    >,
+    stopping: actix_server::GracefulShutdownSignal,
+    connections: http::deadline::Connections,
+    deadlines: &ConnectionDeadlines,
+    addr: std::net::SocketAddr,
+) -> impl actix_service::ServiceFactory<actix_rt::net::TcpStream, Config = ()> {
+    let (normal, reserve) = (deadlines.normal, deadlines.reserve);
+    let service = actix_http::HttpService::build()
+        .graceful_shutdown_signal(move || {
+            let stopping = stopping.clone();
+            async move { stopping.notified().await }
+        })
+        .client_request_timeout(deadlines.request_timeout)
+        .keep_alive(deadlines.keep_alive)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .local_addr(addr)
+        .finish(actix_service::map_config(
+            actix_service::IntoServiceFactory::into_factory(app)
+                .map_err(|e: actix_web::Error| e.error_response()),
+            |_| actix_web::dev::AppConfig::default(),
+        ));
+    actix_service::fn_service(move |io: actix_rt::net::TcpStream| {
+        let slot = connections.open();
+        async move {
+            let _ = io.set_nodelay(true);
+            let peer = io.peer_addr().ok();
+            let limits = if slot.reserve { reserve } else { normal };
+            let io = http::deadline::Deadlines::new(io, limits, Some(slot));
+            Ok((
+                http::wire::ErrorBodies::new(io),
+                actix_http::Protocol::Http1,
+                peer,
+            ))
+        }
+    })
+    .and_then(service)
+}
+
+/// How long a connection may take: to send a request's head and body, between keep-alive
+/// requests, and (past the soft connection cap) in the reserve.
+#[derive(Clone, Copy)]
+struct ConnectionDeadlines {
+    request_timeout: Duration,
+    keep_alive: Duration,
+    normal: http::deadline::Limits,
+    reserve: http::deadline::Limits,
+}
+
+fn deadlines(config: &Config) -> ConnectionDeadlines {
+    let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
+    ConnectionDeadlines {
+        request_timeout,
+        keep_alive: Duration::from_secs(config.server.keep_alive_seconds as u64),
+        normal: http::deadline::Limits {
+            head: request_timeout,
+            body: Duration::from_secs(config.server.client_body_timeout_seconds as u64),
+            idle: None,
+        },
+        reserve: http::deadline::Limits {
+            head: Duration::from_secs(2),
+            body: Duration::from_secs(5),
+            idle: Some(Duration::from_secs(1)),
+        },
+    }
 }
 
 /// Open connections: `hard` is where accepting stops (below the open-file limit, with room for
@@ -699,7 +862,7 @@ pub fn existing_master_key(config: &Config) -> Result<MasterKey, StartupError> {
 /// empty store, since a new key cannot open existing data.
 fn load_master_key(config: &Config, initialised: bool) -> Result<MasterKey, StartupError> {
     if !config.security.master_key.is_empty() {
-        return decode_master_key(&config.security.master_key, "security.master_key")
+        return decode_master_key(config.security.master_key.expose(), "security.master_key")
             .map(|k| MasterKey::from_bytes(&k));
     }
     let path = Path::new(&config.security.master_key_file);
@@ -782,7 +945,7 @@ async fn bootstrap(
         let p = crate::domain::random::base62(20);
         (p.clone(), Some(p))
     } else {
-        (config.bootstrap.admin_password.clone(), None)
+        (config.bootstrap.admin_password.expose().to_owned(), None)
     };
     let hash = hasher.hash(password).await.map_err(other)?;
     let account = Account {

@@ -72,7 +72,7 @@ async fn a_restart_keeps_keys_tokens_rotations_and_deletions() {
 
 #[actix_web::test]
 async fn a_second_start_changes_nothing_and_shows_no_password() {
-    let mut app = spawn_app_with(|c| c.bootstrap.admin_password = String::new()).await;
+    let mut app = spawn_app_with(|c| c.bootstrap.admin_password = Default::default()).await;
     let password = app
         .generated_password
         .clone()
@@ -134,14 +134,14 @@ async fn a_wrong_master_key_is_refused_at_startup() {
     );
     assert_eq!(mode & 0o777, 0o600, "the master key file is private");
     app.config.security.master_key =
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 32]);
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 32]).into();
     let error = app
         .start()
         .await
         .expect_err("a wrong master key is refused")
         .to_string();
     assert!(error.contains("master key does not match"), "{error}");
-    app.config.security.master_key = String::new();
+    app.config.security.master_key = Default::default();
     std::fs::remove_file(&key_file).unwrap();
     let error = app
         .start()
