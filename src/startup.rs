@@ -297,6 +297,11 @@ impl Application {
                 stopped.clone(),
             )),
             actix_web::rt::spawn(sweep_events_every(auth.clone(), retention, stopped.clone())),
+            actix_web::rt::spawn(flush_usage_every(
+                auth.clone(),
+                Duration::from_secs(5),
+                stopped.clone(),
+            )),
             actix_web::rt::spawn(drain_events_every(
                 auth.clone(),
                 Duration::from_millis(200),
@@ -375,6 +380,9 @@ impl Application {
         if let Err(e) = auth.flush_pat_uses().await {
             log::error!("could not record personal access token use: {e}");
         }
+        if let Err(e) = auth.usage().flush(auth.store()).await {
+            log::error!("could not record request counts: {e}");
+        }
         drop(auth);
         if let Err(e) = store.close_aggregation_windows(None) {
             log::error!("could not record aggregated authentication events: {e}");
@@ -400,6 +408,23 @@ async fn flush_pat_uses_every(
         }
         if let Err(e) = auth.flush_pat_uses().await {
             log::error!("could not record personal access token use: {e}");
+        }
+    }
+}
+
+/// Adds the request counts of the overview to the store in batches, off the request path.
+async fn flush_usage_every(
+    auth: Authenticator,
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = actix_web::rt::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = auth.usage().flush(auth.store()).await {
+            log::error!("could not record request counts: {e}");
         }
     }
 }
