@@ -10,12 +10,16 @@
 import { api, allPages, TOKEN_KEY } from "./api.js";
 import { ENV_KEY, events, state } from "./state.js";
 import { $, badge, h, notify } from "./ui.js";
+import { renderOverview } from "./overview.js";
+import { renderEnvironments } from "./environments.js";
 import { renderKeys } from "./keys.js";
 import { renderTokens } from "./tokens.js";
 import { renderUsers } from "./users.js";
 import { renderSpaces } from "./spaces.js";
 import { renderGuests } from "./guests.js";
 import { renderSecrets } from "./secrets.js";
+import { renderAgents } from "./agents.js";
+import { renderDataClips } from "./dataclips.js";
 import { renderAudit } from "./audit.js";
 import { renderOutbox } from "./outbox.js";
 
@@ -61,6 +65,22 @@ async function openSession() {
   Object.assign(state, { me, user, envs, isAdmin: me.role === "Administrator" });
   const saved = sessionStorage.getItem(ENV_KEY);
   state.envId = envs.some((e) => e.id === saved) ? saved : envs[0]?.id;
+  renderChrome();
+  route();
+}
+
+/** Makes `id` the environment the sections show; their per-environment view state starts over. */
+function selectEnvironment(id) {
+  state.envId = id;
+  sessionStorage.setItem(ENV_KEY, state.envId);
+  for (const section of ["overview", "keys", "spaces", "guests", "secrets", "data-clips"]) delete state.ui[section];
+}
+
+/** Reads the environments again after a change; keeps the current one unless it is gone. */
+async function reloadEnvironments(select) {
+  state.envs = await allPages("/v1/environments");
+  const keep = [select, state.envId].find((id) => id && state.envs.some((e) => e.id === id));
+  if (keep !== state.envId) selectEnvironment(keep || state.envs[0]?.id);
   renderChrome();
   route();
 }
@@ -131,9 +151,7 @@ function wireStaticForms() {
     signOut("Signed out.");
   });
   $("#env-select").addEventListener("change", (event) => {
-    state.envId = event.target.value;
-    sessionStorage.setItem(ENV_KEY, state.envId);
-    for (const id of ["keys", "spaces", "guests", "secrets"]) delete state.ui[id];
+    selectEnvironment(event.target.value);
     route();
   });
   $("#confirm-ok").addEventListener("click", () => $("#confirm").close("ok"));
@@ -156,12 +174,16 @@ function showAccept(token) {
 // Routing
 
 const SECTIONS = [
+  { id: "overview", title: "Overview", admin: true, render: renderOverview },
+  { id: "environments", title: "Environments", admin: true, render: renderEnvironments },
   { id: "keys", title: "API keys", admin: true, render: renderKeys },
   { id: "tokens", title: "Access tokens", render: renderTokens },
   { id: "users", title: "Users", admin: true, render: renderUsers },
   { id: "spaces", title: "Spaces", render: renderSpaces },
   { id: "guests", title: "Guests", render: renderGuests },
   { id: "secrets", title: "Secrets", admin: true, render: renderSecrets },
+  { id: "agents", title: "Agents", admin: true, render: renderAgents },
+  { id: "data-clips", title: "Data clips", admin: true, render: renderDataClips },
   { id: "audit", title: "Audit log", admin: true, render: renderAudit },
   { id: "outbox", title: "Outbox", admin: true, render: renderOutbox },
 ];
@@ -221,5 +243,8 @@ async function renderSection(section) {
 wireStaticForms();
 events.addEventListener("refresh", () => route());
 events.addEventListener("signout", (event) => signOut(event.detail.message, event.detail.kind));
+events.addEventListener("environments", (event) => {
+  reloadEnvironments(event.detail.select).catch((error) => notify(error.message, "error"));
+});
 window.addEventListener("hashchange", route);
 route();

@@ -51,7 +51,7 @@ export async function renderGuests(ui) {
   };
 
   const actions = (g) => [
-    button("Send magic link", async () => {
+    button("Send a magic link", async () => {
       await api("POST", "/v1/invitations", [{ guestId: g.id, spaceId: space.id, fromName: state.user.name }]);
       notify(`Sent ${g.email} a magic link to ${space.name}${state.isAdmin ? " (see the outbox)" : ""}.`);
     }, { "aria-label": `Send a magic link to ${g.email}` }),
@@ -60,13 +60,13 @@ export async function renderGuests(ui) {
       await api("DELETE", `/v1/guests/${encodeURIComponent(g.id)}?${query({ spaceId: space.id })}`);
       notify(`Removed ${g.email} from ${space.name}.`);
       refresh();
-    }, { class: "danger small", "aria-label": `Remove ${g.email} from ${space.name}` }),
+    }, { class: "danger small", "aria-label": `Remove from space ${space.name}: ${g.email}` }),
     button("Remove entirely", async () => {
       if (!(await confirmAction(`Remove the guest ${g.email} from every space? Their links and tokens stop working.`, "Remove guest"))) return;
       await api("DELETE", `/v1/guests/${encodeURIComponent(g.id)}`);
       notify(`Removed the guest ${g.email}.`);
       refresh();
-    }, { class: "danger small", "aria-label": `Remove guest ${g.email} entirely` }),
+    }, { class: "danger small", "aria-label": `Remove entirely: the guest ${g.email}` }),
   ];
 
   const { items, controls } = pageLocally("Guests", guests, ui, 10);

@@ -37,7 +37,7 @@ export async function renderSpaces(ui) {
   const openWorkbooks = (s) => button(ui.open?.id === s.id ? "Hide workbooks" : "Workbooks", () => {
     ui.open = ui.open?.id === s.id ? null : { id: s.id, name: s.name };
     refresh();
-  }, { "aria-expanded": String(ui.open?.id === s.id), "aria-label": `Workbooks of space ${s.name}` });
+  }, { "aria-expanded": String(ui.open?.id === s.id), "aria-label": `${ui.open?.id === s.id ? "Hide workbooks" : "Workbooks"} of space ${s.name}` });
 
   return [
     subtitle("Spaces of the ", h("strong", {}, env.name), " environment. Guests are given access to spaces, or to some of their workbooks."),

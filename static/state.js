@@ -1,6 +1,7 @@
-// The page's shared state, and the two things any module may ask of the page as a whole: draw
-// the current section again (`refresh`) or end the session (`endSession`). Both are events that
-// app.js listens to, so neither the sections nor api.js import the router or the session code.
+// The page's shared state, and what any module may ask of the page as a whole: draw the current
+// section again (`refresh`), end the session (`endSession`), or read the environments again
+// (`environmentsChanged`). They are events that app.js listens to, so neither the sections nor
+// api.js import the router or the session code.
 
 export const ENV_KEY = "latchkey.environment";
 
@@ -25,6 +26,11 @@ export const refresh = () => events.dispatchEvent(new Event("refresh"));
 /** Ends the session on this page and shows the sign-in form with `message`. */
 export const endSession = (message, kind = "ok") =>
   events.dispatchEvent(new CustomEvent("signout", { detail: { message, kind } }));
+
+/** Reads the environments again (after one was created, changed or deleted) and, with `select`,
+ * switches to that one. */
+export const environmentsChanged = (select = null) =>
+  events.dispatchEvent(new CustomEvent("environments", { detail: { select } }));
 
 /** The environment picked in the header; sections that need one fail with a clear message. */
 export function currentEnv() {

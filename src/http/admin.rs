@@ -10,19 +10,31 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 
 /// The page, its styles and its JavaScript modules: `app.js` (session and router) imports
 /// `api.js`, `state.js`, `ui.js` and one module per section.
-const FILES: [(&str, &str, &str); 14] = [
+const FILES: [(&str, &str, &str); 18] = [
     ("index.html", HTML, include_str!("../../static/index.html")),
     ("style.css", CSS, include_str!("../../static/style.css")),
     ("app.js", JS, include_str!("../../static/app.js")),
     ("api.js", JS, include_str!("../../static/api.js")),
     ("state.js", JS, include_str!("../../static/state.js")),
     ("ui.js", JS, include_str!("../../static/ui.js")),
+    ("overview.js", JS, include_str!("../../static/overview.js")),
+    (
+        "environments.js",
+        JS,
+        include_str!("../../static/environments.js"),
+    ),
     ("keys.js", JS, include_str!("../../static/keys.js")),
     ("tokens.js", JS, include_str!("../../static/tokens.js")),
     ("users.js", JS, include_str!("../../static/users.js")),
     ("spaces.js", JS, include_str!("../../static/spaces.js")),
     ("guests.js", JS, include_str!("../../static/guests.js")),
     ("secrets.js", JS, include_str!("../../static/secrets.js")),
+    ("agents.js", JS, include_str!("../../static/agents.js")),
+    (
+        "dataclips.js",
+        JS,
+        include_str!("../../static/dataclips.js"),
+    ),
     ("audit.js", JS, include_str!("../../static/audit.js")),
     ("outbox.js", JS, include_str!("../../static/outbox.js")),
 ];
