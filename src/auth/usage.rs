@@ -8,6 +8,7 @@ use crate::domain::{ApiKeyType, EnvironmentId, Timestamp};
 use crate::store::{Store, StoreError, UsageHour, USAGE_KEPT_HOURS};
 use actix_web::HttpRequest;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// Scopes (environments, and the account-wide one) counted per hour before further ones are
@@ -33,6 +34,8 @@ pub struct Usage {
     clock: Clock,
     /// Hour → scope (environment id, empty for account-wide) → counts.
     pending: Mutex<HashMap<u32, HashMap<String, UsageHour>>>,
+    /// The oldest hour the store keeps since the last pruning (pruned again once it moves).
+    kept_from: AtomicU32,
 }
 
 /// The hour since the Unix epoch that `t` falls in.
@@ -46,6 +49,7 @@ impl Usage {
         Self {
             clock,
             pending: Mutex::default(),
+            kept_from: AtomicU32::new(0),
         }
     }
 
@@ -117,8 +121,11 @@ impl Usage {
             })
             .collect();
         let oldest = hour_of(self.clock.now()).saturating_sub(USAGE_KEPT_HOURS - 1);
-        let written = store.add_usage(&batch, oldest).await;
-        if written.is_err() {
+        let prune = (self.kept_from.load(Ordering::Relaxed) != oldest).then_some(oldest);
+        let written = store.add_usage(&batch, prune).await;
+        if written.is_ok() {
+            self.kept_from.store(oldest, Ordering::Relaxed);
+        } else {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             for (hour, scopes) in taken {
                 for (scope, counts) in scopes {
@@ -152,5 +159,41 @@ fn presented_kind(presented: &str) -> &'static str {
         "personal-access-token"
     } else {
         "access-token"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn counts_stay_in_memory_until_a_flush_writes_them_in_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let usage = Usage::new(Clock::default());
+        let env = EnvironmentId::parse("us_env_abcdefgh").unwrap();
+        for _ in 0..3 {
+            usage.count(Some(&env), "secret-key", false);
+        }
+        usage.count(None, "none", true);
+        let hour = hour_of(Clock::default().now());
+        let pending = usage.pending(Some(&env));
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].0, hour);
+        assert_eq!(pending[0].1.requests["secret-key"], 3);
+        assert!(store.usage_since(Some(&env), 0).unwrap().is_empty());
+        usage.flush(&store).await.unwrap();
+        assert!(usage.pending(Some(&env)).is_empty());
+        assert_eq!(store.usage_since(Some(&env), 0).unwrap()[0].1, pending[0].1);
+        assert_eq!(store.usage_since(None, 0).unwrap()[0].1.failures["none"], 1);
+    }
+
+    #[test]
+    fn refused_credentials_are_named_by_their_prefix() {
+        assert_eq!(presented_kind("sk_x"), "secret-key");
+        assert_eq!(presented_kind("pk_x"), "publishable-key");
+        assert_eq!(presented_kind("pat_x"), "personal-access-token");
+        assert_eq!(presented_kind("eyJhbGciOi"), "access-token");
+        assert!(KINDS.contains(&"none"));
     }
 }

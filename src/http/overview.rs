@@ -11,7 +11,7 @@ use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::usage::{hour_of, KINDS};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{EnvironmentId, Timestamp};
-use crate::store::{ApiKey, EnvironmentContents, EventQuery, Pat, UsageHour};
+use crate::store::{ApiKey, EnvironmentContents, Pat, UsageHour};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ const EXPIRING_WITHIN_SECONDS: i64 = 7 * 86_400;
 const UNUSED_AFTER_SECONDS: i64 = 30 * 86_400;
 /// Recent audit events shown.
 const RECENT_EVENTS: usize = 10;
+/// The newest audit events looked at for the recent ones and for the last backup.
+const EVENTS_EXAMINED: usize = 100_000;
 /// What the credential figures cannot show yet, said in the answer.
 const NOTES: [&str; 2] = [
     "API keys and personal access tokens have no expiry date: only a key replaced by a rotation \
@@ -281,33 +283,20 @@ fn recent_events(
     let keep = |e: &crate::store::Event| {
         e.account_id == p.account_id && e.environment_id.as_ref() == Some(env)
     };
-    let query = EventQuery {
-        since: None,
-        until: None,
-        keep: &keep,
-        skip: 0,
-        limit: RECENT_EVENTS,
-    };
-    Ok(auth
+    let events = auth
         .store()
-        .events_newest_first(&query)?
-        .iter()
-        .map(event_body)
-        .collect())
+        .newest_events_among(&keep, RECENT_EVENTS, EVENTS_EXAMINED)?;
+    Ok(events.iter().map(event_body).collect())
 }
 
-/// When the newest `latchkey:backup-taken` event was recorded (`GET /v1/latchkey/backup`).
+/// When the newest `latchkey:backup-taken` event was recorded (`GET /v1/latchkey/backup`), among
+/// the newest `EVENTS_EXAMINED` events.
 fn last_backup(auth: &Authenticator, p: &Principal) -> Result<Option<Timestamp>, ApiError> {
     let keep = |e: &crate::store::Event| {
         e.account_id == p.account_id && e.topic == "latchkey:backup-taken"
     };
-    let query = EventQuery {
-        since: None,
-        until: None,
-        keep: &keep,
-        skip: 0,
-        limit: 1,
-    };
-    let newest = auth.store().events_newest_first(&query)?;
+    let newest = auth
+        .store()
+        .newest_events_among(&keep, 1, EVENTS_EXAMINED)?;
     Ok(newest.first().map(|e| e.created_at))
 }

@@ -1,7 +1,8 @@
-//! What an environment holds, counted: what its deletion removes with it.
+//! What an environment holds, counted (what its deletion removes with it), and a bounded look at
+//! the newest audit events, for the admin page's overview.
 
-use super::codec::pair_prefix;
-use super::{Store, StoreError, T};
+use super::codec::{pair_prefix, Record};
+use super::{Event, Store, StoreError, T};
 use crate::domain::EnvironmentId;
 
 /// How many of each thing an environment holds.
@@ -36,5 +37,30 @@ impl Store {
             agents: count(T::EnvAgents),
             guides: count(T::EnvGuides),
         })
+    }
+}
+
+impl Store {
+    /// The newest events `keep` accepts, newest first, at most `limit` of them, looking at no
+    /// more than the newest `max_examined` events of the log (which may hold a million).
+    pub fn newest_events_among(
+        &self,
+        keep: &dyn Fn(&Event) -> bool,
+        limit: usize,
+        max_examined: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.drain_pending_events()?;
+        let mut out = Vec::new();
+        for item in self.tree(T::Events).iter().rev().take(max_examined) {
+            let (_, value) = item?;
+            let event = Event::decode(&value)?;
+            if keep(&event) {
+                out.push(event);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 }

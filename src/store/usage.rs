@@ -65,13 +65,20 @@ fn key_hour(key: &[u8]) -> Option<u32> {
 
 impl Store {
     /// Adds counts collected in memory to the stored hours in one transaction over `usage`
-    /// alone, and drops hours before `oldest_kept`. Nothing cached depends on these counts.
-    pub async fn add_usage(&self, batch: &UsageBatch, oldest_kept: u32) -> Result<(), StoreError> {
+    /// alone and, given `oldest_kept`, drops the hours before it (a pass over the whole tree,
+    /// so callers ask once an hour). Nothing cached depends on these counts.
+    pub async fn add_usage(
+        &self,
+        batch: &UsageBatch,
+        oldest_kept: Option<u32>,
+    ) -> Result<(), StoreError> {
         let mut expired = Vec::new();
-        for key in self.tree(T::Usage).iter().keys() {
-            let key = key?;
-            if key_hour(&key).is_none_or(|h| h < oldest_kept) {
-                expired.push(key);
+        if let Some(oldest) = oldest_kept {
+            for key in self.tree(T::Usage).iter().keys() {
+                let key = key?;
+                if key_hour(&key).is_none_or(|h| h < oldest) {
+                    expired.push(key);
+                }
             }
         }
         if batch.is_empty() && expired.is_empty() {
@@ -132,6 +139,32 @@ mod tests {
         assert!(account.starts_with(&[0]) && !a.starts_with(&scope_prefix(None)));
         assert_eq!(key_hour(&account), Some(9));
         assert_eq!(key_hour(b"no separator"), None);
+    }
+
+    #[actix_rt::test]
+    async fn batches_add_up_per_scope_and_hour_and_old_hours_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let env = EnvironmentId::parse("us_env_abcdefgh").unwrap();
+        let mut one = UsageHour::default();
+        one.requests.insert("secret-key".into(), 1);
+        let batch = [
+            (Some(env.clone()), 10, one.clone()),
+            (Some(env.clone()), 20, one.clone()),
+            (None, 20, one.clone()),
+        ];
+        store.add_usage(&batch, None).await.unwrap();
+        store.add_usage(&batch[1..2], None).await.unwrap();
+        let hours = store.usage_since(Some(&env), 0).unwrap();
+        assert_eq!(hours.iter().map(|(h, _)| *h).collect::<Vec<_>>(), [10, 20]);
+        assert_eq!(hours[1].1.requests["secret-key"], 2);
+        assert_eq!(store.usage_since(Some(&env), 11).unwrap().len(), 1);
+        assert_eq!(store.usage_since(None, 0).unwrap().len(), 1);
+        store.add_usage(&[], Some(15)).await.unwrap();
+        assert_eq!(store.usage_since(Some(&env), 0).unwrap().len(), 1);
+        assert_eq!(store.usage_since(None, 0).unwrap().len(), 1);
+        store.add_usage(&[], Some(21)).await.unwrap();
+        assert!(store.usage_since(Some(&env), 0).unwrap().is_empty());
     }
 
     #[test]
