@@ -567,8 +567,14 @@ test("overview: the figures match the API's after a known number of requests", a
   assert.ok(after.environment.totals.last24Hours.requests >= 7);
   const bars = page.locator('figure[data-chart="requests"] svg[role="img"]').first();
   assert.match(await bars.getAttribute("aria-label"), new RegExp(`${after.environment.totals.last24Hours.requests} in all`));
-  await page.getByRole("button", { name: "Last 30 days" }).click();
+  // From the keyboard: Tab from the first range button to the second, Enter; the focus shows.
+  await page.getByRole("button", { name: "Last 24 hours" }).focus();
+  await page.keyboard.press("Tab");
+  const focused = await page.evaluate(() => [document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]);
+  assert.deepEqual(focused, ["Last 30 days", "solid"], "the focused button is outlined");
+  await page.keyboard.press("Enter");
   assert.equal(await page.getByRole("button", { name: "Last 30 days" }).getAttribute("aria-pressed"), "true");
+  assert.equal(await page.getByRole("button", { name: "Last 24 hours" }).getAttribute("aria-pressed"), "false");
   await page.locator("figure figcaption", { hasText: "last 30 days" }).first().waitFor();
   await screenshot("overview-30-days");
   assertNoProblems();
