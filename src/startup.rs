@@ -262,9 +262,7 @@ impl Application {
         for task in background {
             let _ = task.await;
         }
-        if let Err(e) = auth.flush_pat_uses().await {
-            log::error!("could not record personal access token use: {e}");
-        }
+        flush_batches(&auth).await;
         drop(auth);
         if let Err(e) = store.close_aggregation_windows(None) {
             log::error!("could not record aggregated authentication events: {e}");
@@ -277,8 +275,9 @@ impl Application {
     }
 }
 
-/// Writes PAT last-use times in batches, so a request never waits on that write.
-async fn flush_pat_uses_every(
+/// Writes PAT last-use times and the overview's request counts in batches, so a request never
+/// waits on either write.
+async fn flush_batches_every(
     auth: Authenticator,
     period: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -288,9 +287,17 @@ async fn flush_pat_uses_every(
             _ = actix_web::rt::time::sleep(period) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = auth.flush_pat_uses().await {
-            log::error!("could not record personal access token use: {e}");
-        }
+        flush_batches(&auth).await;
+    }
+}
+
+/// One flush of the batched writes; a failure is logged and retried at the next flush.
+async fn flush_batches(auth: &Authenticator) {
+    if let Err(e) = auth.flush_pat_uses().await {
+        log::error!("could not record personal access token use: {e}");
+    }
+    if let Err(e) = auth.usage().flush(auth.store()).await {
+        log::error!("could not record request counts: {e}");
     }
 }
 
@@ -574,7 +581,7 @@ fn spawn_background_tasks(
         every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
     };
     let background = vec![
-        actix_web::rt::spawn(flush_pat_uses_every(
+        actix_web::rt::spawn(flush_batches_every(
             auth.clone(),
             Duration::from_secs(5),
             stopped.clone(),

@@ -48,7 +48,7 @@ fn run_suite(file: &str) {
         let _one = NPM.lock().unwrap_or_else(|p| p.into_inner());
         ensure_node_modules(
             &dir,
-            &["@flatfile", "javascript"],
+            &["axe-core"],
             &[("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")],
         );
     }

@@ -11,6 +11,7 @@ mod principal;
 pub mod rate;
 pub mod stream;
 pub mod throttle;
+pub mod usage;
 
 pub use principal::{AuthFailure, Caller, Principal, PrincipalKind, Via};
 
@@ -56,6 +57,8 @@ pub struct Authenticator {
     pat_uses: Arc<Mutex<PatUses>>,
     /// Verified principals, valid until the store's next write.
     cache: Arc<cache::PrincipalCache>,
+    /// Requests and refusals counted for the overview; flushed in batches.
+    usage: Arc<usage::Usage>,
 }
 
 /// What to put in a new access token.
@@ -105,13 +108,19 @@ impl Authenticator {
     ) -> Self {
         Self {
             store,
-            clock,
             signer: Arc::new(signer),
             master: Arc::new(master),
             settings: Arc::new(settings),
             pat_uses: Arc::default(),
             cache: Arc::default(),
+            usage: Arc::new(usage::Usage::new(clock.clone())),
+            clock,
         }
+    }
+
+    /// Requests and refusals counted in memory, not yet all in the store.
+    pub fn usage(&self) -> &usage::Usage {
+        &self.usage
     }
 
     /// The store.

@@ -111,6 +111,8 @@ pub enum Action {
     ReadClipRecords,
     /// Change a clip's records' resolutions (guests: only clipped records, never references).
     WriteClipRecords,
+    /// Read an environment's overview: request counts, credentials, recent events, backups.
+    ReadOverview,
 }
 
 /// Who may take an action, before environment scoping.
@@ -154,6 +156,7 @@ impl Action {
             CreateEnvironment | UpdateEnvironment | DeleteEnvironment | ReadApiKeys
             | ManageApiKeys | ControlClock | ListUsers | ManageUsers | UpdateAccount
             | ReadOutbox => Rule::Administrator,
+            ReadOverview => Rule::Administrator,
         }
     }
 
@@ -221,6 +224,7 @@ impl Action {
             ManageDataClips => ("POST", "/v1/data-clips"),
             ReadClipRecords => ("GET", "/v1/data-clips/{dataClipId}/resolutions"),
             WriteClipRecords => ("PATCH", "/v1/data-clips/{dataClipId}/resolutions"),
+            ReadOverview => ("GET", "/v1/latchkey/overview"),
         }
     }
 
@@ -277,6 +281,7 @@ impl Action {
             ManageDataClips => "managing data clips",
             ReadClipRecords => "reading a data clip's records",
             WriteClipRecords => "changing a data clip's records",
+            ReadOverview => "reading the overview",
         }
     }
 }

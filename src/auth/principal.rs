@@ -526,6 +526,7 @@ impl FromRequest for Principal {
         if matches!(&outcome, Err(f) if !matches!(f, AuthFailure::CrossOrigin(_))) {
             super::origin::expose_refusal(req, auth);
         }
+        auth.usage().note(auth, req, &outcome);
         ready(outcome)
     }
 }

@@ -22,6 +22,7 @@ mod guests;
 mod guides;
 mod invitations;
 mod login;
+mod overview;
 mod pats;
 mod secrets;
 mod sessions;
@@ -247,6 +248,7 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/password").route(post().to(account::set_password)))
         .service(resource("/internal/spaces/init").route(post().to(embed::init_space)))
         .service(resource("/latchkey/logout").route(post().to(sessions::logout)))
+        .service(resource("/latchkey/overview").route(get().to(overview::get_overview)))
         .configure(agent_routes)
         .configure(data_clip_routes);
 }

@@ -8,6 +8,7 @@ mod backup;
 mod check;
 mod clients;
 mod codec;
+mod contents;
 mod data_clips;
 mod environments;
 mod event_cap;
@@ -28,11 +29,13 @@ mod sessions;
 mod space_limits;
 mod space_order;
 mod spaces;
+mod usage;
 mod users;
 
 pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
 pub use check::ConsistencyError;
+pub use contents::EnvironmentContents;
 pub use data_clips::ClipPlan;
 pub use event_tail::EventCursor;
 pub use events::EventQuery;
@@ -48,6 +51,7 @@ pub use crate::domain::{
     Grant, Guest, Guide, GuideVersion, Link, LinkPurpose, Mail, Pat, RecordAccess, Secret, Session,
     Space, User, Workbook,
 };
+pub use usage::{UsageBatch, UsageHour, USAGE_KEPT_HOURS};
 
 use codec::Record;
 use flusher::Flusher;
@@ -147,9 +151,12 @@ enum T {
     Sessions,
     /// `user_sessions`: user id ‖ 0x00 ‖ session id → empty. Lists a user's sessions.
     UserSessions,
+    /// `usage`: environment id (empty for the account-wide rest) ‖ 0x00 ‖ hour since the Unix
+    /// epoch (u32 BE) → UsageHour (requests and authentication failures by credential kind).
+    Usage,
 }
 
-const TREES: [(T, &str); 39] = [
+const TREES: [(T, &str); 40] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -189,6 +196,7 @@ const TREES: [(T, &str); 39] = [
     (T::SpaceCounts, "space_counts"),
     (T::Sessions, "sessions"),
     (T::UserSessions, "user_sessions"),
+    (T::Usage, "usage"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -47,6 +47,7 @@ const PATHS: &[&str] = &[
     "/v1/latchkey/api-keys/{id}/rotate",
     "/v1/latchkey/password",
     "/v1/latchkey/logout",
+    "/v1/latchkey/overview",
     "/v1/latchkey/clock",
     "/v1/accounts/current",
     "/v1/agents",

@@ -21,6 +21,7 @@ mod hostile_text;
 mod last_admin;
 mod login;
 mod matrix;
+mod overview;
 mod pats;
 mod restart;
 mod secrets;

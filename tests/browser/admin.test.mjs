@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
+import { accessibilityViolations } from "./a11y.mjs";
 
 function required(name) {
   const value = process.env[name];
@@ -62,7 +63,10 @@ async function adminToken() {
   return res.json.accessToken;
 }
 
+/** Saves the screen as a PNG, after checking it with axe-core (WCAG 2.1 A and AA). */
 async function screenshot(name) {
+  const violations = await accessibilityViolations(page);
+  assert.deepEqual(violations, [], `${name}: accessibility violations`);
   shot += 1;
   const file = join(OUTPUT, `${String(shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -181,12 +185,20 @@ test("the page is self-contained and sent with the security headers", async () =
   assert.doesNotMatch(html, /<script(?![^>]*\ssrc=)/i, "inline <script>");
   assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, "inline style or handler attribute");
   assert.doesNotMatch(html, /https?:\/\//i, "an external URL in index.html");
-  for (const asset of ["app.js", "style.css"]) {
+  // app.js and every module it imports, transitively (the SVG namespace is a name, not a fetch).
+  const assets = ["style.css", "app.js"];
+  for (const asset of assets) {
     const res = await fetch(`${BASE}/admin/${asset}`);
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 200, asset);
     assert.equal(res.headers.get("x-content-type-options"), "nosniff");
-    assert.doesNotMatch(await res.text(), /https?:\/\/(?!127\.0\.0\.1)[a-z]/i, `an external URL in ${asset}`);
+    const text = await res.text();
+    assert.doesNotMatch(text, /https?:\/\/(?!127\.0\.0\.1|www\.w3\.org\/2000\/svg")[a-z]/i, `an external URL in ${asset}`);
+    if (asset.endsWith(".js")) {
+      assert.match(res.headers.get("content-type"), /^text\/javascript/);
+      for (const [, module] of text.matchAll(/from "\.\/([\w-]+\.js)"/g)) if (!assets.includes(module)) assets.push(module);
+    }
   }
+  assert.ok(assets.length > 10, `the modules found: ${assets.join(", ")}`);
   const apiRes = await api(null, "GET", "/v1/latchkey/whoami");
   assert.equal(apiRes.headers.get("x-content-type-options"), "nosniff");
   assert.equal(apiRes.headers.get("referrer-policy"), "no-referrer");
@@ -210,7 +222,9 @@ test("sign in: a wrong password shows the server's message, the right one opens 
   await screenshot("sign-in-error");
 
   await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
-  await page.locator("#view h1", { hasText: "API keys" }).waitFor();
+  await page.locator("#view h1", { hasText: "Overview" }).waitFor();
+  await screenshot("overview");
+  await openSection("API keys");
   const token = await page.evaluate(() => sessionStorage.getItem("latchkey.token"));
   assert.match(token, /^eyJ/);
   assert.ok(!page.url().includes(token), "the token is in the URL");
@@ -391,7 +405,7 @@ test("guests: add one with a workbook grant, send a magic link, remove another",
   await tempRow.locator('td[data-label="Access"]', { hasText: "Whole space" }).waitFor();
   await screenshot("guests");
   await expectSuccess(async () => {
-    await tempRow.getByRole("button", { name: /entirely$/ }).click();
+    await tempRow.getByRole("button", { name: /^Remove entirely/ }).click();
     await confirmDialog("Remove guest");
   }, "Removed the guest temp.guest@example.com");
   await tempRow.waitFor({ state: "detached" });
@@ -486,9 +500,152 @@ test("audit log: newest first, filter by topic and environment, page through", a
   assertNoProblems();
 });
 
+let staging;
+
+test("environments: create one, switch to it and find its keys", async () => {
+  await openSection("Environments");
+  await screenshot("environments");
+  await page.getByLabel("Name", { exact: true }).fill("staging");
+  await expectSuccess(() => page.getByRole("button", { name: "Create environment" }).click(), 'Created the environment "staging"');
+  await row("Environments", "staging").waitFor();
+  const admin = await adminToken();
+  const listed = await api(admin, "GET", "/v1/environments?pageSize=100");
+  staging = listed.json.data.find((e) => e.name === "staging");
+  assert.ok(staging, "the API lists the new environment");
+  assert.equal(staging.isProd, false);
+  await expectSuccess(() => row("Environments", "staging").getByRole("button", { name: "Switch to staging" }).click(), "Switched to staging");
+  assert.equal(await page.getByRole("banner").getByLabel("Environment").inputValue(), staging.id);
+  await openSection("API keys");
+  await page.locator("#view .subtitle", { hasText: "staging" }).waitFor();
+  const keys = await api(admin, "GET", `/v1/auth/api-keys?environmentId=${staging.id}`);
+  const shown = await rows("API keys").evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+  assert.deepEqual(shown.sort(), keys.json.data.map((k) => k.id).sort());
+  assert.equal(shown.length, 2, "a new environment has a secret and a publishable key");
+  staging.secret = keys.json.data.find((k) => k.type === "SECRET").rawKey;
+  await screenshot("staging-keys");
+  assertNoProblems();
+});
+
+test("environments: turning the shared link off stops it working", async () => {
+  const created = await api(staging.secret, "POST", "/v1/spaces", { name: "Walk-ins" });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const join = () => fetch(`${BASE}/join/${created.json.data.id}`).then((r) => r.status);
+  assert.equal(await join(), 200, "the shared link works at first");
+  await openSection("Environments");
+  await row("Environments", "staging").getByRole("button", { name: "Settings of staging" }).click();
+  await settled();
+  const panel = page.getByRole("region", { name: "Settings of staging" });
+  await panel.getByLabel("Shared link").uncheck();
+  await panel.getByLabel("Guests may invite other guests").check();
+  await panel.getByLabel(/^Allowed browser origins/).fill("https://app.example.com");
+  await screenshot("environment-settings");
+  await expectSuccess(() => panel.getByRole("button", { name: "Save settings" }).click(), "Saved the settings of staging");
+  assert.equal(await join(), 404, "the shared link stopped working");
+  const admin = await adminToken();
+  const env = await api(admin, "GET", `/v1/environments/${staging.id}`);
+  assert.deepEqual(env.json.data.guestAuthentication, ["magic_link"]);
+  assert.equal(env.json.data.guestsCanInvite, true);
+  assert.deepEqual(env.json.data.allowedOrigins, ["https://app.example.com"]);
+  await row("Environments", "staging").filter({ hasText: "Magic link" }).waitFor();
+  assertNoProblems();
+});
+
+test("overview: the figures match the API's after a known number of requests", async () => {
+  const admin = await adminToken();
+  const read = async () => (await api(admin, "GET", `/v1/latchkey/overview?environmentId=${staging.id}`)).json.data;
+  const before = await read();
+  for (let i = 0; i < 7; i += 1) assert.equal((await api(staging.secret, "GET", "/v1/environments/current")).status, 200);
+  for (let i = 0; i < 3; i += 1) assert.equal((await api("sk_wrong", "GET", "/v1/environments/current")).status, 401);
+  const after = await read();
+  assert.equal(after.environment.totals.last24Hours.requests, before.environment.totals.last24Hours.requests + 7);
+  assert.equal(after.account.totals.last24Hours.failures, before.account.totals.last24Hours.failures + 3);
+  await openSection("Overview");
+  const figure = (id) => page.locator(`[data-figure="${id}"] .tile-value`).innerText();
+  assert.equal(Number(await figure("environment-requests-24h")), after.environment.totals.last24Hours.requests);
+  assert.equal(Number(await figure("environment-requests-30d")), after.environment.totals.last30Days.requests);
+  assert.equal(Number(await figure("failures-24h")), after.account.totals.last24Hours.failures);
+  assert.ok(after.environment.totals.last24Hours.requests >= 7);
+  const bars = page.locator('figure[data-chart="requests"] svg[role="img"]').first();
+  assert.match(await bars.getAttribute("aria-label"), new RegExp(`${after.environment.totals.last24Hours.requests} in all`));
+  // From the keyboard: Tab from the first range button to the second, Enter; the focus shows.
+  await page.getByRole("button", { name: "Last 24 hours" }).focus();
+  await page.keyboard.press("Tab");
+  const focused = await page.evaluate(() => [document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]);
+  assert.deepEqual(focused, ["Last 30 days", "solid"], "the focused button is outlined");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.getByRole("button", { name: "Last 30 days" }).getAttribute("aria-pressed"), "true");
+  assert.equal(await page.getByRole("button", { name: "Last 24 hours" }).getAttribute("aria-pressed"), "false");
+  await page.locator("figure figcaption", { hasText: "last 30 days" }).first().waitFor();
+  await screenshot("overview-30-days");
+  assertNoProblems();
+});
+
+test("environments: deleting one names what goes with it", async () => {
+  await openSection("Environments");
+  await row("Environments", "staging").getByRole("button", { name: "Delete staging" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /2 API keys, 1 space, 0 guests, 0 secrets/);
+  await screenshot("environment-delete-confirmation");
+  await expectSuccess(() => confirmDialog("Delete environment"), "Deleted the environment staging");
+  await row("Environments", "staging").waitFor({ state: "detached" });
+  const admin = await adminToken();
+  assert.equal((await api(admin, "GET", `/v1/environments/${staging.id}`)).status, 404);
+  assert.equal((await api(staging.secret, "GET", "/v1/environments/current")).status, 401);
+  await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "development" });
+  await settled();
+  assertNoProblems();
+});
+
+test("agents and data clips: list an agent and delete it, add a guest to a clip and remove them", async () => {
+  const admin = await adminToken();
+  const envs = (await api(admin, "GET", "/v1/environments")).json.data;
+  const dev = envs.find((e) => e.name === "development");
+  assert.ok(dev, JSON.stringify(envs));
+  const keys = (await api(admin, "GET", `/v1/auth/api-keys?environmentId=${dev.id}`)).json.data;
+  const sk = keys.find((k) => k.type === "SECRET" && k.state === "active")?.rawKey;
+  assert.ok(sk, JSON.stringify(keys));
+  const deployed = await api(sk, "POST", `/v1/agents?environmentId=${dev.id}`,
+    { topics: ["space:created"], compiler: "js", source: "module.exports = () => {}", slug: "welcome-bot" });
+  assert.equal(deployed.status, 200, JSON.stringify(deployed.json));
+  await openSection("Agents");
+  await row("Agents", "welcome-bot").waitFor();
+  await screenshot("agents");
+  await expectSuccess(async () => {
+    await row("Agents", "welcome-bot").getByRole("button", { name: "Delete agent welcome-bot" }).click();
+    await confirmDialog("Delete");
+  }, "Deleted the agent welcome-bot");
+  assert.equal((await api(admin, "GET", `/v1/agents/${deployed.json.data.id}`)).status, 404);
+
+  const spaceRes = await api(sk, "POST", "/v1/spaces", { name: "Clipped" });
+  assert.equal(spaceRes.status, 200, JSON.stringify(spaceRes.json));
+  const clipSpace = spaceRes.json.data.id;
+  const sheets = [{ id: "us_sh_orders", name: "Orders", fields: [] }];
+  assert.equal((await api(sk, "POST", "/v1/workbooks", { name: "Orders", spaceId: clipSpace, sheets })).status, 200);
+  const guestRes = await api(sk, "POST", "/v1/guests", [{ environmentId: dev.id, email: "clip.reader@example.com", name: "Clip Reader", spaces: [{ id: clipSpace }] }]);
+  assert.equal(guestRes.status, 200, JSON.stringify(guestRes.json));
+  const clip = await api(sk, "POST", "/v1/data-clips", { name: "Late orders", sourceSheetId: "us_sh_orders", recordIds: ["us_rc_o1"] });
+  assert.equal(clip.status, 200, JSON.stringify(clip.json));
+  await openSection("Data clips");
+  await row("Data clips", "Late orders").getByRole("button", { name: "Guests of the clip Late orders" }).click();
+  await settled();
+  const panel = page.getByRole("region", { name: "Guests of the clip Late orders" });
+  await expectSuccess(() => panel.getByRole("button", { name: "Add guest" }).click(), "Added the guest to the clip Late orders");
+  await row("Guests of the clip Late orders", "clip.reader@example.com").waitFor();
+  const clipGuests = await api(admin, "GET", `/v1/latchkey/data-clips/${clip.json.id}/guests`);
+  assert.deepEqual(clipGuests.json.data.map((g) => g.email), ["clip.reader@example.com"]);
+  await screenshot("data-clip-guests");
+  await expectSuccess(async () => {
+    await row("Guests of the clip Late orders", "clip.reader@example.com").getByRole("button", { name: /^Remove/ }).click();
+    await confirmDialog("Remove");
+  }, "Removed clip.reader@example.com from the clip");
+  assert.deepEqual((await api(admin, "GET", `/v1/latchkey/data-clips/${clip.json.id}/guests`)).json.data, []);
+  assertNoProblems();
+});
+
 test("narrow (375 px) screens: nothing overflows sideways", async () => {
   await page.setViewportSize({ width: 375, height: 812 });
-  for (const name of ["API keys", "Access tokens", "Users", "Spaces", "Guests", "Secrets", "Audit log", "Outbox"]) {
+  for (const name of ["Overview", "Environments", "API keys", "Access tokens", "Users", "Spaces", "Guests", "Secrets", "Agents", "Data clips", "Audit log", "Outbox"]) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator("#nav").getByRole("link", { name, exact: true }).click();
     await page.locator("#view h1", { hasText: name }).waitFor();
@@ -499,7 +656,7 @@ test("narrow (375 px) screens: nothing overflows sideways", async () => {
       .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${el.className || el.tagName}${el.closest("td") ? ` (${el.closest("td").dataset.label}: ${el.textContent.slice(0, 40)})` : ""}`));
     assert.deepEqual(clipped, [], `${name}: content wider than its box at 375 px`);
     await page.evaluate(() => document.getElementById("toasts").replaceChildren());
-    if (["API keys", "Guests", "Audit log"].includes(name)) await screenshot(`narrow-${name.toLowerCase().replace(/ /g, "-")}`);
+    await screenshot(`narrow-${name.toLowerCase().replace(/ /g, "-")}`);
   }
   await page.setViewportSize({ width: 1280, height: 860 });
   assertNoProblems();
@@ -554,7 +711,7 @@ test("a guest token cannot open the page", async () => {
 
 test("the Administrator signs in again and signs out", async () => {
   await signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
-  await page.locator("#view h1", { hasText: "API keys" }).waitFor();
+  await page.locator("#view h1", { hasText: "Overview" }).waitFor();
   await signOut();
   await screenshot("final-signed-out");
   assertNoProblems();
