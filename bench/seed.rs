@@ -159,7 +159,8 @@ async fn run(a: Args) -> Result<(), String> {
             let env = Environment {
                 id: EnvironmentId::generate(),
                 account_id: acc.clone(),
-                name: EnvironmentName::parse(&format!("bench-{e}")).map_err(|e| e.to_string())?,
+                name: EnvironmentName::parse(&format!("bench-{e}"), &Default::default())
+                    .map_err(|e| e.to_string())?,
                 is_prod: false,
                 created_at: at,
                 updated_at: at,
@@ -231,7 +232,8 @@ async fn run(a: Args) -> Result<(), String> {
                 account_id: acc.clone(),
                 email: Email::parse(&format!("bench-{run_tag}-{i}@bench.test"))
                     .map_err(|e| e.to_string())?,
-                name: PersonName::parse(&format!("Bench User {i}")).map_err(|e| e.to_string())?,
+                name: PersonName::parse(&format!("Bench User {i}"), &Default::default())
+                    .map_err(|e| e.to_string())?,
                 role: Role::Member,
                 password: None,
                 role_assignment: ActorRoleId::generate(),

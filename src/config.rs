@@ -1,5 +1,9 @@
 //! Configuration: built-in defaults, then an optional TOML file, then `LATCHKEY_<SECTION>__<KEY>`
-//! environment variables. Unknown keys and values of the wrong type stop startup, naming the key.
+//! environment variables. Unknown keys and values of the wrong type stop startup, naming the key;
+//! so does an integer below its least value, checked on the merged TOML before it becomes the
+//! typed `Config` (sizes and counts as `usize`, durations as `u64` in the unit the key names).
+//! Startup turns it into the values `http` and `store` take (`domain::limits::Limits`,
+//! `http::streams::StreamSettings`, …); neither imports this module.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -81,9 +85,9 @@ pub struct BrowserConfig {
     /// Origins whose pages may use any credential (secret keys, PATs, login tokens).
     pub credential_origins: Vec<String>,
     /// Spaces one client address may create with publishable keys per window.
-    pub spaces_per_address: i64,
+    pub spaces_per_address: usize,
     /// That window, in seconds.
-    pub spaces_window_seconds: i64,
+    pub spaces_window_seconds: u64,
 }
 
 impl Default for BrowserConfig {
@@ -102,20 +106,20 @@ impl Default for BrowserConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StreamsConfig {
     /// Lifetime of an event-stream token, in seconds (the window to open a stream with it).
-    pub token_ttl_seconds: i64,
+    pub token_ttl_seconds: u64,
     /// Longest an open stream lives before the server ends it, in seconds.
-    pub max_stream_seconds: i64,
+    pub max_stream_seconds: u64,
     /// Streams open at once for one credential.
-    pub per_credential: i64,
+    pub per_credential: usize,
     /// Streams open at once in total.
-    pub total: i64,
+    pub total: usize,
     /// Seconds between heartbeat comments on an idle stream.
-    pub heartbeat_seconds: i64,
+    pub heartbeat_seconds: u64,
     /// Milliseconds between reads of the log.
-    pub poll_ms: i64,
+    pub poll_ms: u64,
     /// Milliseconds an event waits after its creation time before it is sent, so events
     /// committed slightly out of order are still sent in order (no gaps on resume).
-    pub settle_ms: i64,
+    pub settle_ms: u64,
 }
 
 impl Default for StreamsConfig {
@@ -137,13 +141,13 @@ impl Default for StreamsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
     /// Events older than this many days are removed by the background sweep.
-    pub retention_days: i64,
+    pub retention_days: u64,
     /// Seconds between sweeps.
-    pub sweep_interval_seconds: i64,
+    pub sweep_interval_seconds: u64,
     /// Events the log may hold; past it the oldest authentication events are evicted.
-    pub max_events: i64,
+    pub max_events: usize,
     /// Repeats of an anonymous caller's refused login within this many seconds are one event.
-    pub aggregation_window_seconds: i64,
+    pub aggregation_window_seconds: u64,
 }
 
 impl Default for AuditConfig {
@@ -162,11 +166,11 @@ impl Default for AuditConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GuestsConfig {
     /// Shared-link joins one client address (IPv6: one /64) may make per hour.
-    pub shared_link_joins_per_address_per_hour: i64,
+    pub shared_link_joins_per_address_per_hour: usize,
     /// Guests a space may hold before its shared link takes no more.
-    pub shared_link_guests_per_space: i64,
+    pub shared_link_guests_per_space: usize,
     /// Invitations (mails and added guests) one guest may send per hour.
-    pub invitations_per_guest_per_hour: i64,
+    pub invitations_per_guest_per_hour: usize,
 }
 
 impl Default for GuestsConfig {
@@ -188,19 +192,19 @@ pub struct ServerConfig {
     /// The URL clients use to reach this server; empty means `http://<bind>`.
     pub public_url: String,
     /// Worker threads; 0 means one per available core.
-    pub workers: i64,
+    pub workers: usize,
     /// The extra header that may carry a secret key.
     pub api_key_header: String,
     /// Seconds in-flight requests get to finish on shutdown.
-    pub shutdown_timeout_seconds: i64,
+    pub shutdown_timeout_seconds: u64,
     /// Seconds a client has to send a request's headers before the connection is cut.
-    pub client_request_timeout_seconds: i64,
+    pub client_request_timeout_seconds: u64,
     /// Seconds a client has to send a request's body once its head has arrived.
-    pub client_body_timeout_seconds: i64,
+    pub client_body_timeout_seconds: u64,
     /// Seconds an idle keep-alive connection stays open.
-    pub keep_alive_seconds: i64,
+    pub keep_alive_seconds: u64,
     /// Open connections at most; 0 means the open-file limit less room for the store's files.
-    pub max_connections: i64,
+    pub max_connections: usize,
     /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client; empty
     /// means the TCP peer is always the client.
     pub trusted_proxies: Vec<String>,
@@ -223,11 +227,8 @@ impl Default for ServerConfig {
     }
 }
 
-/// The default page cache, in MiB. sled 0.34 keeps about 2.5× its nominal cache size in memory
-/// (nodes are larger in memory than on disk), and verified credentials are served from the
-/// principal cache, not from sled: with 16 MiB a 1,000,000-key server stays at 230–251 MiB
-/// resident under reads, at the read throughput of 64 MiB (README, Performance).
-pub const DEFAULT_CACHE_MB: u64 = 16;
+/// The default `storage.cache_mb`; the store owns it.
+pub use crate::store::DEFAULT_CACHE_MB;
 
 /// `[storage]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -236,14 +237,14 @@ pub struct StorageConfig {
     /// The data directory.
     pub data_dir: String,
     /// The store's page cache, in MiB; bounds resident memory.
-    pub cache_mb: i64,
+    pub cache_mb: u64,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             data_dir: "./data".into(),
-            cache_mb: DEFAULT_CACHE_MB as i64,
+            cache_mb: DEFAULT_CACHE_MB,
         }
     }
 }
@@ -279,25 +280,25 @@ pub struct SecurityConfig {
     /// File holding the master key; created with mode 0600 on first start when missing.
     pub master_key_file: String,
     /// PBKDF2-HMAC-SHA256 iterations for new password hashes.
-    pub pbkdf2_iterations: i64,
+    pub pbkdf2_iterations: u32,
     /// Password hashes computed at once; 0 means half the cores (at least 1).
-    pub password_concurrency: i64,
+    pub password_concurrency: usize,
     /// Lifetime of user, client and publishable-key access tokens, in seconds.
-    pub access_token_ttl_seconds: i64,
+    pub access_token_ttl_seconds: u64,
     /// Lifetime of single-use links (invitations, magic links), in seconds.
-    pub link_ttl_seconds: i64,
+    pub link_ttl_seconds: u64,
     /// Absolute lifetime of a login session, in seconds; refreshing cannot extend it.
-    pub session_lifetime_seconds: i64,
+    pub session_lifetime_seconds: u64,
     /// Failed logins per account within the account window before refusing with 429.
-    pub login_failures_per_account: i64,
+    pub login_failures_per_account: usize,
     /// The per-account window, in seconds.
-    pub login_account_window_seconds: i64,
+    pub login_account_window_seconds: u64,
     /// Failed logins per client address within the address window before refusing with 429.
-    pub login_failures_per_address: i64,
+    pub login_failures_per_address: usize,
     /// The per-address window, in seconds.
-    pub login_address_window_seconds: i64,
+    pub login_address_window_seconds: u64,
     /// Delay after the first failure, in milliseconds; doubles per failure, capped at 2 s.
-    pub login_delay_ms: i64,
+    pub login_delay_ms: u64,
 }
 
 impl Default for SecurityConfig {
@@ -324,49 +325,49 @@ impl Default for SecurityConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Largest accepted request body, in bytes.
-    pub max_body_bytes: i64,
+    pub max_body_bytes: usize,
     /// Largest `pageSize`.
-    pub max_page_size: i64,
+    pub max_page_size: usize,
     /// Keys an environment may hold, expiring ones included.
-    pub keys_per_environment: i64,
+    pub keys_per_environment: usize,
     /// Environments an account may hold.
-    pub environments: i64,
+    pub environments: usize,
     /// Longest grace a timed rotation may give the old key, in seconds.
-    pub max_rotation_grace_seconds: i64,
+    pub max_rotation_grace_seconds: u64,
     /// Personal access tokens (and, separately, client-credential pairs) per user.
-    pub pats_per_user: i64,
+    pub pats_per_user: usize,
     /// Users an account may hold.
-    pub users: i64,
+    pub users: usize,
     /// Guests (and invitations) one request may carry.
-    pub guests_per_request: i64,
+    pub guests_per_request: usize,
     /// Secrets in one scope (an environment, or a space).
-    pub secrets_per_scope: i64,
+    pub secrets_per_scope: usize,
     /// Longest display name (environments, people, tokens, spaces, workbooks), in characters.
-    pub max_name_length: i64,
+    pub max_name_length: usize,
     /// Largest metadata or settings document, in bytes of JSON.
-    pub max_metadata_bytes: i64,
+    pub max_metadata_bytes: usize,
     /// Longest secret name or value, in characters.
-    pub max_secret_length: i64,
+    pub max_secret_length: usize,
     /// Largest agent `source` (and, separately, `sourceMap`), in bytes.
-    pub max_agent_source_bytes: i64,
+    pub max_agent_source_bytes: usize,
     /// Agents one environment may hold.
-    pub agents_per_environment: i64,
+    pub agents_per_environment: usize,
     /// Versions kept per agent; older ones are removed as new ones are deployed.
-    pub agent_versions_kept: i64,
+    pub agent_versions_kept: usize,
     /// Guides one environment may hold.
-    pub guides_per_environment: i64,
+    pub guides_per_environment: usize,
     /// Largest guide (title, description, metadata and blocks), in bytes of JSON.
-    pub max_guide_bytes: i64,
+    pub max_guide_bytes: usize,
     /// Versions kept per guide (older ones are dropped).
-    pub guide_versions: i64,
+    pub guide_versions: usize,
     /// Data clips one space may hold.
-    pub data_clips_per_space: i64,
+    pub data_clips_per_space: usize,
     /// Records one data clip may name, clipped and referenced together.
-    pub records_per_data_clip: i64,
+    pub records_per_data_clip: usize,
     /// Guests one data clip may have.
-    pub guests_per_data_clip: i64,
+    pub guests_per_data_clip: usize,
     /// Spaces one environment may hold.
-    pub spaces_per_environment: i64,
+    pub spaces_per_environment: usize,
 }
 
 impl Default for LimitsConfig {
@@ -381,9 +382,9 @@ impl Default for LimitsConfig {
             users: 10_000,
             guests_per_request: 100,
             secrets_per_scope: 100,
-            max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH as i64,
-            max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES as i64,
-            max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH as i64,
+            max_name_length: crate::domain::limits::DEFAULT_NAME_LENGTH,
+            max_metadata_bytes: crate::domain::limits::DEFAULT_METADATA_BYTES,
+            max_secret_length: crate::domain::limits::DEFAULT_SECRET_LENGTH,
             max_agent_source_bytes: 4 * 1_048_576,
             agents_per_environment: 20,
             agent_versions_kept: 5,
@@ -440,6 +441,7 @@ impl Config {
                 overlay_env(&defaults, &mut merged, &name, rest, &value)?;
             }
         }
+        check_integers(&merged)?;
         let config: Config = merged
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
@@ -448,151 +450,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let (sec, lim, srv) = (&self.security, &self.limits, &self.server);
-        let st = &self.streams;
-        let at_least: &[(&str, i64, i64)] = &[
-            (
-                "limits.spaces_per_environment",
-                lim.spaces_per_environment,
-                1,
-            ),
-            ("audit.max_events", self.audit.max_events, 1),
-            (
-                "audit.aggregation_window_seconds",
-                self.audit.aggregation_window_seconds,
-                1,
-            ),
-            ("storage.cache_mb", self.storage.cache_mb, 1),
-            ("server.workers", srv.workers, 0),
-            (
-                "server.shutdown_timeout_seconds",
-                srv.shutdown_timeout_seconds,
-                1,
-            ),
-            (
-                "server.client_request_timeout_seconds",
-                srv.client_request_timeout_seconds,
-                1,
-            ),
-            (
-                "server.client_body_timeout_seconds",
-                srv.client_body_timeout_seconds,
-                1,
-            ),
-            ("server.keep_alive_seconds", srv.keep_alive_seconds, 1),
-            ("server.max_connections", srv.max_connections, 0),
-            ("security.pbkdf2_iterations", sec.pbkdf2_iterations, 1),
-            ("security.password_concurrency", sec.password_concurrency, 0),
-            (
-                "security.access_token_ttl_seconds",
-                sec.access_token_ttl_seconds,
-                1,
-            ),
-            ("security.link_ttl_seconds", sec.link_ttl_seconds, 1),
-            (
-                "security.session_lifetime_seconds",
-                sec.session_lifetime_seconds,
-                60,
-            ),
-            (
-                "security.login_failures_per_account",
-                sec.login_failures_per_account,
-                1,
-            ),
-            (
-                "security.login_account_window_seconds",
-                sec.login_account_window_seconds,
-                1,
-            ),
-            (
-                "security.login_failures_per_address",
-                sec.login_failures_per_address,
-                1,
-            ),
-            (
-                "security.login_address_window_seconds",
-                sec.login_address_window_seconds,
-                1,
-            ),
-            ("security.login_delay_ms", sec.login_delay_ms, 0),
-            ("limits.max_body_bytes", lim.max_body_bytes, 1),
-            ("limits.max_page_size", lim.max_page_size, 1),
-            ("limits.keys_per_environment", lim.keys_per_environment, 1),
-            ("limits.environments", lim.environments, 1),
-            (
-                "limits.max_rotation_grace_seconds",
-                lim.max_rotation_grace_seconds,
-                0,
-            ),
-            ("limits.pats_per_user", lim.pats_per_user, 1),
-            ("limits.users", lim.users, 1),
-            ("limits.guests_per_request", lim.guests_per_request, 1),
-            ("limits.secrets_per_scope", lim.secrets_per_scope, 1),
-            ("limits.max_name_length", lim.max_name_length, 1),
-            ("limits.max_metadata_bytes", lim.max_metadata_bytes, 2),
-            ("limits.max_secret_length", lim.max_secret_length, 1),
-            (
-                "limits.max_agent_source_bytes",
-                lim.max_agent_source_bytes,
-                1,
-            ),
-            (
-                "limits.agents_per_environment",
-                lim.agents_per_environment,
-                1,
-            ),
-            ("limits.agent_versions_kept", lim.agent_versions_kept, 1),
-            ("limits.data_clips_per_space", lim.data_clips_per_space, 1),
-            ("limits.records_per_data_clip", lim.records_per_data_clip, 1),
-            ("limits.guests_per_data_clip", lim.guests_per_data_clip, 1),
-            ("audit.retention_days", self.audit.retention_days, 1),
-            (
-                "guests.shared_link_joins_per_address_per_hour",
-                self.guests.shared_link_joins_per_address_per_hour,
-                1,
-            ),
-            (
-                "guests.shared_link_guests_per_space",
-                self.guests.shared_link_guests_per_space,
-                1,
-            ),
-            (
-                "guests.invitations_per_guest_per_hour",
-                self.guests.invitations_per_guest_per_hour,
-                1,
-            ),
-            (
-                "audit.sweep_interval_seconds",
-                self.audit.sweep_interval_seconds,
-                1,
-            ),
-            (
-                "limits.guides_per_environment",
-                lim.guides_per_environment,
-                1,
-            ),
-            ("limits.max_guide_bytes", lim.max_guide_bytes, 64),
-            ("limits.guide_versions", lim.guide_versions, 1),
-            ("streams.token_ttl_seconds", st.token_ttl_seconds, 1),
-            ("streams.max_stream_seconds", st.max_stream_seconds, 1),
-            ("streams.per_credential", st.per_credential, 0),
-            ("streams.total", st.total, 0),
-            ("streams.heartbeat_seconds", st.heartbeat_seconds, 1),
-            ("streams.poll_ms", st.poll_ms, 10),
-            ("streams.settle_ms", st.settle_ms, 0),
-        ];
-        for &(key, value, min) in at_least {
-            if value < min {
-                return Err(ConfigError(format!(
-                    "{key} must be at least {min}, got {value}"
-                )));
-            }
-        }
-        if sec.pbkdf2_iterations > i64::from(u32::MAX) {
-            return Err(ConfigError(
-                "security.pbkdf2_iterations must fit in 32 bits".into(),
-            ));
-        }
+        let srv = &self.server;
         srv.bind.parse::<std::net::SocketAddr>().map_err(|_| {
             ConfigError(format!(
                 "server.bind must be an address such as 127.0.0.1:8080, got '{}'",
@@ -631,25 +489,10 @@ impl Config {
                     .map_err(|e| ConfigError(format!("{key}: {e}")))?;
             }
         }
-        for (key, value) in [
-            (
-                "browser.spaces_per_address",
-                self.browser.spaces_per_address,
-            ),
-            (
-                "browser.spaces_window_seconds",
-                self.browser.spaces_window_seconds,
-            ),
-        ] {
-            if value < 1 {
-                return Err(ConfigError(format!(
-                    "{key} must be at least 1, got {value}"
-                )));
-            }
-        }
         if self.storage.data_dir.is_empty() {
             return Err(ConfigError("storage.data_dir must not be empty".into()));
         }
+        let sec = &self.security;
         if sec.master_key.is_empty() && sec.master_key_file.is_empty() {
             return Err(ConfigError(
                 "set security.master_key or security.master_key_file".into(),
@@ -666,6 +509,91 @@ impl Config {
             self.server.public_url.trim_end_matches('/').to_owned()
         }
     }
+}
+
+/// Every integer setting and its least value, checked on the merged TOML before it becomes the
+/// typed `Config`, so that a negative value is refused with this message, not a type error.
+const AT_LEAST: &[(&str, i64)] = &[
+    ("limits.spaces_per_environment", 1),
+    ("audit.max_events", 1),
+    ("audit.aggregation_window_seconds", 1),
+    ("storage.cache_mb", 1),
+    ("server.workers", 0),
+    ("server.shutdown_timeout_seconds", 1),
+    ("server.client_request_timeout_seconds", 1),
+    ("server.client_body_timeout_seconds", 1),
+    ("server.keep_alive_seconds", 1),
+    ("server.max_connections", 0),
+    ("security.pbkdf2_iterations", 1),
+    ("security.password_concurrency", 0),
+    ("security.access_token_ttl_seconds", 1),
+    ("security.link_ttl_seconds", 1),
+    ("security.session_lifetime_seconds", 60),
+    ("security.login_failures_per_account", 1),
+    ("security.login_account_window_seconds", 1),
+    ("security.login_failures_per_address", 1),
+    ("security.login_address_window_seconds", 1),
+    ("security.login_delay_ms", 0),
+    ("limits.max_body_bytes", 1),
+    ("limits.max_page_size", 1),
+    ("limits.keys_per_environment", 1),
+    ("limits.environments", 1),
+    ("limits.max_rotation_grace_seconds", 0),
+    ("limits.pats_per_user", 1),
+    ("limits.users", 1),
+    ("limits.guests_per_request", 1),
+    ("limits.secrets_per_scope", 1),
+    ("limits.max_name_length", 1),
+    ("limits.max_metadata_bytes", 2),
+    ("limits.max_secret_length", 1),
+    ("limits.max_agent_source_bytes", 1),
+    ("limits.agents_per_environment", 1),
+    ("limits.agent_versions_kept", 1),
+    ("limits.data_clips_per_space", 1),
+    ("limits.records_per_data_clip", 1),
+    ("limits.guests_per_data_clip", 1),
+    ("audit.retention_days", 1),
+    ("guests.shared_link_joins_per_address_per_hour", 1),
+    ("guests.shared_link_guests_per_space", 1),
+    ("guests.invitations_per_guest_per_hour", 1),
+    ("audit.sweep_interval_seconds", 1),
+    ("limits.guides_per_environment", 1),
+    ("limits.max_guide_bytes", 64),
+    ("limits.guide_versions", 1),
+    ("streams.token_ttl_seconds", 1),
+    ("streams.max_stream_seconds", 1),
+    ("streams.per_credential", 0),
+    ("streams.total", 0),
+    ("streams.heartbeat_seconds", 1),
+    ("streams.poll_ms", 10),
+    ("streams.settle_ms", 0),
+    ("browser.spaces_per_address", 1),
+    ("browser.spaces_window_seconds", 1),
+];
+
+/// Refuses an integer below its least value in `AT_LEAST`, or a `security.pbkdf2_iterations`
+/// past 32 bits, naming the key.
+fn check_integers(merged: &toml::Table) -> Result<(), ConfigError> {
+    let integer = |key: &str| {
+        let (section, name) = key.split_once('.')?;
+        merged.get(section)?.get(name)?.as_integer()
+    };
+    for &(key, min) in AT_LEAST {
+        match integer(key) {
+            Some(value) if value < min => {
+                return Err(ConfigError(format!(
+                    "{key} must be at least {min}, got {value}"
+                )))
+            }
+            _ => {}
+        }
+    }
+    if integer("security.pbkdf2_iterations").is_some_and(|v| v > i64::from(u32::MAX)) {
+        return Err(ConfigError(
+            "security.pbkdf2_iterations must fit in 32 bits".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn overlay_file(
@@ -900,6 +828,40 @@ mod tests {
                 .storage
                 .data_dir,
             "/tmp/x"
+        );
+    }
+
+    #[test]
+    fn every_integer_key_has_a_least_value_and_a_negative_one_is_refused_by_name() {
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        for (section, keys) in &defaults {
+            for (key, value) in keys.as_table().unwrap() {
+                let name = format!("{section}.{key}");
+                assert_eq!(
+                    value.is_integer(),
+                    AT_LEAST.iter().any(|&(k, _)| k == name),
+                    "{name}"
+                );
+            }
+        }
+        let e = Config::load(None, env(&[("LATCHKEY_STREAMS__POLL_MS", "-1")])).unwrap_err();
+        assert!(
+            e.0.contains("streams.poll_ms must be at least 10, got -1"),
+            "{e}"
+        );
+        let e = Config::load(None, env(&[("LATCHKEY_SERVER__WORKERS", "-1")])).unwrap_err();
+        assert!(
+            e.0.contains("server.workers must be at least 0, got -1"),
+            "{e}"
+        );
+        let e = Config::load(
+            None,
+            env(&[("LATCHKEY_SECURITY__PBKDF2_ITERATIONS", "4294967296")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("security.pbkdf2_iterations must fit in 32 bits"),
+            "{e}"
         );
     }
 }

@@ -29,9 +29,7 @@ pub fn reset_password(
         Some(_) => return Err("a password has 8 to 1024 characters".into()),
         None => (crate::domain::random::base62(20), true),
     };
-    let iterations =
-        NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
-            .unwrap_or(NonZeroU32::MIN);
+    let iterations = NonZeroU32::new(config.security.pbkdf2_iterations).unwrap_or(NonZeroU32::MIN);
     let shown = password.clone();
     let email = with_user(config, email, move |store, user, now| async move {
         let hasher = PasswordHasher::new(iterations, 1);

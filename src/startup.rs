@@ -10,6 +10,7 @@ use crate::auth::throttle::{Throttle, ThrottleSettings};
 use crate::auth::{AuthSettings, Authenticator};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::limits::TextLimits;
 use crate::domain::WebOrigin;
 use crate::domain::{AccountId, ApiKeyType, Email, EnvironmentName, PersonName, Role, UserId};
 use crate::dotenv::ClientEnv;
@@ -173,7 +174,6 @@ impl Application {
         let (listener, bound, url) = bind(&config)?;
         let keys = (&store, &config, &master, &hasher, &clock);
         let (signer, generated_password) = load_or_bootstrap(keys, initialised).await?;
-        set_text_limits(&config);
         let development = development_env(&store, &clock, &url, &master, initialised);
         let auth = authenticator(&config, &store, clock, signer, master, url.clone());
         let banner = banner(
@@ -364,8 +364,7 @@ async fn sweep_events_every(
 /// Opens the store and checks its indexes: a sample after a clean shutdown, all of them after
 /// a crash (or on an unmarked store). True when it holds an account already.
 fn open_storage(config: &Config, data_dir: &Path) -> Result<(Store, bool), StartupError> {
-    let cache =
-        u64::try_from(config.storage.cache_mb).unwrap_or(crate::config::DEFAULT_CACHE_MB) << 20;
+    let cache = config.storage.cache_mb.saturating_mul(1 << 20);
     let opening = std::time::Instant::now();
     let store =
         Store::open_with_cache(data_dir, cache).map_err(|e| StartupError::opening(data_dir, e))?;
@@ -459,12 +458,10 @@ fn development_env(
 
 /// Password hashing with `[security]`'s iterations and concurrency.
 fn password_hasher(config: &Config) -> PasswordHasher {
-    let iterations =
-        NonZeroU32::new(u32::try_from(config.security.pbkdf2_iterations).unwrap_or(600_000))
-            .unwrap_or(NonZeroU32::MIN);
+    let iterations = NonZeroU32::new(config.security.pbkdf2_iterations).unwrap_or(NonZeroU32::MIN);
     let concurrency = match config.security.password_concurrency {
         0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
-        n => n as usize,
+        n => n,
     };
     PasswordHasher::new(iterations, concurrency)
 }
@@ -480,16 +477,14 @@ fn bind(config: &Config) -> Result<(TcpListener, std::net::SocketAddr, String), 
     Ok((listener, bound, url))
 }
 
-/// Sets the text limits `[limits]` names for every request's parsing. They apply to requests,
-/// not to the names bootstrap itself chooses, so this runs after bootstrap.
-fn set_text_limits(config: &Config) {
-    let lim = &config.limits;
-    let size = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
-    crate::domain::limits::set(crate::domain::limits::TextLimits {
-        name_length: size(lim.max_name_length),
-        metadata_bytes: size(lim.max_metadata_bytes),
-        secret_length: size(lim.max_secret_length),
-    });
+/// Name, metadata and secret lengths, from `[limits]`, for every request's parsing. They apply
+/// to requests, not to the names bootstrap itself chooses (which meet the defaults).
+fn text_limits(config: &Config) -> TextLimits {
+    TextLimits {
+        name_length: config.limits.max_name_length,
+        metadata_bytes: config.limits.max_metadata_bytes,
+        secret_length: config.limits.max_secret_length,
+    }
 }
 
 /// The authenticator: the store, the clock, the keys, and `[security]`'s lifetimes.
@@ -503,8 +498,8 @@ fn authenticator(
 ) -> Authenticator {
     let settings = AuthSettings {
         api_key_header: config.server.api_key_header.to_ascii_lowercase(),
-        session_lifetime_seconds: config.security.session_lifetime_seconds,
-        access_token_ttl_seconds: config.security.access_token_ttl_seconds,
+        session_lifetime_seconds: seconds(config.security.session_lifetime_seconds),
+        access_token_ttl_seconds: seconds(config.security.access_token_ttl_seconds),
         issuer,
     };
     Authenticator::new(store.clone(), clock, signer, master, settings)
@@ -524,18 +519,23 @@ fn build_state(
         store: auth.store().clone(),
         auth: auth.clone(),
         clock: clock.clone(),
-        limits: config.limits.clone(),
+        limits: limits(config),
         clock_control: config.dev.clock_control,
-        link_ttl_seconds: config.security.link_ttl_seconds,
+        link_ttl_seconds: seconds(config.security.link_ttl_seconds),
         public_url: url.to_owned(),
         hasher,
         throttle: login_throttle(config, clock.clone()),
         environment_bodies: Default::default(),
-        guest_limits: crate::http::GuestLimits::new(&config.guests, clock),
+        guest_limits: crate::http::GuestLimits::new(
+            config.guests.shared_link_joins_per_address_per_hour,
+            config.guests.invitations_per_guest_per_hour,
+            config.guests.shared_link_guests_per_space,
+            clock,
+        ),
         origins,
         embed,
         streams: web::Data::new(http::streams::EventStreams::new(
-            config.streams.clone(),
+            stream_settings(config),
             Some(stopping),
         )),
         proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
@@ -547,11 +547,11 @@ fn build_state(
 fn login_throttle(config: &Config, clock: Clock) -> Throttle {
     Throttle::new(
         ThrottleSettings {
-            max_per_account: config.security.login_failures_per_account as usize,
-            account_window: config.security.login_account_window_seconds,
-            max_per_address: config.security.login_failures_per_address as usize,
-            address_window: config.security.login_address_window_seconds,
-            base_delay_ms: config.security.login_delay_ms as u64,
+            max_per_account: config.security.login_failures_per_account,
+            account_window: seconds(config.security.login_account_window_seconds),
+            max_per_address: config.security.login_failures_per_address,
+            address_window: seconds(config.security.login_address_window_seconds),
+            base_delay_ms: config.security.login_delay_ms,
         },
         clock,
     )
@@ -559,11 +559,55 @@ fn login_throttle(config: &Config, clock: Clock) -> Throttle {
 
 /// The limits the store itself enforces: the audit log's window and cap, spaces per environment.
 fn apply_store_limits(store: &Store, config: &Config) {
-    store.set_aggregation_window(config.audit.aggregation_window_seconds);
-    store.set_max_events(usize::try_from(config.audit.max_events).unwrap_or(usize::MAX));
-    store.set_spaces_per_environment(
-        usize::try_from(config.limits.spaces_per_environment).unwrap_or(usize::MAX),
-    );
+    store.set_aggregation_window(seconds(config.audit.aggregation_window_seconds));
+    store.set_max_events(config.audit.max_events);
+    store.set_spaces_per_environment(config.limits.spaces_per_environment);
+}
+
+/// A count of seconds from the configuration as the clock's signed seconds (TOML integers fit).
+fn seconds(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The limits handlers and extractors read, from `[limits]`.
+fn limits(config: &Config) -> crate::domain::limits::Limits {
+    let lim = &config.limits;
+    crate::domain::limits::Limits {
+        max_body_bytes: lim.max_body_bytes,
+        max_page_size: lim.max_page_size,
+        keys_per_environment: lim.keys_per_environment,
+        environments: lim.environments,
+        max_rotation_grace_seconds: seconds(lim.max_rotation_grace_seconds),
+        pats_per_user: lim.pats_per_user,
+        users: lim.users,
+        guests_per_request: lim.guests_per_request,
+        secrets_per_scope: lim.secrets_per_scope,
+        text: text_limits(config),
+        max_agent_source_bytes: lim.max_agent_source_bytes,
+        agents_per_environment: lim.agents_per_environment,
+        agent_versions_kept: lim.agent_versions_kept,
+        guides_per_environment: lim.guides_per_environment,
+        max_guide_bytes: lim.max_guide_bytes,
+        guide_versions: lim.guide_versions,
+        data_clips_per_space: lim.data_clips_per_space,
+        records_per_data_clip: lim.records_per_data_clip,
+        guests_per_data_clip: lim.guests_per_data_clip,
+        spaces_per_environment: lim.spaces_per_environment,
+    }
+}
+
+/// The event streams' lifetimes, caps and pace, from `[streams]`.
+fn stream_settings(config: &Config) -> http::streams::StreamSettings {
+    let st = &config.streams;
+    http::streams::StreamSettings {
+        token_ttl_seconds: seconds(st.token_ttl_seconds),
+        max_stream_seconds: seconds(st.max_stream_seconds),
+        per_credential: st.per_credential,
+        total: st.total,
+        heartbeat: Duration::from_secs(st.heartbeat_seconds),
+        poll: Duration::from_millis(st.poll_ms),
+        settle_ms: seconds(st.settle_ms),
+    }
 }
 
 /// The background tasks (PAT last-use flushes, the retention sweep, the event drain) and the
@@ -577,8 +621,8 @@ fn spawn_background_tasks(
 ) {
     let (stop_background, stopped) = tokio::sync::watch::channel(false);
     let retention = Retention {
-        keep_seconds: config.audit.retention_days.saturating_mul(86_400),
-        every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
+        keep_seconds: seconds(config.audit.retention_days.saturating_mul(86_400)),
+        every: Duration::from_secs(config.audit.sweep_interval_seconds),
     };
     let background = vec![
         actix_web::rt::spawn(flush_batches_every(
@@ -622,8 +666,8 @@ fn browser_rules(
     };
     let limits = http::EmbedLimits {
         spaces: RateLimit::new(
-            usize::try_from(config.browser.spaces_per_address).unwrap_or(1),
-            config.browser.spaces_window_seconds,
+            config.browser.spaces_per_address,
+            seconds(config.browser.spaces_window_seconds),
             clock,
         ),
     };
@@ -638,10 +682,10 @@ fn serve(
     state: AppState,
 ) -> Result<Server, StartupError> {
     let state = web::Data::new(state);
-    let max_body = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
+    let max_body = config.limits.max_body_bytes;
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n as usize,
+        n => n,
     };
     // What `HttpServer::listen` builds, with each connection wrapped in `http::wire` so that
     // the answers actix-http gives on its own (unparseable requests) carry the JSON error body.
@@ -659,7 +703,7 @@ fn serve(
         .max_concurrent_connections(caps.hard.div_ceil(workers).max(1))
         .backlog(1024)
         .disable_signals()
-        .shutdown_timeout(config.server.shutdown_timeout_seconds as u64)
+        .shutdown_timeout(config.server.shutdown_timeout_seconds)
         .run();
     Ok(server)
 }
@@ -761,13 +805,13 @@ struct ConnectionDeadlines {
 }
 
 fn deadlines(config: &Config) -> ConnectionDeadlines {
-    let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds as u64);
+    let request_timeout = Duration::from_secs(config.server.client_request_timeout_seconds);
     ConnectionDeadlines {
         request_timeout,
-        keep_alive: Duration::from_secs(config.server.keep_alive_seconds as u64),
+        keep_alive: Duration::from_secs(config.server.keep_alive_seconds),
         normal: http::deadline::Limits {
             head: request_timeout,
-            body: Duration::from_secs(config.server.client_body_timeout_seconds as u64),
+            body: Duration::from_secs(config.server.client_body_timeout_seconds),
             idle: None,
         },
         reserve: http::deadline::Limits {
@@ -792,7 +836,7 @@ const FILE_HEADROOM: usize = 256;
 fn connection_caps(config: &Config) -> Result<ConnectionCaps, StartupError> {
     let limit = http::deadline::open_file_limit();
     let room = limit.map(|l| l.saturating_sub(FILE_HEADROOM).max(16));
-    let hard = match (config.server.max_connections as usize, room) {
+    let hard = match (config.server.max_connections, room) {
         (0, Some(room)) => room,
         (0, None) => 4096,
         (n, Some(room)) if n > room => {
@@ -966,7 +1010,7 @@ async fn bootstrap(
         id: UserId::generate(),
         account_id: account.id.clone(),
         email: Email::parse(&config.bootstrap.admin_email).map_err(other)?,
-        name: PersonName::parse("Administrator").map_err(other)?,
+        name: PersonName::parse("Administrator", &TextLimits::default()).map_err(other)?,
         role: Role::Administrator,
         password: Some(hash),
         role_assignment: crate::domain::ActorRoleId::generate(),
@@ -988,7 +1032,8 @@ async fn bootstrap(
         .map(|(i, (name, is_prod))| {
             // One millisecond apart, so listings show development first.
             let now = crate::domain::Timestamp(now.0 + i as i64);
-            let name = EnvironmentName::parse(name).expect("built-in names are valid");
+            let name = EnvironmentName::parse(name, &TextLimits::default())
+                .expect("built-in names are valid");
             let env = Environment::new(account.id.clone(), name, is_prod, now);
             let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
                 .map(|t| crate::auth::seal_new_api_key(master, &account.id, &env.id, t, now).0)

@@ -7,7 +7,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::Throttle;
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::LimitsConfig;
+use crate::domain::limits::Limits;
 use crate::http::client_addr::TrustedProxies;
 use crate::http::environments::EnvironmentBodies;
 use crate::http::streams::EventStreams;
@@ -24,7 +24,7 @@ pub struct AppState {
     /// The server clock.
     pub clock: Clock,
     /// Size and count limits.
-    pub limits: LimitsConfig,
+    pub limits: Limits,
     /// Whether the dev clock may be moved.
     pub clock_control: bool,
     /// Lifetime of single-use links, in seconds.

@@ -84,8 +84,8 @@ pub struct TokenSpec<'a> {
     pub source: Option<&'a str>,
 }
 
-/// A freshly signed access token.
-#[derive(Debug, Clone)]
+/// A freshly signed access token. `Debug` shows everything but the token itself.
+#[derive(Clone)]
 pub struct IssuedToken {
     /// The compact JWT.
     pub token: String,
@@ -95,6 +95,17 @@ pub struct IssuedToken {
     pub ttl_seconds: i64,
     /// Its `jti`.
     pub jti: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .field("ttl_seconds", &self.ttl_seconds)
+            .field("jti", &self.jti)
+            .finish()
+    }
 }
 
 impl Authenticator {
@@ -474,4 +485,23 @@ pub fn seal_new_api_key(
         replaced_by: None,
     };
     (key, raw)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_issued_token_is_redacted_in_debug_output() {
+        let issued = super::IssuedToken {
+            token: "eyJhbGciOiJFZERTQSJ9.secret".into(),
+            expires_at: crate::domain::Timestamp(0),
+            ttl_seconds: 60,
+            jti: "jti".into(),
+        };
+        let shown = format!("{issued:?}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("jti"),
+            "{shown}"
+        );
+    }
 }

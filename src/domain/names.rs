@@ -1,6 +1,7 @@
 //! Display names and other short texts people see: one place decides which characters they may
 //! hold, and every handler that accepts a name, label or path asks it.
 
+use super::limits::TextLimits;
 use super::ParseError;
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +41,8 @@ pub fn check_text(field: &'static str, text: &str) -> Result<(), ParseError> {
 }
 
 /// Checks a display name: at most `limits.max_name_length` characters, none of them unsafe.
-pub fn check_name(field: &'static str, text: &str) -> Result<(), ParseError> {
-    super::limits::check_name_length(field, text)?;
+pub fn check_name(field: &'static str, text: &str, limits: &TextLimits) -> Result<(), ParseError> {
+    limits.check_name_length(field, text)?;
     check_text(field, text)
 }
 
@@ -78,13 +79,13 @@ macro_rules! name_type {
         impl $name {
             /// Trims and checks: 1 to `limits.max_name_length` characters, none of them
             /// unsafe (`check_text`).
-            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+            pub fn parse(raw: &str, limits: &TextLimits) -> Result<Self, ParseError> {
                 check_text($field, raw)?;
                 let value = raw.trim();
                 if value.is_empty() {
                     return Err(ParseError::new($field, concat!($field, " must not be empty")));
                 }
-                check_name($field, value)?;
+                check_name($field, value, limits)?;
                 Ok(Self(value.to_owned()))
             }
 
@@ -109,12 +110,17 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(EnvironmentName::parse("  dev ").unwrap().as_str(), "dev");
-        assert!(EnvironmentName::parse("   ").is_err());
-        assert!(EnvironmentName::parse(&"x".repeat(256)).is_ok());
-        let long = EnvironmentName::parse(&"x".repeat(257)).unwrap_err();
+        assert_eq!(
+            EnvironmentName::parse("  dev ", &TextLimits::default())
+                .unwrap()
+                .as_str(),
+            "dev"
+        );
+        assert!(EnvironmentName::parse("   ", &TextLimits::default()).is_err());
+        assert!(EnvironmentName::parse(&"x".repeat(256), &TextLimits::default()).is_ok());
+        let long = EnvironmentName::parse(&"x".repeat(257), &TextLimits::default()).unwrap_err();
         assert!(long.over_limit && long.message.contains("limits.max_name_length"));
-        assert!(EnvironmentName::parse("a\u{0}b").is_err());
+        assert!(EnvironmentName::parse("a\u{0}b", &TextLimits::default()).is_err());
     }
 
     #[test]
@@ -129,7 +135,7 @@ mod tests {
             "zero\u{200B}width",
             "\u{FEFF}bom",
         ] {
-            let e = PersonName::parse(bad).unwrap_err();
+            let e = PersonName::parse(bad, &TextLimits::default()).unwrap_err();
             assert!(e.over_limit && e.field == "name", "{bad:?}: {e:?}");
         }
         for good in [
@@ -139,7 +145,10 @@ mod tests {
             "مرحبا",
             "👩\u{200D}💻",
         ] {
-            assert!(PersonName::parse(good).is_ok(), "{good:?}");
+            assert!(
+                PersonName::parse(good, &TextLimits::default()).is_ok(),
+                "{good:?}"
+            );
         }
     }
 

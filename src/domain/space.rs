@@ -92,7 +92,7 @@ mod tests {
     use crate::domain::EnvironmentName;
 
     fn env() -> Environment {
-        let name = EnvironmentName::parse("development").unwrap();
+        let name = EnvironmentName::parse("development", &Default::default()).unwrap();
         Environment::new(AccountId::generate(), name, false, Timestamp(1))
     }
 

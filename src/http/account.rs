@@ -50,11 +50,16 @@ pub(super) async fn update_account(
     authorize(&p, Action::UpdateAccount, Resource::account(&p.account_id))?;
     let mut account = current(&state, &p)?;
     if let Some(name) = body.0.name {
-        account.name = crate::domain::PersonName::parse(&name)?.as_str().to_owned();
+        account.name = crate::domain::PersonName::parse(&name, &state.limits.text)?
+            .as_str()
+            .to_owned();
     }
     if let Some(metadata) = body.0.metadata {
-        account.metadata =
-            super::limited_metadata("metadata", serde_json::Value::Object(metadata).to_string())?;
+        account.metadata = super::limited_metadata(
+            "metadata",
+            serde_json::Value::Object(metadata).to_string(),
+            &state.limits.text,
+        )?;
     }
     account.updated_at = state.clock.now();
     let event = audit(&state, &p, "account:updated", "account")
@@ -85,7 +90,7 @@ pub(super) async fn list_outbox(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadOutbox, Resource::account(&p.account_id))?;
-    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let page = q.page(20, state.limits.max_page_size)?;
     let skip = usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX);
     let (mails, total) = state.store.outbox(skip, page.size as usize)?;
     let items: Vec<serde_json::Value> = mails

@@ -113,7 +113,7 @@ pub(super) async fn delete_agent_role(
 
 /// An empty page of logs or executions, with the note that nothing runs.
 fn nothing_ran(q: &Query, state: &AppState) -> Result<HttpResponse, ApiError> {
-    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let page = q.page(20, state.limits.max_page_size)?;
     let (items, pagination) = page.slice(Vec::<Value>::new());
     Ok(HttpResponse::Ok()
         .json(json!({ "data": items, "pagination": pagination, "runtimeNote": RUNTIME_NOTE })))

@@ -5,6 +5,7 @@
 use super::extract::parse_json;
 use super::spaces::strip_nulls;
 use super::{bounded, limited_metadata, ApiError};
+use crate::domain::limits::TextLimits;
 use crate::store::{Agent, AgentConfig, AgentVersion};
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -100,9 +101,10 @@ pub(super) struct AgentConfigBody {
 fn document(
     key: &'static str,
     value: Option<Map<String, Value>>,
+    text: &TextLimits,
 ) -> Result<Option<String>, ApiError> {
     value
-        .map(|m| limited_metadata(key, Value::Object(m).to_string()))
+        .map(|m| limited_metadata(key, Value::Object(m).to_string(), text))
         .transpose()
 }
 
@@ -133,7 +135,11 @@ fn slug(raw: Option<String>) -> Result<String, ApiError> {
 
 impl AgentConfigBody {
     /// The slug and stored configuration, each field within its limit.
-    pub(super) fn parse(self, max_source: usize) -> Result<(String, AgentConfig), ApiError> {
+    pub(super) fn parse(
+        self,
+        max_source: usize,
+        text: &TextLimits,
+    ) -> Result<(String, AgentConfig), ApiError> {
         let topics = self.topics.unwrap_or_default();
         if topics.len() > MAX_TOPICS
             || topics
@@ -156,19 +162,19 @@ impl AgentConfigBody {
             compiler: self.compiler,
             source: code("source", self.source, max_source)?,
             source_map: code("sourceMap", self.source_map, max_source)?,
-            options: document("options", self.options)?,
+            options: document("options", self.options, text)?,
             template: self
                 .template
                 .map(|t| bounded("template", t, 64))
                 .transpose()?,
-            template_options: document("templateOptions", self.template_options)?,
+            template_options: document("templateOptions", self.template_options, text)?,
             is_system: self.is_system.unwrap_or(false),
             namespace: self
                 .namespace
                 .map(|n| bounded("namespace", n, 256))
                 .transpose()?,
-            package_versions: document("packageVersions", self.package_versions)?,
-            commit_info: document("commitInfo", self.commit_info)?,
+            package_versions: document("packageVersions", self.package_versions, text)?,
+            commit_info: document("commitInfo", self.commit_info, text)?,
         };
         Ok((slug(self.slug)?, config))
     }

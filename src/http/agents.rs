@@ -95,7 +95,7 @@ pub(super) async fn list_agents(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let page = q.page(20, state.limits.max_page_size)?;
     let envs = match q.optional("environmentId")? {
         Some(raw) => vec![environment_for(&state, &p, Some(raw), Action::ReadAgents)?],
         None if p.environment().is_some() => {
@@ -148,12 +148,12 @@ pub(super) async fn create_agent(
         Action::ManageAgents,
     )?;
     let lim = &state.limits;
-    let max_source = usize::try_from(lim.max_agent_source_bytes).unwrap_or(usize::MAX);
+    let max_source = lim.max_agent_source_bytes;
     let limit = max_source
         .saturating_mul(2)
-        .saturating_add(usize::try_from(lim.max_body_bytes).unwrap_or(usize::MAX));
+        .saturating_add(lim.max_body_bytes);
     let body: AgentConfigBody = read_body(&req, payload, limit).await?;
-    let (slug, config) = body.parse(max_source)?;
+    let (slug, config) = body.parse(max_source, &lim.text)?;
     let deploy = AgentDeploy {
         account_id: p.account_id.clone(),
         environment_id: env.clone(),
@@ -175,8 +175,8 @@ pub(super) async fn create_agent(
 
 pub(super) fn limits(state: &AppState) -> AgentLimits {
     AgentLimits {
-        per_environment: usize::try_from(state.limits.agents_per_environment).unwrap_or(usize::MAX),
-        versions_kept: usize::try_from(state.limits.agent_versions_kept).unwrap_or(usize::MAX),
+        per_environment: state.limits.agents_per_environment,
+        versions_kept: state.limits.agent_versions_kept,
     }
 }
 

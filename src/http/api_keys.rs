@@ -118,7 +118,7 @@ pub(super) async fn create_api_key(
     let event = key_event(&state, "api-key:created", &p, &key);
     state
         .store
-        .insert_api_key(&key, state.limits.keys_per_environment as usize, &event)
+        .insert_api_key(&key, state.limits.keys_per_environment, &event)
         .await?;
     Ok(data([key_body(&state, key)]))
 }
@@ -200,7 +200,7 @@ pub(super) async fn rotate_api_key(
     let event = key_event(&state, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
         "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
     }));
-    let max = state.limits.keys_per_environment as usize;
+    let max = state.limits.keys_per_environment;
     let previous = state
         .store
         .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, max, &event)

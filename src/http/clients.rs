@@ -59,7 +59,7 @@ pub(super) async fn create_client(
     );
     state
         .store
-        .insert_client(&client, state.limits.pats_per_user as usize, &event)
+        .insert_client(&client, state.limits.pats_per_user, &event)
         .await?;
     Ok(data(token_body(&client, Some(secret.expose().to_owned()))))
 }
@@ -72,7 +72,7 @@ pub(super) async fn list_clients(
 ) -> Result<HttpResponse, ApiError> {
     let user = target(&state, &p, &path, Action::ManageClientCredentials)?;
     let tenant = tenant(&q)?;
-    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let page = q.page(10, state.limits.max_page_size)?;
     let clients: Vec<ApiTokenBody> = state
         .store
         .clients_of(&user.id)?

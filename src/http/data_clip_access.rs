@@ -56,7 +56,7 @@ pub(super) async fn add_clip_guest(
         &clip,
         serde_json::json!({ "added": [guest.as_str()] }),
     );
-    let max = state.limits.guests_per_data_clip as usize;
+    let max = state.limits.guests_per_data_clip;
     let added = state
         .store
         .add_data_clip_guest(&clip, &guest, max, &e)
@@ -191,7 +191,7 @@ pub(super) async fn get_resolutions(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let clip = load(&state, &p, &path, Action::ReadClipRecords)?;
-    let max = state.limits.records_per_data_clip as u64;
+    let max = state.limits.records_per_data_clip;
     let page = q.page(1000.min(max), max)?;
     let records = filtered(&clip, &q)?;
     if q.optional("includeRecords")? == Some("false") {
@@ -255,7 +255,7 @@ pub(super) async fn update_resolution(
 ) -> Result<HttpResponse, ApiError> {
     let mut clip = load(&state, &p, &path, Action::WriteClipRecords)?;
     let original = clip.clone();
-    let max = state.limits.records_per_data_clip as usize;
+    let max = state.limits.records_per_data_clip;
     if body.0.resolved_records.len() > max {
         return Err(ApiError::unprocessable(
             "resolvedRecords",
@@ -279,6 +279,7 @@ pub(super) async fn update_resolution(
         let resolves = super::limited_metadata(
             "resolvedRecords.resolves",
             serde_json::Value::Array(r.resolves).to_string(),
+            &state.limits.text,
         )?;
         clip.resolutions.retain(|x| x.record_id != record);
         clip.resolutions.push(ClipResolution {

@@ -119,7 +119,7 @@ impl ClipConfig {
         clip: &mut DataClip,
     ) -> Result<Option<Vec<GuestId>>, ApiError> {
         if let Some(name) = self.name {
-            clip.name = super::limited_name("name", name)?;
+            clip.name = super::limited_name("name", name, &state.limits.text)?;
         }
         if let Some(d) = self.description {
             clip.description = Some(super::bounded("description", d, 4096)?);
@@ -145,7 +145,7 @@ impl ClipConfig {
         if let Some(refs) = self.references {
             clip.references = references(refs, &clip.source_sheet_id)?;
         }
-        let max = state.limits.records_per_data_clip as usize;
+        let max = state.limits.records_per_data_clip;
         if clip.id_count() > max {
             return Err(ApiError::unprocessable(
                 "recordIds",
@@ -196,7 +196,7 @@ fn collaborators(state: &AppState, raw: &[String]) -> Result<Vec<GuestId>, ApiEr
         })?;
     guests.sort();
     guests.dedup();
-    let max = state.limits.guests_per_data_clip as usize;
+    let max = state.limits.guests_per_data_clip;
     if guests.len() > max {
         return Err(ApiError::unprocessable(
             "collaborators",
@@ -317,7 +317,7 @@ pub(super) async fn create_data_clip(
         &clip,
         serde_json::json!({ "sourceSheetId": clip.source_sheet_id, "records": clip.record_ids.len(), "collaborators": guests }),
     )];
-    let max_per_space = state.limits.data_clips_per_space as usize;
+    let max_per_space = state.limits.data_clips_per_space;
     let plan = ClipPlan {
         clip: &clip,
         guests: Some(&guests),
@@ -458,7 +458,7 @@ pub(super) async fn add_records_to_clip(
 ) -> Result<HttpResponse, ApiError> {
     let clip = load(&state, &p, &path, Action::ManageDataClips)?;
     let records = record_ids("recordIds", &body.0.record_ids)?;
-    let max = state.limits.records_per_data_clip as usize;
+    let max = state.limits.records_per_data_clip;
     if records.len() > max {
         return Err(ApiError::unprocessable("recordIds", format!("a data clip names at most {max} records, clipped and referenced together (limits.records_per_data_clip)")));
     }

@@ -145,9 +145,13 @@ pub(super) struct EnvironmentConfig {
 
 impl EnvironmentConfig {
     /// Applies the given fields to `env`, validating each.
-    fn apply(self, env: &mut Environment) -> Result<(), ApiError> {
+    fn apply(
+        self,
+        env: &mut Environment,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<(), ApiError> {
         if let Some(name) = self.name {
-            env.name = EnvironmentName::parse(&name)?;
+            env.name = EnvironmentName::parse(&name, text)?;
         }
         if let Some(is_prod) = self.is_prod {
             env.is_prod = is_prod;
@@ -162,6 +166,7 @@ impl EnvironmentConfig {
             env.metadata = super::limited_metadata(
                 "metadata",
                 serde_json::Value::Object(metadata).to_string(),
+                text,
             )?;
         }
         if let Some(path) = self.translations_path {
@@ -262,7 +267,7 @@ pub(super) async fn list_environments(
         Action::ListEnvironments,
         Resource::account(&p.account_id),
     )?;
-    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let page = q.page(10, state.limits.max_page_size)?;
     let listing = state.environment_bodies.get(&state)?;
     let everywhere = listing
         .sole_account
@@ -308,7 +313,7 @@ pub(super) async fn create_environment(
         Resource::account(&p.account_id),
     )?;
     let store = &state.store;
-    if store.environments()?.len() >= state.limits.environments as usize {
+    if store.environments()?.len() >= state.limits.environments {
         return Err(ApiError::unprocessable(
             "name",
             format!(
@@ -322,6 +327,7 @@ pub(super) async fn create_environment(
             .name
             .as_deref()
             .ok_or_else(|| ApiError::bad_request("name", "name is required"))?,
+        &state.limits.text,
     )?;
     let is_prod = body
         .0
@@ -329,7 +335,7 @@ pub(super) async fn create_environment(
         .ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
     let now = state.clock.now();
     let mut env = Environment::new(p.account_id.clone(), name, is_prod, now);
-    body.0.apply(&mut env)?;
+    body.0.apply(&mut env, &state.limits.text)?;
     let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
         .map(|t| state.auth.new_api_key(&env.account_id, &env.id, t).0);
     let event = audit(&state, &p, "environment:created", "environment")
@@ -365,7 +371,7 @@ pub(super) async fn update_environment(
     body: JsonBody<EnvironmentConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let mut env = resolve(&state, &p, &path, Action::UpdateEnvironment)?;
-    body.0.apply(&mut env)?;
+    body.0.apply(&mut env, &state.limits.text)?;
     env.updated_at = state.clock.now();
     let event = audit(&state, &p, "environment:updated", "environment")
         .in_environment(&env.id)

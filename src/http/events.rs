@@ -78,7 +78,7 @@ pub(super) async fn list_events(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let env = reach(&p, q.optional("environmentId")?, Action::ReadEvents)?;
-    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let page = q.page(10, state.limits.max_page_size)?;
     let space = q.optional("spaceId")?.map(str::to_owned);
     let domain = q.optional("domain")?.map(str::to_owned);
     let topic = q.optional("topic")?.map(str::to_owned);

@@ -212,7 +212,8 @@ impl Query {
     }
 
     /// `pageSize` and `pageNumber` (1-based) with a default size and the configured maximum.
-    pub fn page(&self, default_size: u64, max_size: u64) -> Result<Page, ApiError> {
+    pub fn page(&self, default_size: usize, max_size: usize) -> Result<Page, ApiError> {
+        let (default_size, max_size) = (size(default_size), size(max_size));
         let size = self
             .number("pageSize", 1, max_size)
             .map_err(|e| match e {
@@ -230,6 +231,11 @@ impl Query {
             .unwrap_or(1);
         Ok(Page { size, number })
     }
+}
+
+/// A size or count as the `u64` a query number is (lossless on every supported target).
+fn size(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// One page of a listing.

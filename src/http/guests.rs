@@ -155,7 +155,7 @@ pub(super) async fn create_guests(
     state: web::Data<AppState>,
     body: JsonBody<Vec<GuestConfig>>,
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.limits.guests_per_request as usize;
+    let max = state.limits.guests_per_request;
     if body.0.is_empty() || body.0.len() > max {
         return Err(ApiError::unprocessable(
             "body",
@@ -182,6 +182,7 @@ pub(super) async fn create_guests(
                 .name
                 .as_deref()
                 .ok_or_else(|| ApiError::bad_request("name", "name is required"))?,
+            &state.limits.text,
         )?;
         let spaces = config
             .spaces
@@ -349,7 +350,7 @@ pub(super) async fn update_guest(
         guest.email = Email::parse(&email)?;
     }
     if let Some(name) = config.name {
-        guest.name = PersonName::parse(&name)?;
+        guest.name = PersonName::parse(&name, &state.limits.text)?;
     }
     let now = state.clock.now();
     guest.updated_at = now;

@@ -120,19 +120,23 @@ fn apply(
         if title.trim().is_empty() {
             return Err(ApiError::bad_request("title", "title must not be empty"));
         }
-        g.title = limited_name("title", title)?;
+        g.title = limited_name("title", title, &state.limits.text)?;
     }
     if let Some(d) = f.description {
         g.description = Some(bounded("description", d, 4096)?);
     }
     if let Some(m) = f.metadata {
-        g.metadata = Some(limited_metadata("metadata", Value::Object(m).to_string())?);
+        g.metadata = Some(limited_metadata(
+            "metadata",
+            Value::Object(m).to_string(),
+            &state.limits.text,
+        )?);
     }
     if let Some(s) = f.slug {
         g.slug = slug(s)?;
     }
     let blocks = f.blocks.map(|b| Value::Array(b).to_string());
-    let max = usize::try_from(state.limits.max_guide_bytes).unwrap_or(usize::MAX);
+    let max = state.limits.max_guide_bytes;
     let size = g.title.len()
         + g.description.as_ref().map_or(0, String::len)
         + g.metadata.as_ref().map_or(0, String::len)
@@ -147,7 +151,7 @@ fn apply(
 }
 
 fn keep_versions(state: &AppState) -> usize {
-    usize::try_from(state.limits.guide_versions).unwrap_or(1)
+    state.limits.guide_versions
 }
 
 pub(super) async fn list_guides(
@@ -232,7 +236,7 @@ pub(super) async fn create_guide(
     let blocks = apply(&mut g, f, &env, &state)?.unwrap_or_else(|| "[]".into());
     g.add_version(blocks, now, keep_versions(&state));
     let event = guide_event(&state, &p, "guide:created", &g);
-    let max = usize::try_from(state.limits.guides_per_environment).unwrap_or(usize::MAX);
+    let max = state.limits.guides_per_environment;
     state.store.create_guide(&g, max, &event).await?;
     Ok(data(guide_body(&g)))
 }

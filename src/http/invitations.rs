@@ -27,7 +27,7 @@ pub(super) async fn send_invitations(
     state: web::Data<AppState>,
     body: JsonBody<Vec<Invite>>,
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.limits.guests_per_request as usize;
+    let max = state.limits.guests_per_request;
     if body.0.is_empty() || body.0.len() > max {
         return Err(ApiError::unprocessable(
             "body",

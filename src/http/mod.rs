@@ -56,21 +56,18 @@ pub struct GuestLimits {
 }
 
 impl GuestLimits {
-    /// The limits `[guests]` sets, reading `clock`.
-    pub fn new(config: &crate::config::GuestsConfig, clock: crate::clock::Clock) -> Self {
-        let per_hour = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
+    /// Joins per address and invitations per guest, each per hour, and guests per space,
+    /// reading `clock`.
+    pub fn new(
+        joins_per_hour: usize,
+        invitations_per_hour: usize,
+        guests_per_space: usize,
+        clock: crate::clock::Clock,
+    ) -> Self {
         Self {
-            joins: crate::auth::rate::RateLimit::new(
-                per_hour(config.shared_link_joins_per_address_per_hour),
-                3600,
-                clock.clone(),
-            ),
-            invitations: crate::auth::rate::RateLimit::new(
-                per_hour(config.invitations_per_guest_per_hour),
-                3600,
-                clock,
-            ),
-            guests_per_space: per_hour(config.shared_link_guests_per_space),
+            joins: crate::auth::rate::RateLimit::new(joins_per_hour, 3600, clock.clone()),
+            invitations: crate::auth::rate::RateLimit::new(invitations_per_hour, 3600, clock),
+            guests_per_space,
         }
     }
 }
@@ -393,15 +390,23 @@ pub(crate) fn bounded(key: &'static str, value: String, max: usize) -> Result<St
 
 /// `text` as a display name: at most `limits.max_name_length` characters, none of them unsafe
 /// (`domain::check_name`), else 422 naming it.
-pub(crate) fn limited_name(key: &'static str, text: String) -> Result<String, ApiError> {
-    crate::domain::check_name(key, &text)?;
+pub(crate) fn limited_name(
+    key: &'static str,
+    text: String,
+    limits: &crate::domain::limits::TextLimits,
+) -> Result<String, ApiError> {
+    crate::domain::check_name(key, &text, limits)?;
     Ok(text)
 }
 
 /// `json` (serialized) as a metadata or settings document: at most `limits.max_metadata_bytes`
 /// bytes, else 422 naming the limit.
-pub(crate) fn limited_metadata(key: &'static str, json: String) -> Result<String, ApiError> {
-    let max = crate::domain::limits::metadata_bytes();
+pub(crate) fn limited_metadata(
+    key: &'static str,
+    json: String,
+    limits: &crate::domain::limits::TextLimits,
+) -> Result<String, ApiError> {
+    let max = limits.metadata_bytes;
     if json.len() > max {
         return Err(ApiError::unprocessable(
             key,

@@ -76,13 +76,13 @@ pub(super) async fn create_pat(
     body: JsonBody<CreatePat>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller(&state, &p)?;
-    let name = PersonName::parse(&body.0.name)?;
+    let name = PersonName::parse(&body.0.name, &state.limits.text)?;
     let (pat, raw) = state.auth.new_pat(&user, name);
     let event = audit(&state, &p, "pat:created", "auth")
         .with_payload(serde_json::json!({ "patId": pat.id.as_str(), "name": pat.name.as_str() }));
     state
         .store
-        .insert_pat(&pat, state.limits.pats_per_user as usize, &event)
+        .insert_pat(&pat, state.limits.pats_per_user, &event)
         .await?;
     Ok(data(serde_json::json!({
         "token": raw.expose(),

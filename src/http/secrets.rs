@@ -144,9 +144,13 @@ pub(super) struct WriteSecret {
     actor_id: Option<String>,
 }
 
-fn checked(key: &str, text: &str) -> Result<(), ApiError> {
+fn checked(
+    key: &str,
+    text: &str,
+    limits: &crate::domain::limits::TextLimits,
+) -> Result<(), ApiError> {
     let n = text.chars().count();
-    let max = crate::domain::limits::secret_length();
+    let max = limits.secret_length;
     if n == 0 || n > max {
         return Err(ApiError::unprocessable(
             key,
@@ -164,11 +168,11 @@ pub(super) async fn upsert_secret(
     body: JsonBody<WriteSecret>,
 ) -> Result<HttpResponse, ApiError> {
     let w = body.0;
-    checked("name", &w.name)?;
-    checked("value", &w.value)?;
+    checked("name", &w.name, &state.limits.text)?;
+    checked("value", &w.value, &state.limits.text)?;
     crate::domain::check_text("name", &w.name)?;
     if let Some(actor) = &w.actor_id {
-        checked("actorId", actor)?;
+        checked("actorId", actor, &state.limits.text)?;
         if actor.chars().any(char::is_control) {
             return Err(ApiError::bad_request(
                 "actorId",
@@ -215,7 +219,7 @@ pub(super) async fn upsert_secret(
     }
     state
         .store
-        .upsert_secret(&secret, state.limits.secrets_per_scope as usize, &event)
+        .upsert_secret(&secret, state.limits.secrets_per_scope, &event)
         .await?;
     Ok(data([secret_body(&state, &secret)?]))
 }

@@ -43,8 +43,11 @@ pub(super) async fn join(
         id: GuestId::generate(),
         account_id: space.account_id.clone(),
         environment_id: space.environment_id.clone(),
-        name: PersonName::parse(email.as_str().split('@').next().unwrap_or_default())
-            .or_else(|_| PersonName::parse("guest"))?,
+        name: PersonName::parse(
+            email.as_str().split('@').next().unwrap_or_default(),
+            &state.limits.text,
+        )
+        .or_else(|_| PersonName::parse("guest", &state.limits.text))?,
         email,
         created_at: now,
         updated_at: now,

@@ -117,9 +117,13 @@ pub(super) struct SpaceConfig {
 }
 
 impl SpaceConfig {
-    fn apply(self, space: &mut Space) -> Result<(), ApiError> {
+    fn apply(
+        self,
+        space: &mut Space,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<(), ApiError> {
         if let Some(name) = self.name {
-            space.name = super::limited_name("name", name)?;
+            space.name = super::limited_name("name", name, text)?;
         }
         if let Some(methods) = self.guest_authentication {
             let mut parsed = Vec::new();
@@ -135,12 +139,13 @@ impl SpaceConfig {
             space.guests_can_invite = self.guests_can_invite;
         }
         if let Some(metadata) = self.metadata {
-            space.metadata = super::limited_metadata("metadata", metadata.to_string())?;
+            space.metadata = super::limited_metadata("metadata", metadata.to_string(), text)?;
         }
         if let Some(settings) = self.settings {
             space.settings = super::limited_metadata(
                 "settings",
                 serde_json::Value::Object(settings).to_string(),
+                text,
             )?;
         }
         if let Some(labels) = self.labels {
@@ -164,7 +169,7 @@ pub(super) async fn list_spaces(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let page = q.page(10, state.limits.max_page_size as u64)?;
+    let page = q.page(10, state.limits.max_page_size)?;
     let archived = match q.optional("archived")? {
         None | Some("false") => false,
         Some("true") => true,
@@ -404,7 +409,7 @@ pub(super) async fn create(
         created_at: now,
         updated_at: now,
     };
-    config.apply(&mut space)?;
+    config.apply(&mut space, &state.limits.text)?;
     let mut events = vec![audit(state, p, "space:created", "space")
         .in_environment(&env.id)
         .in_space(&space.id)
@@ -482,7 +487,7 @@ pub(super) async fn update_space(
             "a space cannot move to another environment",
         ));
     }
-    body.0.apply(&mut space)?;
+    body.0.apply(&mut space, &state.limits.text)?;
     space.updated_at = state.clock.now();
     let event = audit(&state, &p, "space:updated", "space")
         .in_environment(&env.id)
@@ -518,7 +523,7 @@ pub(super) async fn delete_spaces(
             "query parameter spaceIds is required",
         ));
     }
-    if raw.len() > state.limits.max_page_size as usize {
+    if raw.len() > state.limits.max_page_size {
         return Err(ApiError::unprocessable(
             "spaceIds",
             format!(

@@ -9,7 +9,6 @@ use super::{ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::stream::StreamToken;
 use crate::auth::AuthFailure;
-use crate::config::StreamsConfig;
 use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
 use crate::store::EventCursor;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,9 +16,28 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What `[streams]` sets: token and stream lifetimes, the caps, and the pace.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// Lifetime of an event-stream token, in seconds.
+    pub token_ttl_seconds: i64,
+    /// Longest an open stream lives, in seconds.
+    pub max_stream_seconds: i64,
+    /// Streams open at once for one credential.
+    pub per_credential: usize,
+    /// Streams open at once in total.
+    pub total: usize,
+    /// Between heartbeat comments on an idle stream.
+    pub heartbeat: Duration,
+    /// Between reads of the log.
+    pub poll: Duration,
+    /// Milliseconds an event waits after its creation time before it is sent.
+    pub settle_ms: i64,
+}
+
 /// The open streams, counted per parent credential and in total, and their settings.
 pub struct EventStreams {
-    settings: StreamsConfig,
+    settings: StreamSettings,
     /// (total, per credential id).
     open: Mutex<(usize, HashMap<String, usize>)>,
     stopping: Option<actix_server::GracefulShutdownSignal>,
@@ -47,7 +65,7 @@ impl Drop for Slot {
 impl EventStreams {
     /// No stream open yet; streams end when `stopping` fires.
     pub fn new(
-        settings: StreamsConfig,
+        settings: StreamSettings,
         stopping: Option<actix_server::GracefulShutdownSignal>,
     ) -> Self {
         Self {
@@ -70,13 +88,13 @@ impl EventStreams {
             message,
             retry_after: 5,
         };
-        if open.0 >= usize::try_from(s.total).unwrap_or(0) {
+        if open.0 >= s.total {
             return Err(refuse(format!(
                 "the server has {} event streams open, its most (streams.total)",
                 open.0
             )));
         }
-        if mine >= usize::try_from(s.per_credential).unwrap_or(0) {
+        if mine >= s.per_credential {
             return Err(refuse(format!(
                 "this credential has {mine} event streams open, its most (streams.per_credential)"
             )));
@@ -226,8 +244,8 @@ pub(super) async fn stream_events(
         filter,
         cursor,
         pace: Pace {
-            poll: Duration::from_millis(s.poll_ms as u64),
-            heartbeat: Duration::from_secs(s.heartbeat_seconds as u64),
+            poll: s.poll,
+            heartbeat: s.heartbeat,
             settle_ms: s.settle_ms,
         },
         stopping: state.streams.stopping.clone(),

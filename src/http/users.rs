@@ -91,7 +91,7 @@ pub(super) async fn list_users(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ListUsers, Resource::account(&p.account_id))?;
-    let page = q.page(20, state.limits.max_page_size as u64)?;
+    let page = q.page(20, state.limits.max_page_size)?;
     let email = q.optional("email")?.map(str::to_lowercase);
     let search = q.optional("search")?.map(str::to_lowercase);
     let mut users: Vec<User> = state
@@ -199,7 +199,7 @@ pub(super) async fn invite_user(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ManageUsers, Resource::account(&p.account_id))?;
     let email = Email::parse(&body.0.email)?;
-    let name = PersonName::parse(&body.0.name)?;
+    let name = PersonName::parse(&body.0.name, &state.limits.text)?;
     let role = match body.0.actor_roles.as_slice() {
         [] => Role::Member,
         [one] => one.role(&p)?,
@@ -210,7 +210,7 @@ pub(super) async fn invite_user(
             ))
         }
     };
-    if state.store.user_count(state.limits.users as usize) >= state.limits.users as usize {
+    if state.store.user_count(state.limits.users) >= state.limits.users {
         return Err(ApiError::unprocessable(
             "email",
             format!(
@@ -325,7 +325,7 @@ pub(super) async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let mut user = target(&state, &p, &path, Action::UpdateUserProfile)?;
     if let Some(name) = body.0.name {
-        user.name = PersonName::parse(&name)?;
+        user.name = PersonName::parse(&name, &state.limits.text)?;
     }
     if body.0.dashboard.is_some() {
         user.dashboard = body.0.dashboard;

@@ -62,9 +62,13 @@ pub(super) struct WorkbookConfig {
 }
 
 impl WorkbookConfig {
-    fn apply(self, wb: &mut Workbook) -> Result<(), ApiError> {
+    fn apply(
+        self,
+        wb: &mut Workbook,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<(), ApiError> {
         if let Some(name) = self.name {
-            wb.name = super::limited_name("name", name)?;
+            wb.name = super::limited_name("name", name, text)?;
         }
         if let Some(sheets) = self.sheets {
             if sheets.len() > 100 {
@@ -85,12 +89,13 @@ impl WorkbookConfig {
             wb.namespace = Some(super::bounded("namespace", namespace, 128)?);
         }
         if let Some(metadata) = self.metadata {
-            wb.metadata = super::limited_metadata("metadata", metadata.to_string())?;
+            wb.metadata = super::limited_metadata("metadata", metadata.to_string(), text)?;
         }
         if let Some(settings) = self.settings {
             wb.settings = super::limited_metadata(
                 "settings",
                 serde_json::Value::Object(settings).to_string(),
+                text,
             )?;
         }
         Ok(())
@@ -190,7 +195,7 @@ pub(super) fn build_workbook(
         created_at: now,
         updated_at: now,
     };
-    config.apply(&mut wb)?;
+    config.apply(&mut wb, &state.limits.text)?;
     Ok(wb)
 }
 
@@ -233,7 +238,7 @@ pub(super) async fn update_workbook(
             "a workbook cannot move to another space",
         ));
     }
-    body.0.apply(&mut wb)?;
+    body.0.apply(&mut wb, &state.limits.text)?;
     wb.updated_at = state.clock.now();
     let event = audit(&state, &p, "workbook:updated", "workbook")
         .in_environment(&wb.environment_id)

@@ -136,7 +136,7 @@ mod environment_versions {
     fn sample() -> Environment {
         let mut env = Environment::new(
             AccountId::generate(),
-            EnvironmentName::parse("development").unwrap(),
+            EnvironmentName::parse("development", &Default::default()).unwrap(),
             false,
             Timestamp(1_700_000_000_000),
         );

@@ -27,5 +27,6 @@ mod restart;
 mod secrets;
 mod space_limits;
 mod streams;
+mod text_limits;
 mod throttle;
 mod users;
