@@ -3,7 +3,7 @@
 //! Administrators and the environment's secret key write them.
 
 use super::extract::JsonBody;
-use super::spaces::strip_nulls;
+use super::bodies::strip_nulls;
 use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;

@@ -2,7 +2,7 @@
 //! and shown only to Administrators and the environment's secret key.
 
 use super::extract::{JsonBody, Query};
-use super::spaces::strip_nulls;
+use super::bodies::strip_nulls;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;

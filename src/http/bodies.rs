@@ -1,0 +1,41 @@
+//! What the space group's handlers (spaces, workbooks, data clips, secrets, guides, the embed)
+//! and the other handler files share to build their answers: JSON documents stored as text,
+//! bodies without nulls, the paginated envelope, and the "x is required" check.
+
+use super::extract::Pagination;
+use super::ApiError;
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+/// A stored JSON document (`metadata`, `settings`), or `{}` when it does not parse.
+pub(super) fn json_or_empty(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
+}
+
+/// `v` without its null members, when it is an object.
+pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = v.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    v
+}
+
+/// `value`, or 400 "`key` is required". (Until `http/required.rs` lands: then that one.)
+pub(super) fn required<T>(key: &'static str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::bad_request(key, format!("{key} is required")))
+}
+
+/// The contract's paginated envelope: `{"data": [...], "pagination": {...}}`.
+#[derive(Serialize)]
+struct Paged<T> {
+    data: Vec<T>,
+    pagination: Pagination,
+}
+
+/// `200 {"data": items, "pagination": pagination}`.
+pub(super) fn paged<T: Serialize>(items: Vec<T>, pagination: Pagination) -> HttpResponse {
+    HttpResponse::Ok().json(Paged {
+        data: items,
+        pagination,
+    })
+}
