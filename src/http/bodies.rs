@@ -2,7 +2,7 @@
 //! and the other handler files share to build their answers: JSON documents stored as text,
 //! bodies without nulls, the paginated envelope, and the "x is required" check.
 
-use super::extract::Pagination;
+use super::extract::{Pagination, Query};
 use super::ApiError;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -38,4 +38,27 @@ pub(super) fn paged<T: Serialize>(items: Vec<T>, pagination: Pagination) -> Http
         data: items,
         pagination,
     })
+}
+
+/// 422 `message`, naming `key`, when `given` names another value than `current` (a record that
+/// cannot move).
+pub(super) fn unchanged(
+    key: &'static str,
+    given: Option<&str>,
+    current: &str,
+    message: &'static str,
+) -> Result<(), ApiError> {
+    if given.is_some_and(|g| g != current) {
+        return Err(ApiError::unprocessable(key, message));
+    }
+    Ok(())
+}
+
+/// Query parameter `key` as a flag: absent or `false`, or `true`; else 400 `message`.
+pub(super) fn flag(q: &Query, key: &'static str, message: &'static str) -> Result<bool, ApiError> {
+    match q.optional(key)? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::bad_request(key, message)),
+    }
 }

@@ -2,7 +2,7 @@
 //! ids (sheet, records, the records they reference, guests) and enforces who reaches them; the
 //! record data stays with the user.
 
-use super::bodies::required;
+use super::bodies::{required, unchanged};
 use super::extract::{JsonBody, Query};
 use super::spaces::{environments_in_reach, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
@@ -218,21 +218,16 @@ impl ClipConfig {
 impl ClipConfig {
     /// 422 when the config names another sheet or workbook than `clip`'s.
     fn stays_in_place(&self, clip: &DataClip) -> Result<(), ApiError> {
-        if self
-            .source_sheet_id
-            .as_deref()
-            .is_some_and(|s| s != clip.source_sheet_id)
-            || self
-                .workbook_id
-                .as_deref()
-                .is_some_and(|w| w != clip.workbook_id.as_str())
-        {
-            return Err(ApiError::unprocessable(
-                "sourceSheetId",
-                "a data clip cannot move to another sheet or workbook",
-            ));
-        }
-        Ok(())
+        const MESSAGE: &str = "a data clip cannot move to another sheet or workbook";
+        let sheet = self.source_sheet_id.as_deref();
+        unchanged("sourceSheetId", sheet, &clip.source_sheet_id, MESSAGE)?;
+        let workbook = self.workbook_id.as_deref();
+        unchanged(
+            "sourceSheetId",
+            workbook,
+            clip.workbook_id.as_str(),
+            MESSAGE,
+        )
     }
 }
 
@@ -441,10 +436,11 @@ pub(super) async fn list_data_clips(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
+    let named = q.optional("spaceId")?;
     let spaces = spaces_in_reach(
         &state,
         &p,
-        q.optional("spaceId")?,
+        named,
         Action::ListDataClips,
         Action::ListDataClips,
     )?;

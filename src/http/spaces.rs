@@ -1,6 +1,6 @@
 //! `/v1/spaces`: list, create, get, update, delete (one or many), archive and unarchive.
 
-use super::bodies::{json_or_empty, paged};
+use super::bodies::{flag, json_or_empty, paged, unchanged};
 use super::extract::{JsonBody, Query};
 use super::workbooks::WorkbookConfig;
 use super::{audit, data, success, ApiError, AppState};
@@ -222,18 +222,8 @@ impl<'q> TryFrom<&'q Query> for SpaceFilter<'q> {
     type Error = ApiError;
 
     fn try_from(q: &'q Query) -> Result<Self, ApiError> {
-        let archived = match q.optional("archived")? {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                return Err(ApiError::bad_request(
-                    "archived",
-                    "archived must be true or false",
-                ))
-            }
-        };
         Ok(Self {
-            archived,
+            archived: flag(q, "archived", "archived must be true or false")?,
             search: q.optional("search")?.map(str::to_lowercase),
             namespace: q.optional("namespace")?,
             environment: q
@@ -567,17 +557,12 @@ pub(super) async fn update_space(
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let (mut space, env) = load(&state, &p, &path, Action::UpdateSpace)?;
-    if body
-        .0
-        .environment_id
-        .as_deref()
-        .is_some_and(|e| e != space.environment_id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "environmentId",
-            "a space cannot move to another environment",
-        ));
-    }
+    unchanged(
+        "environmentId",
+        body.0.environment_id.as_deref(),
+        space.environment_id.as_str(),
+        "a space cannot move to another environment",
+    )?;
     body.0.apply(&mut space)?;
     space.updated_at = state.clock.now();
     let event = audit(&state, &p, "space:updated", "space")

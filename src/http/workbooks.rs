@@ -1,6 +1,6 @@
 //! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
 
-use super::bodies::{json_or_empty, required};
+use super::bodies::{json_or_empty, required, unchanged};
 use super::extract::{JsonBody, Query};
 use super::spaces::{load as load_space, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
@@ -127,13 +127,8 @@ pub(super) async fn list_workbooks(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let spaces = spaces_in_reach(
-        &state,
-        &p,
-        q.optional("spaceId")?,
-        Action::ReadSpace,
-        Action::ListWorkbooks,
-    )?;
+    let named = q.optional("spaceId")?;
+    let spaces = spaces_in_reach(&state, &p, named, Action::ReadSpace, Action::ListWorkbooks)?;
     let name = q.optional("name")?;
     let mut out = Vec::new();
     for space in spaces {
@@ -175,16 +170,12 @@ pub(super) fn build_workbook(
     env: &Environment,
     config: WorkbookConfig,
 ) -> Result<Workbook, ApiError> {
-    if config
-        .environment_id
-        .as_deref()
-        .is_some_and(|e| e != env.id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "environmentId",
-            "environmentId does not match the space's environment",
-        ));
-    }
+    unchanged(
+        "environmentId",
+        config.environment_id.as_deref(),
+        env.id.as_str(),
+        "environmentId does not match the space's environment",
+    )?;
     if config.name.is_none() {
         return Err(ApiError::bad_request("name", "name is required"));
     }
@@ -231,17 +222,12 @@ pub(super) async fn update_workbook(
     body: JsonBody<WorkbookConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let mut wb = load(&state, &p, &path, Action::UpdateWorkbook)?;
-    if body
-        .0
-        .space_id
-        .as_deref()
-        .is_some_and(|s| s != wb.space_id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "spaceId",
-            "a workbook cannot move to another space",
-        ));
-    }
+    unchanged(
+        "spaceId",
+        body.0.space_id.as_deref(),
+        wb.space_id.as_str(),
+        "a workbook cannot move to another space",
+    )?;
     body.0.apply(&mut wb)?;
     wb.updated_at = state.clock.now();
     let event = audit(&state, &p, "workbook:updated", "workbook")
