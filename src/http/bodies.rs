@@ -62,3 +62,33 @@ pub(super) fn flag(q: &Query, key: &'static str, message: &'static str) -> Resul
         Some(_) => Err(ApiError::bad_request(key, message)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_value_is_a_400_naming_it() {
+        assert_eq!(required("name", Some(3)).ok(), Some(3));
+        let err = required::<u8>("name", None).unwrap_err();
+        assert!(
+            matches!(err, ApiError::BadRequest { key: Some(k), message } if k == "name" && message == "name is required")
+        );
+    }
+
+    #[test]
+    fn nulls_are_dropped_and_stored_documents_default_to_an_empty_object() {
+        let v = strip_nulls(serde_json::json!({ "a": null, "b": 1 }));
+        assert_eq!(v, serde_json::json!({ "b": 1 }));
+        assert_eq!(json_or_empty("not json"), serde_json::json!({}));
+        assert_eq!(json_or_empty("[1]"), serde_json::json!([1]));
+    }
+
+    #[test]
+    fn a_record_that_cannot_move_refuses_another_value_only() {
+        assert!(unchanged("spaceId", None, "a", "no").is_ok());
+        assert!(unchanged("spaceId", Some("a"), "a", "no").is_ok());
+        let err = unchanged("spaceId", Some("b"), "a", "no").unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable { key: Some(k), .. } if k == "spaceId"));
+    }
+}
