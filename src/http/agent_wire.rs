@@ -2,8 +2,8 @@
 //! that Latchkey never runs agents), and the `AgentConfig` a deploy sends, read within the agent
 //! body limit and parsed into the stored configuration.
 
+use super::bodies::strip_nulls;
 use super::extract::parse_json;
-use super::spaces::strip_nulls;
 use super::{bounded, limited_metadata, ApiError};
 use crate::domain::limits::TextLimits;
 use crate::store::{Agent, AgentConfig, AgentVersion};

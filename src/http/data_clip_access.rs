@@ -3,15 +3,16 @@
 //! `/v1/latchkey/data-clips/{id}/guests` and `/records` (who and what a clip reaches, so that a
 //! user's own service can check a caller before it serves record data).
 
-use super::data_clips::{clip_event, clip_resource, load, outside_id};
+use super::bodies::flag;
+use super::data_clips::{clip_event, clip_resource, load, outside_id, ReferenceBody};
 use super::extract::{JsonBody, Query};
 use super::{data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::GuestId;
-use crate::store::{ClipGrant, ClipPlan, ClipResolution, DataClip, RecordAccess};
+use crate::domain::{ClipGrant, ClipResolution, DataClip, Guest, GuestId, RecordAccess};
+use crate::store::ClipPlan;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// `GET /latchkey/data-clips/{id}/guests`: the clip's guests (a guest caller sees itself only).
 pub(super) async fn list_clip_guests(
@@ -27,10 +28,37 @@ pub(super) async fn list_clip_guests(
             continue;
         }
         if let Some(g) = state.store.guest(&id)? {
-            out.push(serde_json::json!({ "id": g.id.as_str(), "email": g.email.as_str(), "name": g.name.as_str() }));
+            out.push(ClipGuestBody::from(&g));
         }
     }
     Ok(data(out))
+}
+
+/// A clip's guest, as its guest listing shows it.
+#[derive(Serialize)]
+struct ClipGuestBody {
+    id: String,
+    email: String,
+    name: String,
+}
+
+impl From<&Guest> for ClipGuestBody {
+    fn from(g: &Guest) -> Self {
+        Self {
+            id: g.id.to_string(),
+            email: g.email.as_str().to_owned(),
+            name: g.name.as_str().to_owned(),
+        }
+    }
+}
+
+/// What adding a guest to a clip answers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GuestAdded {
+    data_clip_id: String,
+    guest_id: String,
+    added: bool,
 }
 
 #[derive(Deserialize)]
@@ -61,9 +89,11 @@ pub(super) async fn add_clip_guest(
         .store
         .add_data_clip_guest(&clip, &guest, max, &e)
         .await?;
-    Ok(data(
-        serde_json::json!({ "dataClipId": clip.id.as_str(), "guestId": guest.as_str(), "added": added }),
-    ))
+    Ok(data(GuestAdded {
+        data_clip_id: clip.id.to_string(),
+        guest_id: guest.to_string(),
+        added,
+    }))
 }
 
 /// `DELETE /latchkey/data-clips/{id}/guests/{guestId}`: its access ends on its next request.
@@ -96,14 +126,36 @@ pub(super) async fn list_clip_records(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let clip = load(&state, &p, &path, Action::ReadClipRecords)?;
-    Ok(data(serde_json::json!({
-        "dataClipId": clip.id.as_str(),
-        "workbookId": clip.workbook_id.as_str(),
-        "sheetId": clip.source_sheet_id,
-        "clipSheetId": clip.clip_sheet_id,
-        "recordIds": clip.record_ids,
-        "references": clip.references.iter().map(|r| serde_json::json!({ "sheetId": r.sheet_id, "recordIds": r.record_ids })).collect::<Vec<_>>(),
-    })))
+    Ok(data(ClipRecordsBody {
+        data_clip_id: clip.id.to_string(),
+        workbook_id: clip.workbook_id.to_string(),
+        sheet_id: clip.source_sheet_id.clone(),
+        clip_sheet_id: clip.clip_sheet_id.clone(),
+        record_ids: clip.record_ids.clone(),
+        references: clip.references.iter().map(ReferenceBody::from).collect(),
+    }))
+}
+
+/// The records a clip reaches: its own and the referenced ones.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClipRecordsBody {
+    data_clip_id: String,
+    workbook_id: String,
+    sheet_id: String,
+    clip_sheet_id: String,
+    record_ids: Vec<String>,
+    references: Vec<ReferenceBody>,
+}
+
+/// What the caller may do with one record through a clip.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordAccessBody {
+    id: String,
+    sheet_id: String,
+    data_clip_id: String,
+    access: &'static str,
 }
 
 /// `GET /latchkey/data-clips/{id}/records/{recordId}?sheetId=`: what the caller may do with one
@@ -123,30 +175,34 @@ pub(super) async fn get_clip_record(
         Some(s) => outside_id("sheetId", s)?,
         None => clip.source_sheet_id.clone(),
     };
-    authorize(
-        &p,
-        Action::ReadClipRecords,
-        clip_resource(&p, &clip).record(&sheet, &record),
-    )?;
-    let access = ClipGrant::from(&clip)
-        .covers(&sheet, &record)
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "data clip {} neither clips nor references record {record} of sheet {sheet}",
-                clip.id
-            ))
-        })?;
-    let writable = access == RecordAccess::Write
-        && authorize(
-            &p,
-            Action::WriteClipRecords,
-            clip_resource(&p, &clip).record(&sheet, &record),
-        )
-        .is_ok();
-    Ok(data(serde_json::json!({
-        "id": record, "sheetId": sheet, "dataClipId": clip.id.as_str(),
-        "access": if writable { "write" } else { "read" },
-    })))
+    let access = record_access(&p, &clip, &sheet, &record)?;
+    Ok(data(RecordAccessBody {
+        id: record,
+        sheet_id: sheet,
+        data_clip_id: clip.id.to_string(),
+        access,
+    }))
+}
+
+/// `write` or `read`: what `p` may do with `record` of `sheet` through `clip`, after
+/// `ReadClipRecords` is allowed on it; 404 when the clip does not name it.
+fn record_access(
+    p: &Principal,
+    clip: &DataClip,
+    sheet: &str,
+    record: &str,
+) -> Result<&'static str, ApiError> {
+    let resource = || clip_resource(p, clip).record(sheet, record);
+    authorize(p, Action::ReadClipRecords, resource())?;
+    let access = ClipGrant::from(clip).covers(sheet, record).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "data clip {} neither clips nor references record {record} of sheet {sheet}",
+            clip.id
+        ))
+    })?;
+    let writable =
+        access == RecordAccess::Write && authorize(p, Action::WriteClipRecords, resource()).is_ok();
+    Ok(if writable { "write" } else { "read" })
 }
 
 fn resolves_of(clip: &DataClip, record: &str) -> serde_json::Value {
@@ -159,16 +215,7 @@ fn resolves_of(clip: &DataClip, record: &str) -> serde_json::Value {
 
 /// The clip's records that pass `filterConflicts` and `filterColumn`, in id order.
 fn filtered<'a>(clip: &'a DataClip, q: &Query) -> Result<Vec<&'a String>, ApiError> {
-    let conflicts = match q.optional("filterConflicts")? {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "filterConflicts",
-                "filterConflicts is true or false",
-            ))
-        }
-    };
+    let conflicts = flag(q, "filterConflicts", "filterConflicts is true or false")?;
     let column = q.optional("filterColumn")?;
     Ok(clip
         .record_ids
@@ -195,14 +242,32 @@ pub(super) async fn get_resolutions(
     let page = q.page(1000.min(max), max)?;
     let records = filtered(&clip, &q)?;
     if q.optional("includeRecords")? == Some("false") {
-        return Ok(data(Vec::<serde_json::Value>::new()));
+        return Ok(data(Vec::<DiffRecord>::new()));
     }
     let (rows, _) = page.slice(records);
-    let out: Vec<serde_json::Value> = rows
+    let out: Vec<DiffRecord> = rows
         .into_iter()
-        .map(|id| serde_json::json!({ "id": id, "values": {}, "resolves": resolves_of(&clip, id) }))
+        .map(|id| DiffRecord {
+            id: id.clone(),
+            values: serde_json::Map::new(),
+            resolves: resolves_of(&clip, id),
+        })
         .collect();
     Ok(data(out))
+}
+
+/// The wire `DiffRecord`, without the record's values (they are the user's).
+#[derive(Serialize)]
+struct DiffRecord {
+    id: String,
+    values: serde_json::Map<String, serde_json::Value>,
+    resolves: serde_json::Value,
+}
+
+/// Where a record stands in the filtered resolutions.
+#[derive(Serialize)]
+struct ResolutionIndex {
+    index: usize,
 }
 
 /// `GET /data-clips/{id}/resolutions/index?id=&filterConflicts=`: the bare
@@ -229,7 +294,7 @@ pub(super) async fn get_resolution_index(
                 clip.id
             ))
         })?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "index": index })))
+    Ok(HttpResponse::Ok().json(ResolutionIndex { index }))
 }
 
 #[derive(Deserialize)]
@@ -255,20 +320,36 @@ pub(super) async fn update_resolution(
 ) -> Result<HttpResponse, ApiError> {
     let mut clip = load(&state, &p, &path, Action::WriteClipRecords)?;
     let original = clip.clone();
+    let records = body.0.resolved_records;
     let max = state.limits.records_per_data_clip;
-    if body.0.resolved_records.len() > max {
+    if records.len() > max {
         return Err(ApiError::unprocessable(
             "resolvedRecords",
             format!("at most {max} records per request (limits.records_per_data_clip)"),
         ));
     }
+    let changed = resolve(&p, &mut clip, records, &state.limits.text)?;
+    clip.updated_at = state.clock.now();
+    let payload = serde_json::json!({ "recordIds": changed });
+    let e = clip_event(&state, &p, "data-clip:resolutions-updated", &clip, payload);
+    save(&state, &clip, &original, e).await
+}
+
+/// Replaces the resolutions of each of `records` in `clip`, each a record the clip clips and
+/// `p` may write; answers the records changed.
+fn resolve(
+    p: &Principal,
+    clip: &mut DataClip,
+    records: Vec<ResolvedRecord>,
+    text: &crate::domain::limits::TextLimits,
+) -> Result<Vec<String>, ApiError> {
     let mut changed = Vec::new();
-    for r in body.0.resolved_records {
+    for r in records {
         let record = outside_id("resolvedRecords.recordId", &r.record_id)?;
         authorize(
-            &p,
+            p,
             Action::WriteClipRecords,
-            clip_resource(&p, &clip).record(&clip.source_sheet_id, &record),
+            clip_resource(p, clip).record(&clip.source_sheet_id, &record),
         )?;
         if clip.record_ids.binary_search(&record).is_err() {
             return Err(ApiError::unprocessable(
@@ -279,7 +360,7 @@ pub(super) async fn update_resolution(
         let resolves = super::limited_metadata(
             "resolvedRecords.resolves",
             serde_json::Value::Array(r.resolves).to_string(),
-            &state.limits.text,
+            text,
         )?;
         clip.resolutions.retain(|x| x.record_id != record);
         clip.resolutions.push(ClipResolution {
@@ -290,21 +371,24 @@ pub(super) async fn update_resolution(
     }
     clip.resolutions
         .sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    clip.updated_at = state.clock.now();
-    let e = clip_event(
-        &state,
-        &p,
-        "data-clip:resolutions-updated",
-        &clip,
-        serde_json::json!({ "recordIds": changed }),
-    );
+    Ok(changed)
+}
+
+/// Writes `clip`'s changed resolutions with `event`, unless it changed since it was read as
+/// `original` (409); answers success.
+async fn save(
+    state: &AppState,
+    clip: &DataClip,
+    original: &DataClip,
+    event: crate::domain::Event,
+) -> Result<HttpResponse, ApiError> {
     let plan = ClipPlan {
-        clip: &clip,
+        clip,
         guests: None,
         max_per_space: 0,
-        previous: Some(&original),
+        previous: Some(original),
     };
-    state.store.put_data_clip(plan, false, &[e]).await?;
+    state.store.put_data_clip(plan, false, &[event]).await?;
     Ok(success())
 }
 
@@ -328,12 +412,5 @@ pub(super) async fn refresh_resolutions(
         &clip,
         serde_json::json!({}),
     );
-    let plan = ClipPlan {
-        clip: &clip,
-        guests: None,
-        max_per_space: 0,
-        previous: Some(&original),
-    };
-    state.store.put_data_clip(plan, false, &[e]).await?;
-    Ok(success())
+    save(&state, &clip, &original, e).await
 }

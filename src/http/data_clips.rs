@@ -2,40 +2,97 @@
 //! ids (sheet, records, the records they reference, guests) and enforces who reaches them; the
 //! record data stays with the user.
 
+use super::bodies::{required, unchanged};
 use super::extract::{JsonBody, Query};
-use super::spaces::{environments_in_reach, load as load_space, strip_nulls};
+use super::spaces::{environments_in_reach, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{DataClipId, GuestId, SpaceId, WorkbookId};
-use crate::store::{ClipPlan, ClipReference, DataClip, Event, Workbook};
+use crate::domain::{ClipReference, DataClip, DataClipId, Event, GuestId, Workbook, WorkbookId};
+use crate::store::ClipPlan;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The wire `DataClip`, with Latchkey's `spaceId`, `environmentId`, `recordIds`, `references`
 /// and `collaborators` (guest ids).
-pub(super) fn clip_body(clip: &DataClip, guests: &[GuestId]) -> serde_json::Value {
-    strip_nulls(serde_json::json!({
-        "id": clip.id.as_str(),
-        "name": clip.name,
-        "description": clip.description,
-        "sourceSheetId": clip.source_sheet_id,
-        "clipSheetId": clip.clip_sheet_id,
-        "workbookId": clip.workbook_id.as_str(),
-        "spaceId": clip.space_id.as_str(),
-        "environmentId": clip.environment_id.as_str(),
-        "status": clip.status,
-        "createdBy": clip.created_by,
-        "mergedAt": clip.merged_at.map(|t| t.to_rfc3339()),
-        "sharedLinkAccess": clip.shared_link_access,
-        "recordIds": clip.record_ids,
-        "references": clip.references.iter().map(|r| serde_json::json!({
-            "sheetId": r.sheet_id, "recordIds": r.record_ids,
-        })).collect::<Vec<_>>(),
-        "collaborators": guests.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        "createdAt": clip.created_at.to_rfc3339(),
-        "updatedAt": clip.updated_at.to_rfc3339(),
-    }))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ClipBody {
+    id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    source_sheet_id: String,
+    clip_sheet_id: String,
+    workbook_id: String,
+    space_id: String,
+    environment_id: String,
+    status: String,
+    created_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merged_at: Option<String>,
+    shared_link_access: String,
+    record_ids: Vec<String>,
+    references: Vec<ReferenceBody>,
+    collaborators: Vec<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl ClipBody {
+    /// `clip` with its guests.
+    pub(super) fn new(clip: &DataClip, guests: &[GuestId]) -> Self {
+        Self {
+            id: clip.id.to_string(),
+            name: clip.name.clone(),
+            description: clip.description.clone(),
+            source_sheet_id: clip.source_sheet_id.clone(),
+            clip_sheet_id: clip.clip_sheet_id.clone(),
+            workbook_id: clip.workbook_id.to_string(),
+            space_id: clip.space_id.to_string(),
+            environment_id: clip.environment_id.to_string(),
+            status: clip.status.clone(),
+            created_by: clip.created_by.clone(),
+            merged_at: clip.merged_at.map(|t| t.to_rfc3339()),
+            shared_link_access: clip.shared_link_access.clone(),
+            record_ids: clip.record_ids.clone(),
+            references: clip.references.iter().map(ReferenceBody::from).collect(),
+            collaborators: guests.iter().map(|g| g.to_string()).collect(),
+            created_at: clip.created_at.to_rfc3339(),
+            updated_at: clip.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// The wire form of a clip's references to another sheet's records.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ReferenceBody {
+    sheet_id: String,
+    record_ids: Vec<String>,
+}
+
+impl From<&ClipReference> for ReferenceBody {
+    fn from(r: &ClipReference) -> Self {
+        Self {
+            sheet_id: r.sheet_id.clone(),
+            record_ids: r.record_ids.clone(),
+        }
+    }
+}
+
+/// A listed clip: `{data: DataClip}`, as the official client's `ListDataClipResponse` has it.
+#[derive(Serialize)]
+struct Listed {
+    data: ClipBody,
+}
+
+/// `add-records`' answer: `RecordsResponseData` with Latchkey's `recordIds`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordsAdded {
+    success: bool,
+    record_ids: Vec<String>,
 }
 
 /// What the policy sees of a clip.
@@ -158,6 +215,39 @@ impl ClipConfig {
     }
 }
 
+impl ClipConfig {
+    /// 422 when the config names another sheet or workbook than `clip`'s.
+    fn stays_in_place(&self, clip: &DataClip) -> Result<(), ApiError> {
+        const MESSAGE: &str = "a data clip cannot move to another sheet or workbook";
+        let sheet = self.source_sheet_id.as_deref();
+        unchanged("sourceSheetId", sheet, &clip.source_sheet_id, MESSAGE)?;
+        let workbook = self.workbook_id.as_deref();
+        unchanged(
+            "sourceSheetId",
+            workbook,
+            clip.workbook_id.as_str(),
+            MESSAGE,
+        )
+    }
+}
+
+/// The `data-clip:updated` payload: the record count and, when the guest list was replaced
+/// (`after`), who was added and removed.
+fn update_payload(
+    clip: &DataClip,
+    before: &[GuestId],
+    after: Option<&[GuestId]>,
+) -> serde_json::Value {
+    let mut payload = serde_json::json!({ "records": clip.record_ids.len() });
+    if let Some(after) = after {
+        let added: Vec<&GuestId> = after.iter().filter(|g| !before.contains(g)).collect();
+        let removed: Vec<&GuestId> = before.iter().filter(|g| !after.contains(g)).collect();
+        payload["collaboratorsAdded"] = serde_json::json!(added);
+        payload["collaboratorsRemoved"] = serde_json::json!(removed);
+    }
+    payload
+}
+
 fn references(refs: Vec<ReferenceConfig>, source: &str) -> Result<Vec<ClipReference>, ApiError> {
     let mut out: Vec<ClipReference> = Vec::new();
     for r in refs {
@@ -278,18 +368,35 @@ pub(super) async fn create_data_clip(
     body: JsonBody<ClipConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let mut config = body.0;
-    let name = config
-        .name
-        .clone()
-        .ok_or_else(|| ApiError::bad_request("name", "name is required"))?;
-    let raw_sheet = config
-        .source_sheet_id
-        .take()
-        .ok_or_else(|| ApiError::bad_request("sourceSheetId", "sourceSheetId is required"))?;
+    let name = required("name", config.name.clone())?;
+    let raw_sheet = required("sourceSheetId", config.source_sheet_id.take())?;
     let sheet = outside_id("sourceSheetId", &raw_sheet)?;
     let wb = locate_workbook(&state, &p, config.workbook_id.as_deref(), &sheet)?;
+    let mut clip = new_clip(&state, &p, &wb, sheet, name);
+    let guests = config.apply(&state, &mut clip)?.unwrap_or_default();
+    let payload = serde_json::json!({ "sourceSheetId": clip.source_sheet_id, "records": clip.record_ids.len(), "collaborators": guests });
+    let events = [clip_event(&state, &p, "data-clip:created", &clip, payload)];
+    let max_per_space = state.limits.data_clips_per_space;
+    let plan = ClipPlan {
+        clip: &clip,
+        guests: Some(&guests),
+        max_per_space,
+        previous: None,
+    };
+    state.store.put_data_clip(plan, true, &events).await?;
+    Ok(HttpResponse::Ok().json(ClipBody::new(&clip, &guests)))
+}
+
+/// A new, open and restricted clip of `sheet` in `wb`, named `name`, with no records yet.
+fn new_clip(
+    state: &AppState,
+    p: &Principal,
+    wb: &Workbook,
+    sheet: String,
+    name: String,
+) -> DataClip {
     let now = state.clock.now();
-    let mut clip = DataClip {
+    DataClip {
         id: DataClipId::generate(),
         account_id: p.account_id.clone(),
         environment_id: wb.environment_id.clone(),
@@ -308,24 +415,7 @@ pub(super) async fn create_data_clip(
         merged_at: None,
         created_at: now,
         updated_at: now,
-    };
-    let guests = config.apply(&state, &mut clip)?.unwrap_or_default();
-    let events = [clip_event(
-        &state,
-        &p,
-        "data-clip:created",
-        &clip,
-        serde_json::json!({ "sourceSheetId": clip.source_sheet_id, "records": clip.record_ids.len(), "collaborators": guests }),
-    )];
-    let max_per_space = state.limits.data_clips_per_space;
-    let plan = ClipPlan {
-        clip: &clip,
-        guests: Some(&guests),
-        max_per_space,
-        previous: None,
-    };
-    state.store.put_data_clip(plan, true, &events).await?;
-    Ok(HttpResponse::Ok().json(clip_body(&clip, &guests)))
+    }
 }
 
 /// `GET /data-clips/{id}`: `{data: DataClip}`.
@@ -336,7 +426,7 @@ pub(super) async fn get_data_clip(
 ) -> Result<HttpResponse, ApiError> {
     let clip = load(&state, &p, &path, Action::ReadDataClip)?;
     let guests = state.store.data_clip_guests(&clip.id)?;
-    Ok(data(clip_body(&clip, &guests)))
+    Ok(data(ClipBody::new(&clip, &guests)))
 }
 
 /// `GET /data-clips?spaceId=&sheetId=&status=`: `{data: [{data: DataClip}]}`, as the official
@@ -346,21 +436,14 @@ pub(super) async fn list_data_clips(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
-        Some(raw) => vec![load_space(&state, &p, raw, Action::ListDataClips)?.0.id],
-        None => {
-            let mut ids = Vec::new();
-            for env in environments_in_reach(&state, &p)? {
-                authorize(
-                    &p,
-                    Action::ListDataClips,
-                    Resource::environment(&p.account_id, &env),
-                )?;
-                ids.extend(state.store.spaces_in(&env)?.into_iter().map(|s| s.id));
-            }
-            ids
-        }
-    };
+    let named = q.optional("spaceId")?;
+    let spaces = spaces_in_reach(
+        &state,
+        &p,
+        named,
+        Action::ListDataClips,
+        Action::ListDataClips,
+    )?;
     let (sheet, status) = (q.optional("sheetId")?, q.optional("status")?);
     let mut out = Vec::new();
     for space in spaces {
@@ -370,7 +453,9 @@ pub(super) async fn list_data_clips(
                 && status.is_none_or(|s| s == clip.status);
             if matches && authorize(&p, Action::ReadDataClip, clip_resource(&p, &clip)).is_ok() {
                 let guests = state.store.data_clip_guests(&clip.id)?;
-                out.push(serde_json::json!({ "data": clip_body(&clip, &guests) }));
+                out.push(Listed {
+                    data: ClipBody::new(&clip, &guests),
+                });
             }
         }
     }
@@ -388,30 +473,11 @@ pub(super) async fn update_data_clip(
     let mut clip = load(&state, &p, &path, Action::ManageDataClips)?;
     let original = clip.clone();
     let config = body.0;
-    if config
-        .source_sheet_id
-        .as_deref()
-        .is_some_and(|s| s != clip.source_sheet_id)
-        || config
-            .workbook_id
-            .as_deref()
-            .is_some_and(|w| w != clip.workbook_id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "sourceSheetId",
-            "a data clip cannot move to another sheet or workbook",
-        ));
-    }
+    config.stays_in_place(&clip)?;
     clip.updated_at = state.clock.now();
     let before = state.store.data_clip_guests(&clip.id)?;
     let guests = config.apply(&state, &mut clip)?;
-    let mut payload = serde_json::json!({ "records": clip.record_ids.len() });
-    if let Some(after) = &guests {
-        let added: Vec<&GuestId> = after.iter().filter(|g| !before.contains(g)).collect();
-        let removed: Vec<&GuestId> = before.iter().filter(|g| !after.contains(g)).collect();
-        payload["collaboratorsAdded"] = serde_json::json!(added);
-        payload["collaboratorsRemoved"] = serde_json::json!(removed);
-    }
+    let payload = update_payload(&clip, &before, guests.as_deref());
     let events = [clip_event(&state, &p, "data-clip:updated", &clip, payload)];
     let plan = ClipPlan {
         clip: &clip,
@@ -421,7 +487,7 @@ pub(super) async fn update_data_clip(
     };
     state.store.put_data_clip(plan, false, &events).await?;
     let guests = state.store.data_clip_guests(&clip.id)?;
-    Ok(data(clip_body(&clip, &guests)))
+    Ok(data(ClipBody::new(&clip, &guests)))
 }
 
 /// `DELETE /data-clips/{id}`: the clip and every guest's access through it.
@@ -473,6 +539,8 @@ pub(super) async fn add_records_to_clip(
         .store
         .add_data_clip_records(&clip.id, &records, max, &event)
         .await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "success": true, "recordIds": clip.record_ids })))
+    Ok(HttpResponse::Ok().json(RecordsAdded {
+        success: true,
+        record_ids: clip.record_ids,
+    }))
 }

@@ -5,13 +5,13 @@
 //! embed's iframe opens: Latchkey's own space page.
 
 use super::extract::PlainJsonBody;
-use super::spaces::{create, space_body, SpaceConfig};
-use super::workbooks::{workbook_body, WorkbookConfig};
+use super::spaces::{create, SpaceBody, SpaceConfig};
+use super::workbooks::{WorkbookBody, WorkbookConfig};
 use super::{data, ApiError, AppState};
 use crate::auth::origin::QueryPublishableKey;
 use crate::auth::rate::RateLimit;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The limits on what publishable keys may create, shared by every request.
 pub struct EmbedLimits {
@@ -41,13 +41,22 @@ pub(super) async fn init_space(
     let (space, env, token, workbooks) = create(&req, &p, &state, space, workbook).await?;
     let token =
         token.ok_or_else(|| ApiError::Internal("no space token for a publishable key".into()))?;
-    let mut space_json = space_body(&state, &space, &env, workbooks.len(), Some(token.clone()));
-    space_json["guestLink"] = space_page_url(&state, space.id.as_str(), &token).into();
-    Ok(data(serde_json::json!({
-        "space": space_json,
-        "workbooks": workbooks.iter().map(workbook_body).collect::<Vec<_>>(),
-        "documents": [],
-    })))
+    let guest_link = space_page_url(&state, space.id.as_str(), &token);
+    let mut space = SpaceBody::new(&state, &space, &env, workbooks.len()).with_token(Some(token));
+    space.guest_link = Some(guest_link);
+    Ok(data(InitAnswer {
+        space,
+        workbooks: workbooks.iter().map(WorkbookBody::from).collect(),
+        documents: Vec::new(),
+    }))
+}
+
+/// What the embed reads back: the space, its workbook and (none) documents.
+#[derive(Serialize)]
+struct InitAnswer {
+    space: SpaceBody,
+    workbooks: Vec<WorkbookBody>,
+    documents: Vec<serde_json::Value>,
 }
 
 /// Where the space page of `space` opens with `token`.

@@ -1,12 +1,14 @@
 //! `/v1/environments`: list, create, get (`current` too), update, delete.
 
-use super::extract::{JsonBody, Query};
+use super::bodies::{json_or_empty, required};
+use super::extract::{JsonBody, Pagination, Query};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{self, authorize, Action, Resource};
 use crate::auth::Principal;
 use crate::cache::GenerationCell;
-use crate::domain::{AccountId, ApiKeyType, EnvironmentId, EnvironmentName, GuestAuthentication};
-use crate::store::Environment;
+use crate::domain::{
+    AccountId, ApiKeyType, Environment, EnvironmentId, EnvironmentName, Event, GuestAuthentication,
+};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,7 +24,7 @@ struct EnvironmentBody {
     name: String,
     is_prod: bool,
     guest_authentication: Vec<&'static str>,
-    features: serde_json::Value,
+    features: serde_json::Map<String, serde_json::Value>,
     metadata: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     translations_path: Option<String>,
@@ -45,8 +47,8 @@ impl From<Environment> for EnvironmentBody {
             name: e.name.as_str().to_owned(),
             is_prod: e.is_prod,
             guest_authentication: e.guest_authentication.iter().map(|g| g.as_str()).collect(),
-            features: serde_json::json!({}),
-            metadata: serde_json::from_str(&e.metadata).unwrap_or_else(|_| serde_json::json!({})),
+            features: serde_json::Map::new(),
+            metadata: json_or_empty(&e.metadata),
             translations_path: e.translations_path,
             namespaces: e.namespaces,
             language_override: e.language_override,
@@ -95,6 +97,25 @@ impl Listing {
         }
     }
 
+    /// The bodies of the environments `p` may read, in listing order.
+    fn visible_to<'a>(&'a self, p: &'a Principal) -> impl Iterator<Item = &'a str> + 'a {
+        let everywhere = self.sole_account.as_ref().is_some_and(|account| {
+            policy::allowed_account_wide(p, Action::ReadEnvironment, account)
+        });
+        self.items
+            .iter()
+            .filter(move |(e, _)| {
+                everywhere
+                    || authorize(
+                        p,
+                        Action::ReadEnvironment,
+                        Resource::environment(&e.account_id, &e.id),
+                    )
+                    .is_ok()
+            })
+            .map(|(_, json)| json.as_str())
+    }
+
     /// The body of environment `id` of `account`.
     fn body(&self, account: &AccountId, id: &EnvironmentId) -> Option<&str> {
         let (e, json) = self.items.get(*self.by_id.get(id)?)?;
@@ -125,6 +146,23 @@ fn data_json(json: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(format!("{{\"data\":{json}}}"))
+}
+
+/// `{"data": [<json>, …], "pagination": …}` from already serialized bodies.
+fn paged_json(items: &[&str], pagination: Pagination) -> HttpResponse {
+    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 96);
+    body.push_str("{\"data\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    // Writing to a String cannot fail.
+    let _ = write!(body, "],\"pagination\":{pagination}}}");
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 /// `EnvironmentConfigCreate` and `EnvironmentConfigUpdate`: every field optional here, required
@@ -269,37 +307,8 @@ pub(super) async fn list_environments(
     )?;
     let page = q.page(10, state.limits.max_page_size)?;
     let listing = state.environment_bodies.get(&state)?;
-    let everywhere = listing
-        .sole_account
-        .as_ref()
-        .is_some_and(|account| policy::allowed_account_wide(&p, Action::ReadEnvironment, account));
-    let visible = listing
-        .items
-        .iter()
-        .filter(|(e, _)| {
-            everywhere
-                || authorize(
-                    &p,
-                    Action::ReadEnvironment,
-                    Resource::environment(&e.account_id, &e.id),
-                )
-                .is_ok()
-        })
-        .map(|(_, json)| json.as_str());
-    let (items, pagination) = page.slice(visible);
-    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 96);
-    body.push_str("{\"data\":[");
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            body.push(',');
-        }
-        body.push_str(item);
-    }
-    // Writing to a String cannot fail.
-    let _ = write!(body, "],\"pagination\":{pagination}}}");
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    let (items, pagination) = page.slice(listing.visible_to(&p));
+    Ok(paged_json(&items, pagination))
 }
 
 pub(super) async fn create_environment(
@@ -312,8 +321,25 @@ pub(super) async fn create_environment(
         Action::CreateEnvironment,
         Resource::account(&p.account_id),
     )?;
-    let store = &state.store;
-    if store.environments()?.len() >= state.limits.environments {
+    room_for_another(&state)?;
+    let config = body.0;
+    let name = EnvironmentName::parse(
+        required("name", config.name.as_deref())?,
+        &state.limits.text,
+    )?;
+    let is_prod = required("isProd", config.is_prod)?;
+    let mut env = Environment::new(p.account_id.clone(), name, is_prod, state.clock.now());
+    config.apply(&mut env, &state.limits.text)?;
+    let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
+        .map(|t| state.auth.new_api_key(&env.account_id, &env.id, t).0);
+    let event = changed_event(&state, &p, "environment:created", &env);
+    state.store.create_environment(&env, &keys, &event).await?;
+    Ok(data(EnvironmentBody::from(env)))
+}
+
+/// 422 when the account already holds `limits.environments` environments.
+fn room_for_another(state: &AppState) -> Result<(), ApiError> {
+    if state.store.environments()?.len() >= state.limits.environments {
         return Err(ApiError::unprocessable(
             "name",
             format!(
@@ -322,27 +348,14 @@ pub(super) async fn create_environment(
             ),
         ));
     }
-    let name = EnvironmentName::parse(
-        body.0
-            .name
-            .as_deref()
-            .ok_or_else(|| ApiError::bad_request("name", "name is required"))?,
-        &state.limits.text,
-    )?;
-    let is_prod = body
-        .0
-        .is_prod
-        .ok_or_else(|| ApiError::bad_request("isProd", "isProd is required"))?;
-    let now = state.clock.now();
-    let mut env = Environment::new(p.account_id.clone(), name, is_prod, now);
-    body.0.apply(&mut env, &state.limits.text)?;
-    let keys = [ApiKeyType::Secret, ApiKeyType::Publishable]
-        .map(|t| state.auth.new_api_key(&env.account_id, &env.id, t).0);
-    let event = audit(&state, &p, "environment:created", "environment")
+    Ok(())
+}
+
+/// The audit event `topic` of a created or changed `env`, naming it.
+fn changed_event(state: &AppState, p: &Principal, topic: &str, env: &Environment) -> Event {
+    audit(state, p, topic, "environment")
         .in_environment(&env.id)
-        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
-    store.create_environment(&env, &keys, &event).await?;
-    Ok(data(EnvironmentBody::from(env)))
+        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }))
 }
 
 pub(super) async fn get_environment(
@@ -373,9 +386,7 @@ pub(super) async fn update_environment(
     let mut env = resolve(&state, &p, &path, Action::UpdateEnvironment)?;
     body.0.apply(&mut env, &state.limits.text)?;
     env.updated_at = state.clock.now();
-    let event = audit(&state, &p, "environment:updated", "environment")
-        .in_environment(&env.id)
-        .with_payload(serde_json::json!({ "name": env.name.as_str(), "isProd": env.is_prod }));
+    let event = changed_event(&state, &p, "environment:updated", &env);
     state.store.update_environment(&env, &event).await?;
     Ok(HttpResponse::Ok().json(EnvironmentBody::from(env)))
 }

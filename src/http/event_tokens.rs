@@ -100,7 +100,7 @@ async fn issue(
         event = event.in_environment(env);
     }
     state.store.record_events_soon(&[event])?;
-    Ok(data(super::spaces::strip_nulls(serde_json::json!({
+    Ok(data(super::bodies::strip_nulls(serde_json::json!({
         "accountId": p.account_id.as_str(),
         "subscribeKey": "latchkey-sse",
         "ttl": (issued.ttl_seconds + 59) / 60,

@@ -1,8 +1,8 @@
 //! `/v1/events`: the audit log. Administrators read every environment; a secret key reads its
 //! own. Newest first; `until` pins a snapshot so pages stay stable while events arrive.
 
+use super::bodies::strip_nulls;
 use super::extract::{JsonBody, Query};
-use super::spaces::strip_nulls;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;

@@ -2,41 +2,74 @@
 //! versions. Anyone of the account reads them (Administrators, Members, the environment's keys);
 //! Administrators and the environment's secret key write them.
 
+use super::bodies::required;
 use super::extract::JsonBody;
-use super::spaces::strip_nulls;
 use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{EnvironmentId, GuideId};
-use crate::store::{Guide, GuideVersion};
+use crate::domain::{EnvironmentId, Guide, GuideId, GuideVersion};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-fn version_body(g: &Guide, v: &GuideVersion) -> Value {
-    serde_json::json!({
-        "id": g.id.as_str(),
-        "version": v.version,
-        "content": v.content,
-        "createdAt": v.created_at.to_rfc3339(),
-        "updatedAt": v.created_at.to_rfc3339(),
-    })
+/// The wire `GuideVersion`: the blocks at that version, as JSON text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionBody {
+    id: String,
+    version: u32,
+    content: String,
+    created_at: String,
+    updated_at: String,
 }
 
-fn guide_body(g: &Guide) -> Value {
-    let json = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
-    strip_nulls(serde_json::json!({
-        "id": g.id.as_str(),
-        "environmentId": g.environment_id.as_str(),
-        "slug": g.slug,
-        "title": g.title,
-        "description": g.description,
-        "metadata": g.metadata.as_deref().map(json),
-        "blocks": json(&g.blocks),
-        "versions": g.versions.iter().map(|v| version_body(g, v)).collect::<Vec<_>>(),
-        "createdAt": g.created_at.to_rfc3339(),
-        "updatedAt": g.updated_at.to_rfc3339(),
-    }))
+impl VersionBody {
+    fn new(g: &Guide, v: &GuideVersion) -> Self {
+        Self {
+            id: g.id.to_string(),
+            version: v.version,
+            content: v.content.clone(),
+            created_at: v.created_at.to_rfc3339(),
+            updated_at: v.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// The wire `Guide`, with its kept versions.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GuideBody {
+    id: String,
+    environment_id: String,
+    slug: String,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    metadata: Value,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    blocks: Value,
+    versions: Vec<VersionBody>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Guide> for GuideBody {
+    fn from(g: &Guide) -> Self {
+        let json = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+        Self {
+            id: g.id.to_string(),
+            environment_id: g.environment_id.to_string(),
+            slug: g.slug.clone(),
+            title: g.title.clone(),
+            description: g.description.clone(),
+            metadata: g.metadata.as_deref().map_or(Value::Null, json),
+            blocks: json(&g.blocks),
+            versions: g.versions.iter().map(|v| VersionBody::new(g, v)).collect(),
+            created_at: g.created_at.to_rfc3339(),
+            updated_at: g.updated_at.to_rfc3339(),
+        }
+    }
 }
 
 /// The path's environment, after the policy allows `action` on it and it exists.
@@ -85,6 +118,17 @@ pub(super) struct GuideFields {
     environment_id: Option<String>,
     #[serde(default, rename = "versions")]
     _versions: Option<Value>,
+}
+
+impl GuideFields {
+    /// The fields, when every one a new guide needs is given; else 400 naming the first missing.
+    fn complete(self) -> Result<Self, ApiError> {
+        required("title", self.title.as_ref())?;
+        required("slug", self.slug.as_ref())?;
+        required("description", self.description.as_ref())?;
+        required("blocks", self.blocks.as_ref())?;
+        Ok(self)
+    }
 }
 
 fn slug(raw: String) -> Result<String, ApiError> {
@@ -160,13 +204,8 @@ pub(super) async fn list_guides(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let env = environment(&state, &p, &path, Action::ReadGuides)?;
-    let guides: Vec<Value> = state
-        .store
-        .guides_in(&env)?
-        .iter()
-        .map(guide_body)
-        .collect();
-    Ok(data(guides))
+    let guides = state.store.guides_in(&env)?;
+    Ok(data(guides.iter().map(GuideBody::from).collect::<Vec<_>>()))
 }
 
 pub(super) async fn get_guide(
@@ -175,7 +214,7 @@ pub(super) async fn get_guide(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let g = load(&state, &p, (&path.0, &path.1), Action::ReadGuides)?;
-    Ok(data(guide_body(&g)))
+    Ok(data(GuideBody::from(&g)))
 }
 
 pub(super) async fn get_guide_version(
@@ -198,7 +237,7 @@ pub(super) async fn get_guide_version(
                 g.id
             ))
         })?;
-    Ok(data(version_body(&g, v)))
+    Ok(data(VersionBody::new(&g, v)))
 }
 
 pub(super) async fn create_guide(
@@ -208,37 +247,15 @@ pub(super) async fn create_guide(
     body: JsonBody<GuideFields>,
 ) -> Result<HttpResponse, ApiError> {
     let env = environment(&state, &p, &path, Action::WriteGuides)?;
-    let f = body.0;
-    for (key, present) in [
-        ("title", f.title.is_some()),
-        ("slug", f.slug.is_some()),
-        ("description", f.description.is_some()),
-        ("blocks", f.blocks.is_some()),
-    ] {
-        if !present {
-            return Err(ApiError::bad_request(key, format!("{key} is required")));
-        }
-    }
+    let f = body.0.complete()?;
     let now = state.clock.now();
-    let mut g = Guide {
-        id: GuideId::generate(),
-        account_id: p.account_id.clone(),
-        environment_id: env.clone(),
-        slug: String::new(),
-        title: String::new(),
-        description: None,
-        metadata: None,
-        blocks: "[]".into(),
-        versions: Vec::new(),
-        created_at: now,
-        updated_at: now,
-    };
+    let mut g = new_guide(&p, &env, now);
     let blocks = apply(&mut g, f, &env, &state)?.unwrap_or_else(|| "[]".into());
     g.add_version(blocks, now, keep_versions(&state));
     let event = guide_event(&state, &p, "guide:created", &g);
     let max = state.limits.guides_per_environment;
     state.store.create_guide(&g, max, &event).await?;
-    Ok(data(guide_body(&g)))
+    Ok(data(GuideBody::from(&g)))
 }
 
 pub(super) async fn update_guide(
@@ -256,7 +273,7 @@ pub(super) async fn update_guide(
     g.updated_at = now;
     let event = guide_event(&state, &p, "guide:updated", &g);
     state.store.update_guide(&g, &event).await?;
-    Ok(data(guide_body(&g)))
+    Ok(data(GuideBody::from(&g)))
 }
 
 pub(super) async fn delete_guide(
@@ -270,7 +287,24 @@ pub(super) async fn delete_guide(
     Ok(success())
 }
 
-fn guide_event(state: &AppState, p: &Principal, topic: &str, g: &Guide) -> crate::store::Event {
+/// A guide of `env` with no content yet, made at `now`.
+fn new_guide(p: &Principal, env: &EnvironmentId, now: crate::domain::Timestamp) -> Guide {
+    Guide {
+        id: GuideId::generate(),
+        account_id: p.account_id.clone(),
+        environment_id: env.clone(),
+        slug: String::new(),
+        title: String::new(),
+        description: None,
+        metadata: None,
+        blocks: "[]".into(),
+        versions: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn guide_event(state: &AppState, p: &Principal, topic: &str, g: &Guide) -> crate::domain::Event {
     audit(state, p, topic, "guide")
         .in_environment(&g.environment_id)
         .with_payload(serde_json::json!({

@@ -6,6 +6,7 @@ mod agent_roles;
 mod agent_wire;
 mod agents;
 mod api_keys;
+mod bodies;
 pub mod client_addr;
 mod clients;
 mod cors;

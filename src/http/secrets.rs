@@ -2,32 +2,54 @@
 //! and shown only to Administrators and the environment's secret key.
 
 use super::extract::{JsonBody, Query};
-use super::spaces::strip_nulls;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{EnvironmentId, SecretId, SpaceId};
-use crate::store::Secret;
+use crate::domain::{EnvironmentId, Event, Secret, SecretId, SpaceId};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-fn secret_body(state: &AppState, s: &Secret) -> Result<serde_json::Value, ApiError> {
-    let value = state.auth.open_secret(s).ok_or_else(|| {
-        ApiError::Internal(format!(
-            "secret {} does not decrypt with this master key",
-            s.id
-        ))
-    })?;
-    Ok(strip_nulls(serde_json::json!({
-        "id": s.id.as_str(),
-        "name": s.name,
-        "value": value,
-        "environmentId": s.environment_id.as_str(),
-        "spaceId": s.space_id.as_ref().map(|id| id.as_str()),
-        "actorId": s.actor_id,
-        "createdAt": s.created_at.to_rfc3339(),
-        "updatedAt": s.updated_at.to_rfc3339(),
-    })))
+/// The wire `Secret`, with its value opened.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretBody {
+    id: String,
+    name: String,
+    value: String,
+    environment_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    space_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl SecretBody {
+    /// `s` with its value opened; 500 when the master key does not open it.
+    fn open(state: &AppState, s: &Secret) -> Result<Self, ApiError> {
+        let value = state.auth.open_secret(s).ok_or_else(|| {
+            ApiError::Internal(format!(
+                "secret {} does not decrypt with this master key",
+                s.id
+            ))
+        })?;
+        Ok(Self {
+            id: s.id.to_string(),
+            name: s.name.clone(),
+            value,
+            environment_id: s.environment_id.to_string(),
+            space_id: s.space_id.as_ref().map(|id| id.to_string()),
+            actor_id: s.actor_id.clone(),
+            created_at: s.created_at.to_rfc3339(),
+            updated_at: s.updated_at.to_rfc3339(),
+        })
+    }
+
+    /// Every secret of `secrets`, opened.
+    fn all(state: &AppState, secrets: &[Secret]) -> Result<Vec<Self>, ApiError> {
+        secrets.iter().map(|s| Self::open(state, s)).collect()
+    }
 }
 
 /// Resolves (environment, space) from explicit ids or the caller's environment, checks that
@@ -126,11 +148,8 @@ pub(super) async fn list_secrets(
         Action::ReadSecrets,
     )?;
     let actor = q.optional("actorId")?;
-    let secrets = visible(&state, &env, space.as_ref(), actor)?
-        .iter()
-        .map(|s| secret_body(&state, s))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(data(secrets))
+    let secrets = visible(&state, &env, space.as_ref(), actor)?;
+    Ok(data(SecretBody::all(&state, &secrets)?))
 }
 
 /// `WriteSecret`.
@@ -160,6 +179,25 @@ fn checked(
     Ok(())
 }
 
+impl WriteSecret {
+    /// The request, once its name, value and actor pass the limits.
+    fn checked(self, limits: &crate::domain::limits::TextLimits) -> Result<Self, ApiError> {
+        checked("name", &self.name, limits)?;
+        checked("value", &self.value, limits)?;
+        crate::domain::check_text("name", &self.name)?;
+        if let Some(actor) = &self.actor_id {
+            checked("actorId", actor, limits)?;
+            if actor.chars().any(char::is_control) {
+                return Err(ApiError::bad_request(
+                    "actorId",
+                    "actorId must not contain control characters",
+                ));
+            }
+        }
+        Ok(self)
+    }
+}
+
 /// `POST /secrets`: upsert by (name, environment, space, actor); only the value changes. Answers
 /// a list.
 pub(super) async fn upsert_secret(
@@ -167,19 +205,7 @@ pub(super) async fn upsert_secret(
     state: web::Data<AppState>,
     body: JsonBody<WriteSecret>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = body.0;
-    checked("name", &w.name, &state.limits.text)?;
-    checked("value", &w.value, &state.limits.text)?;
-    crate::domain::check_text("name", &w.name)?;
-    if let Some(actor) = &w.actor_id {
-        checked("actorId", actor, &state.limits.text)?;
-        if actor.chars().any(char::is_control) {
-            return Err(ApiError::bad_request(
-                "actorId",
-                "actorId must not contain control characters",
-            ));
-        }
-    }
+    let w = body.0.checked(&state.limits.text)?;
     let (env, space) = scope(
         &state,
         &p,
@@ -187,6 +213,29 @@ pub(super) async fn upsert_secret(
         w.space_id.as_deref(),
         Action::WriteSecrets,
     )?;
+    let (secret, existed) = secret_to_write(&state, &p, env, space, w)?;
+    let topic = if existed {
+        "secret:updated"
+    } else {
+        "secret:created"
+    };
+    let event = secret_event(&state, &p, topic, &secret);
+    state
+        .store
+        .upsert_secret(&secret, state.limits.secrets_per_scope, &event)
+        .await?;
+    Ok(data([SecretBody::open(&state, &secret)?]))
+}
+
+/// The secret `w` writes in scope (`env`, `space`): the one of that name (and actor) with its
+/// new value, else a new one; and whether it existed.
+fn secret_to_write(
+    state: &AppState,
+    p: &Principal,
+    env: EnvironmentId,
+    space: Option<SpaceId>,
+    w: WriteSecret,
+) -> Result<(Secret, bool), ApiError> {
     let now = state.clock.now();
     let existing =
         state
@@ -199,29 +248,25 @@ pub(super) async fn upsert_secret(
         sealed_value: state.auth.seal_secret(&id, &w.value),
         id,
         account_id: p.account_id.clone(),
-        environment_id: env.clone(),
-        space_id: space.clone(),
+        environment_id: env,
+        space_id: space,
         actor_id: w.actor_id,
         name: w.name,
         created_at: existing.as_ref().map_or(now, |s| s.created_at),
         updated_at: now,
     };
-    let topic = if existing.is_some() {
-        "secret:updated"
-    } else {
-        "secret:created"
-    };
-    let mut event = audit(&state, &p, topic, "secret")
-        .in_environment(&env)
+    Ok((secret, existing.is_some()))
+}
+
+/// The audit event `topic` of `secret`, in its environment and space.
+fn secret_event(state: &AppState, p: &Principal, topic: &str, secret: &Secret) -> Event {
+    let event = audit(state, p, topic, "secret")
+        .in_environment(&secret.environment_id)
         .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
-    if let Some(space) = &space {
-        event = event.in_space(space);
+    match &secret.space_id {
+        Some(space) => event.in_space(space),
+        None => event,
     }
-    state
-        .store
-        .upsert_secret(&secret, state.limits.secrets_per_scope, &event)
-        .await?;
-    Ok(data([secret_body(&state, &secret)?]))
 }
 
 /// `DELETE /secrets/{id}`: answers the secrets that remain in the deleted one's scope.
@@ -243,18 +288,8 @@ pub(super) async fn delete_secret(
         secret.space_id.as_ref().map(|s| s.as_str()),
         Action::WriteSecrets,
     )?;
-    let mut event = audit(&state, &p, "secret:deleted", "secret")
-        .in_environment(&env)
-        .with_payload(serde_json::json!({ "secretId": secret.id.as_str(), "name": secret.name }));
-    if let Some(space) = &space {
-        event = event.in_space(space);
-    }
+    let event = secret_event(&state, &p, "secret:deleted", &secret);
     state.store.delete_secret(&secret, &event).await?;
-    let remaining = state
-        .store
-        .secrets_in(&env, space.as_ref())?
-        .iter()
-        .map(|s| secret_body(&state, s))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(data(remaining))
+    let remaining = state.store.secrets_in(&env, space.as_ref())?;
+    Ok(data(SecretBody::all(&state, &remaining)?))
 }

@@ -4,8 +4,7 @@
 //! script calls the API with the token; the page itself holds no data.
 
 use super::{ApiError, AppState};
-use crate::domain::SpaceId;
-use crate::store::Environment;
+use crate::domain::{Environment, SpaceId};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 

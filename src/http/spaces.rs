@@ -1,5 +1,6 @@
 //! `/v1/spaces`: list, create, get, update, delete (one or many), archive and unarchive.
 
+use super::bodies::{flag, json_or_empty, paged, unchanged};
 use super::extract::{JsonBody, Query};
 use super::workbooks::WorkbookConfig;
 use super::{audit, data, success, ApiError, AppState};
@@ -8,54 +9,80 @@ use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::rate::RetryAfter;
 use crate::auth::{Caller, Principal, PrincipalKind, TokenSpec, Via};
 use crate::domain::{ApiKeyType, EnvironmentId, GuestAuthentication, SpaceId};
-use crate::store::{Environment, Space, SpaceSummary, Workbook};
+use crate::domain::{Environment, Event, Space, Workbook};
+use crate::store::SpaceSummary;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The wire `Space`; `guestAuthentication` and `guestsCanInvite` are the effective values.
-pub(super) fn space_body(
-    state: &AppState,
-    space: &Space,
-    env: &Environment,
-    workbooks: usize,
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SpaceBody {
+    id: String,
+    name: String,
+    environment_id: String,
+    account_id: String,
+    guest_authentication: Vec<&'static str>,
+    guests_can_invite: bool,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    metadata: serde_json::Value,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    settings: serde_json::Value,
+    labels: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archived_at: Option<String>,
+    workbooks_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by_user_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+    /// The shared link, when the space has one (the embed's: its space page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) guest_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     access_token: Option<String>,
-) -> serde_json::Value {
-    let methods = space.sign_in_methods(env);
-    let mut body = serde_json::json!({
-        "id": space.id.as_str(),
-        "name": space.name,
-        "environmentId": space.environment_id.as_str(),
-        "accountId": space.account_id.as_str(),
-        "guestAuthentication": methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "guestsCanInvite": space.guests_may_invite(env),
-        "metadata": json_or_empty(&space.metadata),
-        "settings": json_or_empty(&space.settings),
-        "labels": space.labels,
-        "namespace": space.namespace,
-        "archivedAt": space.archived_at.map(|t| t.to_rfc3339()),
-        "workbooksCount": workbooks,
-        "createdByUserId": space.created_by.starts_with("us_usr_").then_some(&space.created_by),
-        "createdAt": space.created_at.to_rfc3339(),
-        "updatedAt": space.updated_at.to_rfc3339(),
-    });
-    if methods.contains(&GuestAuthentication::SharedLink) {
-        body["guestLink"] = format!("{}/join/{}", state.public_url, space.id).into();
-    }
-    if let Some(token) = access_token {
-        body["accessToken"] = token.into();
-    }
-    strip_nulls(body)
 }
 
-pub(super) fn json_or_empty(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
-}
-
-pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(map) = v.as_object_mut() {
-        map.retain(|_, v| !v.is_null());
+impl SpaceBody {
+    /// `space` of `env` holding `workbooks` workbooks, as this server (`state.public_url`) shows it.
+    pub(super) fn new(
+        state: &AppState,
+        space: &Space,
+        env: &Environment,
+        workbooks: usize,
+    ) -> Self {
+        let methods = space.sign_in_methods(env);
+        let shared = methods.contains(&GuestAuthentication::SharedLink);
+        Self {
+            id: space.id.to_string(),
+            name: space.name.clone(),
+            environment_id: space.environment_id.to_string(),
+            account_id: space.account_id.to_string(),
+            guest_authentication: methods.iter().map(|m| m.as_str()).collect(),
+            guests_can_invite: space.guests_may_invite(env),
+            metadata: json_or_empty(&space.metadata),
+            settings: json_or_empty(&space.settings),
+            labels: space.labels.clone(),
+            namespace: space.namespace.clone(),
+            archived_at: space.archived_at.map(|t| t.to_rfc3339()),
+            workbooks_count: workbooks,
+            created_by_user_id: Some(space.created_by.clone()).filter(|c| c.starts_with("us_usr_")),
+            created_at: space.created_at.to_rfc3339(),
+            updated_at: space.updated_at.to_rfc3339(),
+            guest_link: shared.then(|| format!("{}/join/{}", state.public_url, space.id)),
+            access_token: None,
+        }
     }
-    v
+
+    /// The body with the space token a publishable key's creation answers.
+    pub(super) fn with_token(self, access_token: Option<String>) -> Self {
+        Self {
+            access_token,
+            ..self
+        }
+    }
 }
 
 /// The environments a listing covers when none is named: an environment-bound caller's own, or
@@ -73,6 +100,30 @@ pub(super) fn environments_in_reach(
             .map(|e| e.id.clone())
             .collect(),
     })
+}
+
+/// The spaces a listing covers: the one named (after `on_space` is allowed on it), or every
+/// space of the environments in reach (after `on_environment` is allowed on each).
+pub(super) fn spaces_in_reach(
+    state: &AppState,
+    p: &Principal,
+    named: Option<&str>,
+    on_space: Action,
+    on_environment: Action,
+) -> Result<Vec<SpaceId>, ApiError> {
+    if let Some(raw) = named {
+        return Ok(vec![load(state, p, raw, on_space)?.0.id]);
+    }
+    let mut ids = Vec::new();
+    for env in environments_in_reach(state, p)? {
+        authorize(
+            p,
+            on_environment,
+            Resource::environment(&p.account_id, &env),
+        )?;
+        ids.extend(state.store.spaces_in(&env)?.into_iter().map(|s| s.id));
+    }
+    Ok(ids)
 }
 
 /// Loads a space and its environment after `action` is allowed on it; cross-environment and
@@ -164,66 +215,60 @@ impl SpaceConfig {
     }
 }
 
+/// `GET /spaces`'s filters, in the order they are read from the query.
+struct SpaceFilter<'q> {
+    archived: bool,
+    search: Option<String>,
+    namespace: Option<&'q str>,
+    environment: Option<EnvironmentId>,
+}
+
+impl<'q> TryFrom<&'q Query> for SpaceFilter<'q> {
+    type Error = ApiError;
+
+    fn try_from(q: &'q Query) -> Result<Self, ApiError> {
+        Ok(Self {
+            archived: flag(q, "archived", "archived must be true or false")?,
+            search: q.optional("search")?.map(str::to_lowercase),
+            namespace: q.optional("namespace")?,
+            environment: q
+                .optional("environmentId")?
+                .map(EnvironmentId::parse)
+                .transpose()?,
+        })
+    }
+}
+
+impl SpaceFilter<'_> {
+    fn matches(&self, space: &SpaceSummary) -> bool {
+        space.archived_at.is_some() == self.archived
+            && self
+                .search
+                .as_ref()
+                .is_none_or(|s| space.name.to_lowercase().contains(s))
+            && self
+                .namespace
+                .is_none_or(|n| space.namespace.as_deref() == Some(n))
+    }
+}
+
 pub(super) async fn list_spaces(
     p: Principal,
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page(10, state.limits.max_page_size)?;
-    let archived = match q.optional("archived")? {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "archived",
-                "archived must be true or false",
-            ))
-        }
-    };
-    let search = q.optional("search")?.map(str::to_lowercase);
-    let namespace = q.optional("namespace")?;
-    let envs = match q.optional("environmentId")? {
-        Some(raw) => vec![EnvironmentId::parse(raw)?],
+    let filter = SpaceFilter::try_from(&q)?;
+    let envs = match &filter.environment {
+        Some(id) => vec![id.clone()],
         None => environments_in_reach(&state, &p)?,
     };
-    if let ([env], None, None) = (envs.as_slice(), &search, namespace) {
-        if let Some(answer) = list_in_creation_order(&p, &state, &q, env, archived, page)? {
+    if let ([env], None, None) = (envs.as_slice(), &filter.search, filter.namespace) {
+        if let Some(answer) = list_in_creation_order(&p, &state, &q, env, filter.archived, page)? {
             return Ok(answer);
         }
     }
-    let mut rows: Vec<(SpaceSummary, Environment)> = Vec::new();
-    for env_id in envs {
-        authorize(
-            &p,
-            Action::ListSpaces,
-            Resource::environment(&p.account_id, &env_id),
-        )?;
-        let Some(env) = state
-            .store
-            .environment(&env_id)?
-            .filter(|e| e.account_id == p.account_id)
-        else {
-            return Err(ApiError::NotFound(format!(
-                "environment {env_id} not found"
-            )));
-        };
-        for space in state.store.space_summaries_in(&env_id)? {
-            let visible = authorize(
-                &p,
-                Action::ReadSpace,
-                Resource::space(&p.account_id, &env_id, &space.id),
-            )
-            .is_ok();
-            let matches = space.archived_at.is_some() == archived
-                && search
-                    .as_ref()
-                    .is_none_or(|s| space.name.to_lowercase().contains(s))
-                && namespace.is_none_or(|n| space.namespace.as_deref() == Some(n));
-            if visible && matches {
-                rows.push((space, env.clone()));
-            }
-        }
-    }
+    let mut rows = visible_summaries(&state, &p, envs, &filter)?;
     sort_spaces(
         &mut rows,
         q.optional("sortField")?,
@@ -231,14 +276,68 @@ pub(super) async fn list_spaces(
     )?;
     // Only the page's spaces are read in full and have their workbooks counted.
     let (rows, pagination) = page.slice(rows);
-    let mut items = Vec::new();
-    for (summary, env) in rows {
-        if let Some(space) = state.store.listed_space(&summary.id)? {
-            let count = state.store.workbook_count(&space.id);
-            items.push(space_body(&state, &space, &env, count, None));
+    let items = listed_bodies(&state, rows.iter().map(|(s, env)| (&s.id, env)))?;
+    Ok(paged(items, pagination))
+}
+
+/// The summaries of the spaces of `envs` that `p` may read and `filter` keeps, each with its
+/// environment, after `ListSpaces` is allowed on each environment.
+fn visible_summaries(
+    state: &AppState,
+    p: &Principal,
+    envs: Vec<EnvironmentId>,
+    filter: &SpaceFilter,
+) -> Result<Vec<(SpaceSummary, Environment)>, ApiError> {
+    let mut rows = Vec::new();
+    for env_id in envs {
+        let env = listable_environment(p, state, &env_id)?;
+        for space in state.store.space_summaries_in(&env_id)? {
+            let visible = authorize(
+                p,
+                Action::ReadSpace,
+                Resource::space(&p.account_id, &env_id, &space.id),
+            )
+            .is_ok();
+            if visible && filter.matches(&space) {
+                rows.push((space, env.clone()));
+            }
         }
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+    Ok(rows)
+}
+
+/// Environment `env_id` of `p`'s account, after `ListSpaces` is allowed on it.
+fn listable_environment(
+    p: &Principal,
+    state: &AppState,
+    env_id: &EnvironmentId,
+) -> Result<Environment, ApiError> {
+    authorize(
+        p,
+        Action::ListSpaces,
+        Resource::environment(&p.account_id, env_id),
+    )?;
+    state
+        .store
+        .environment(env_id)?
+        .filter(|e| e.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("environment {env_id} not found")))
+}
+
+/// The listed bodies of the spaces `ids` (each with its environment), read in full, with their
+/// workbooks counted; a space deleted meanwhile is left out.
+fn listed_bodies<'a>(
+    state: &AppState,
+    ids: impl IntoIterator<Item = (&'a SpaceId, &'a Environment)>,
+) -> Result<Vec<SpaceBody>, ApiError> {
+    let mut items = Vec::new();
+    for (id, env) in ids {
+        if let Some(space) = state.store.listed_space(id)? {
+            let count = state.store.workbook_count(&space.id);
+            items.push(SpaceBody::new(state, &space, env, count));
+        }
+    }
+    Ok(items)
 }
 
 /// The listing of one environment's spaces in creation order (no search or namespace), read
@@ -264,35 +363,20 @@ fn list_in_creation_order(
         Some("desc") => true,
         Some(_) => return Ok(None),
     };
-    let env_resource = Resource::environment(&p.account_id, env_id);
-    authorize(p, Action::ListSpaces, env_resource)?;
+    let env = listable_environment(p, state, env_id)?;
     // A space nobody has seen: allowed only when the answer does not depend on which space.
     let any_space = SpaceId::generate();
     let every_space = Resource::space(&p.account_id, env_id, &any_space);
     if authorize(p, Action::ReadSpace, every_space).is_err() {
         return Ok(None);
     }
-    let env = state
-        .store
-        .environment(env_id)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env_id} not found")))?;
     let skip = usize::try_from(page.skip()).unwrap_or(usize::MAX);
     let size = usize::try_from(page.size).unwrap_or(usize::MAX);
     let (ids, total) = state
         .store
         .space_page(env_id, archived, newest_first, skip, size)?;
-    let mut items = Vec::new();
-    for id in ids {
-        if let Some(space) = state.store.listed_space(&id)? {
-            let count = state.store.workbook_count(&space.id);
-            items.push(space_body(state, &space, &env, count, None));
-        }
-    }
-    let pagination = page.pagination(total);
-    Ok(Some(HttpResponse::Ok().json(
-        serde_json::json!({ "data": items, "pagination": pagination }),
-    )))
+    let items = listed_bodies(state, ids.iter().map(|id| (id, &env)))?;
+    Ok(Some(paged(items, page.pagination(total))))
 }
 
 fn sort_spaces(
@@ -334,7 +418,9 @@ pub(super) async fn create_space(
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let (space, env, token, _) = create(&req, &p, &state, body.0, None).await?;
-    Ok(data(space_body(&state, &space, &env, 0, token)))
+    Ok(data(
+        SpaceBody::new(&state, &space, &env, 0).with_token(token),
+    ))
 }
 
 /// What `POST /v1/spaces` and the embed's `POST /v1/internal/spaces/init` share: the policy,
@@ -466,7 +552,7 @@ pub(super) async fn get_space(
 ) -> Result<HttpResponse, ApiError> {
     let (space, env) = load(&state, &p, &path, Action::ReadSpace)?;
     let count = state.store.workbooks_of(&space.id)?.len();
-    Ok(data(space_body(&state, &space, &env, count, None)))
+    Ok(data(SpaceBody::new(&state, &space, &env, count)))
 }
 
 pub(super) async fn update_space(
@@ -476,17 +562,12 @@ pub(super) async fn update_space(
     body: JsonBody<SpaceConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let (mut space, env) = load(&state, &p, &path, Action::UpdateSpace)?;
-    if body
-        .0
-        .environment_id
-        .as_deref()
-        .is_some_and(|e| e != space.environment_id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "environmentId",
-            "a space cannot move to another environment",
-        ));
-    }
+    unchanged(
+        "environmentId",
+        body.0.environment_id.as_deref(),
+        space.environment_id.as_str(),
+        "a space cannot move to another environment",
+    )?;
     body.0.apply(&mut space, &state.limits.text)?;
     space.updated_at = state.clock.now();
     let event = audit(&state, &p, "space:updated", "space")
@@ -494,7 +575,7 @@ pub(super) async fn update_space(
         .in_space(&space.id);
     state.store.update_space(&space, &event).await?;
     let count = state.store.workbooks_of(&space.id)?.len();
-    Ok(data(space_body(&state, &space, &env, count, None)))
+    Ok(data(SpaceBody::new(&state, &space, &env, count)))
 }
 
 pub(super) async fn delete_space(
@@ -503,9 +584,7 @@ pub(super) async fn delete_space(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (space, env) = load(&state, &p, &path, Action::DeleteSpace)?;
-    let event = audit(&state, &p, "space:deleted", "space")
-        .in_environment(&env.id)
-        .in_space(&space.id);
+    let event = deleted_event(&state, &p, &space, &env);
     state.store.delete_spaces(&[space.id], &[event]).await?;
     Ok(success())
 }
@@ -516,6 +595,21 @@ pub(super) async fn delete_spaces(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
+    let mut ids = Vec::new();
+    let mut events = Vec::new();
+    for id in space_ids(&state, &q)? {
+        let (space, env) = load(&state, &p, id, Action::DeleteSpace)?;
+        if !ids.contains(&space.id) {
+            events.push(deleted_event(&state, &p, &space, &env));
+            ids.push(space.id);
+        }
+    }
+    state.store.delete_spaces(&ids, &events).await?;
+    Ok(success())
+}
+
+/// `spaceIds`: at least one, at most `limits.max_page_size`.
+fn space_ids<'q>(state: &AppState, q: &'q Query) -> Result<Vec<&'q str>, ApiError> {
     let raw = q.all("spaceIds");
     if raw.is_empty() {
         return Err(ApiError::bad_request(
@@ -532,21 +626,14 @@ pub(super) async fn delete_spaces(
             ),
         ));
     }
-    let mut ids = Vec::new();
-    let mut events = Vec::new();
-    for id in raw {
-        let (space, env) = load(&state, &p, id, Action::DeleteSpace)?;
-        if !ids.contains(&space.id) {
-            events.push(
-                audit(&state, &p, "space:deleted", "space")
-                    .in_environment(&env.id)
-                    .in_space(&space.id),
-            );
-            ids.push(space.id);
-        }
-    }
-    state.store.delete_spaces(&ids, &events).await?;
-    Ok(success())
+    Ok(raw)
+}
+
+/// The `space:deleted` event of `space`, by `p`.
+fn deleted_event(state: &AppState, p: &Principal, space: &Space, env: &Environment) -> Event {
+    audit(state, p, "space:deleted", "space")
+        .in_environment(&env.id)
+        .in_space(&space.id)
 }
 
 pub(super) async fn archive_space(
@@ -607,8 +694,37 @@ pub(super) async fn join_page(
     if !open {
         return Err(ApiError::NotFound(format!("space {id} has no shared link")));
     }
-    Ok(data(serde_json::json!({
-        "spaceId": id.as_str(),
-        "join": { "method": "POST", "path": "/v1/invitations/exchange", "body": { "email": "<your email>", "spaceId": id.as_str() } },
-    })))
+    Ok(data(JoinBody {
+        space_id: id.as_str(),
+        join: JoinRequest {
+            method: "POST",
+            path: "/v1/invitations/exchange",
+            body: JoinRequestBody {
+                email: "<your email>",
+                space_id: id.as_str(),
+            },
+        },
+    }))
+}
+
+/// What `GET /join/{spaceId}` tells an API client: how to join.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinBody<'a> {
+    space_id: &'a str,
+    join: JoinRequest<'a>,
+}
+
+#[derive(Serialize)]
+struct JoinRequest<'a> {
+    method: &'static str,
+    path: &'static str,
+    body: JoinRequestBody<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinRequestBody<'a> {
+    email: &'static str,
+    space_id: &'a str,
 }

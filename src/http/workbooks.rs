@@ -1,29 +1,53 @@
 //! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
 
+use super::bodies::{json_or_empty, required, unchanged};
 use super::extract::{JsonBody, Query};
-use super::spaces::{environments_in_reach, json_or_empty, load as load_space, strip_nulls};
+use super::spaces::{load as load_space, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{SpaceId, WorkbookId};
-use crate::store::{Environment, Event, Space, Workbook};
+use crate::domain::{Environment, Event, Space, Workbook, WorkbookId};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-pub(super) fn workbook_body(wb: &Workbook) -> serde_json::Value {
-    strip_nulls(serde_json::json!({
-        "id": wb.id.as_str(),
-        "name": wb.name,
-        "spaceId": wb.space_id.as_str(),
-        "environmentId": wb.environment_id.as_str(),
-        "sheets": serde_json::from_str::<serde_json::Value>(&wb.sheets).unwrap_or_else(|_| serde_json::json!([])),
-        "labels": wb.labels,
-        "namespace": wb.namespace,
-        "metadata": json_or_empty(&wb.metadata),
-        "settings": json_or_empty(&wb.settings),
-        "createdAt": wb.created_at.to_rfc3339(),
-        "updatedAt": wb.updated_at.to_rfc3339(),
-    }))
+/// The wire `Workbook`; sheets are as given.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WorkbookBody {
+    id: String,
+    name: String,
+    space_id: String,
+    environment_id: String,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    sheets: serde_json::Value,
+    labels: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    metadata: serde_json::Value,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    settings: serde_json::Value,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Workbook> for WorkbookBody {
+    fn from(wb: &Workbook) -> Self {
+        Self {
+            id: wb.id.to_string(),
+            name: wb.name.clone(),
+            space_id: wb.space_id.to_string(),
+            environment_id: wb.environment_id.to_string(),
+            sheets: serde_json::from_str(&wb.sheets)
+                .unwrap_or(serde_json::Value::Array(Vec::new())),
+            labels: wb.labels.clone(),
+            namespace: wb.namespace.clone(),
+            metadata: json_or_empty(&wb.metadata),
+            settings: json_or_empty(&wb.settings),
+            created_at: wb.created_at.to_rfc3339(),
+            updated_at: wb.updated_at.to_rfc3339(),
+        }
+    }
 }
 
 /// Loads a workbook after `action` is allowed on it (guests: only within their grant).
@@ -108,21 +132,8 @@ pub(super) async fn list_workbooks(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let spaces: Vec<SpaceId> = match q.optional("spaceId")? {
-        Some(raw) => vec![load_space(&state, &p, raw, Action::ReadSpace)?.0.id],
-        None => {
-            let mut ids = Vec::new();
-            for env in environments_in_reach(&state, &p)? {
-                authorize(
-                    &p,
-                    Action::ListWorkbooks,
-                    Resource::environment(&p.account_id, &env),
-                )?;
-                ids.extend(state.store.spaces_in(&env)?.into_iter().map(|s| s.id));
-            }
-            ids
-        }
-    };
+    let named = q.optional("spaceId")?;
+    let spaces = spaces_in_reach(&state, &p, named, Action::ReadSpace, Action::ListWorkbooks)?;
     let name = q.optional("name")?;
     let mut out = Vec::new();
     for space in spaces {
@@ -135,7 +146,7 @@ pub(super) async fn list_workbooks(
                 None => true,
             };
             if named && authorize(&p, Action::ReadWorkbook, resource).is_ok() {
-                out.push(workbook_body(&wb));
+                out.push(WorkbookBody::from(&wb));
             }
         }
     }
@@ -148,15 +159,12 @@ pub(super) async fn create_workbook(
     body: JsonBody<WorkbookConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let config = body.0;
-    let raw_space = config
-        .space_id
-        .clone()
-        .ok_or_else(|| ApiError::bad_request("spaceId", "spaceId is required"))?;
+    let raw_space = required("spaceId", config.space_id.clone())?;
     let (space, env) = load_space(&state, &p, &raw_space, Action::CreateWorkbook)?;
     let wb = build_workbook(&state, &p, &space, &env, config)?;
     let event = created_event(&state, &p, &wb);
     state.store.insert_workbook(&wb, &event).await?;
-    Ok(data(workbook_body(&wb)))
+    Ok(data(WorkbookBody::from(&wb)))
 }
 
 /// A new workbook of `space` from `config`, after `CreateWorkbook` was allowed on the space.
@@ -167,16 +175,12 @@ pub(super) fn build_workbook(
     env: &Environment,
     config: WorkbookConfig,
 ) -> Result<Workbook, ApiError> {
-    if config
-        .environment_id
-        .as_deref()
-        .is_some_and(|e| e != env.id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "environmentId",
-            "environmentId does not match the space's environment",
-        ));
-    }
+    unchanged(
+        "environmentId",
+        config.environment_id.as_deref(),
+        env.id.as_str(),
+        "environmentId does not match the space's environment",
+    )?;
     if config.name.is_none() {
         return Err(ApiError::bad_request("name", "name is required"));
     }
@@ -212,12 +216,8 @@ pub(super) async fn get_workbook(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(data(workbook_body(&load(
-        &state,
-        &p,
-        &path,
-        Action::ReadWorkbook,
-    )?)))
+    let wb = load(&state, &p, &path, Action::ReadWorkbook)?;
+    Ok(data(WorkbookBody::from(&wb)))
 }
 
 pub(super) async fn update_workbook(
@@ -227,17 +227,12 @@ pub(super) async fn update_workbook(
     body: JsonBody<WorkbookConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let mut wb = load(&state, &p, &path, Action::UpdateWorkbook)?;
-    if body
-        .0
-        .space_id
-        .as_deref()
-        .is_some_and(|s| s != wb.space_id.as_str())
-    {
-        return Err(ApiError::unprocessable(
-            "spaceId",
-            "a workbook cannot move to another space",
-        ));
-    }
+    unchanged(
+        "spaceId",
+        body.0.space_id.as_deref(),
+        wb.space_id.as_str(),
+        "a workbook cannot move to another space",
+    )?;
     body.0.apply(&mut wb, &state.limits.text)?;
     wb.updated_at = state.clock.now();
     let event = audit(&state, &p, "workbook:updated", "workbook")
@@ -245,7 +240,7 @@ pub(super) async fn update_workbook(
         .in_space(&wb.space_id)
         .with_payload(serde_json::json!({ "workbookId": wb.id.as_str() }));
     state.store.update_workbook(&wb, &event).await?;
-    Ok(data(workbook_body(&wb)))
+    Ok(data(WorkbookBody::from(&wb)))
 }
 
 pub(super) async fn delete_workbook(
