@@ -3,25 +3,40 @@
 
 use super::agent_wire::RUNTIME_NOTE;
 use super::agents::{environment_for, target};
+use super::events_group::Paged;
 use super::extract::{JsonBody, Query};
 use super::users::RoleAssignment;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;
 use crate::auth::Principal;
-use crate::domain::{ActorRoleId, EventId, Role};
-use crate::store::{Agent, AgentRole};
+use crate::domain::{ActorRoleId, Agent, AgentRole, EventId, Role};
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
-fn role_body(agent: &Agent, r: &AgentRole) -> Value {
-    json!({
-        "id": r.id.as_str(),
-        "roleId": r.role.id().as_str(),
-        "actorId": agent.id.as_str(),
-        "resourceId": r.resource_id,
-        "createdAt": r.created_at.to_rfc3339(),
-        "updatedAt": r.created_at.to_rfc3339(),
-    })
+/// The contract's `ActorRole` for a role held by an agent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgentRoleBody<'a> {
+    id: &'a str,
+    role_id: String,
+    actor_id: &'a str,
+    resource_id: &'a str,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> AgentRoleBody<'a> {
+    fn new(agent: &'a Agent, r: &'a AgentRole) -> Self {
+        Self {
+            id: r.id.as_str(),
+            role_id: r.role.id().to_string(),
+            actor_id: agent.id.as_str(),
+            resource_id: &r.resource_id,
+            created_at: r.created_at.to_rfc3339(),
+            updated_at: r.created_at.to_rfc3339(),
+        }
+    }
 }
 
 /// `GET /agents/{id}/roles`.
@@ -32,7 +47,11 @@ pub(super) async fn list_agent_roles(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
-    let roles: Vec<Value> = agent.roles.iter().map(|r| role_body(&agent, r)).collect();
+    let roles: Vec<AgentRoleBody> = agent
+        .roles
+        .iter()
+        .map(|r| AgentRoleBody::new(&agent, r))
+        .collect();
     Ok(data(roles))
 }
 
@@ -77,7 +96,7 @@ pub(super) async fn assign_agent_role(
         .store
         .set_agent_roles(&agent.id, roles, now, &event)
         .await?;
-    Ok(data(role_body(&agent, &assigned)))
+    Ok(data(AgentRoleBody::new(&agent, &assigned)))
 }
 
 /// `DELETE /agents/{id}/roles/{actorRoleId}`.
@@ -114,9 +133,12 @@ pub(super) async fn delete_agent_role(
 /// An empty page of logs or executions, with the note that nothing runs.
 fn nothing_ran(q: &Query, state: &AppState) -> Result<HttpResponse, ApiError> {
     let page = q.page(20, state.limits.max_page_size)?;
-    let (items, pagination) = page.slice(Vec::<Value>::new());
-    Ok(HttpResponse::Ok()
-        .json(json!({ "data": items, "pagination": pagination, "runtimeNote": RUNTIME_NOTE })))
+    let (data, pagination) = page.slice(Vec::<()>::new());
+    Ok(HttpResponse::Ok().json(Paged {
+        data,
+        pagination,
+        runtime_note: Some(RUNTIME_NOTE),
+    }))
 }
 
 /// `GET /agents/{id}/logs`.

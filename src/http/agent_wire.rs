@@ -2,15 +2,14 @@
 //! that Latchkey never runs agents), and the `AgentConfig` a deploy sends, read within the agent
 //! body limit and parsed into the stored configuration.
 
-use super::bodies::strip_nulls;
 use super::extract::parse_json;
 use super::{bounded, limited_metadata, ApiError};
 use crate::domain::limits::TextLimits;
 use crate::store::{Agent, AgentConfig, AgentVersion};
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// What every agent body says about execution.
 pub(super) const RUNTIME_NOTE: &str = "Latchkey stores agents and their versions but never runs them; run your listener yourself (for example with @flatfile/listener)";
@@ -21,63 +20,126 @@ const MAX_SLUG: usize = 128;
 const MAX_TOPICS: usize = 256;
 const MAX_TOPIC: usize = 128;
 
-fn parse_json_text(text: &Option<String>) -> Option<Value> {
-    text.as_deref().and_then(|t| serde_json::from_str(t).ok())
+/// A JSON document kept as text, as JSON (absent when missing, unreadable or null).
+fn document_value(text: &Option<String>) -> Option<Value> {
+    text.as_deref()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .filter(|v| !v.is_null())
 }
 
-/// The configuration fields of `c`, with the code only when `with_source`.
-fn config_fields(out: &mut Map<String, Value>, c: &AgentConfig, with_source: bool) {
-    out.insert("topics".into(), json!(c.topics));
-    out.insert("compiler".into(), json!(c.compiler));
-    if with_source {
-        out.insert("source".into(), json!(c.source));
-        out.insert("sourceMap".into(), json!(c.source_map));
+/// The configuration fields of an agent or version; the code only when asked for.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigFields<'a> {
+    topics: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compiler: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_map: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template_options: Option<Value>,
+    is_system: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package_versions: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit_info: Option<Value>,
+}
+
+impl<'a> ConfigFields<'a> {
+    fn new(c: &'a AgentConfig, with_source: bool) -> Self {
+        Self {
+            topics: &c.topics,
+            compiler: c.compiler.as_deref(),
+            source: c.source.as_deref().filter(|_| with_source),
+            source_map: c.source_map.as_deref().filter(|_| with_source),
+            options: document_value(&c.options),
+            template: c.template.as_deref(),
+            template_options: document_value(&c.template_options),
+            is_system: c.is_system,
+            namespace: c.namespace.as_deref(),
+            package_versions: document_value(&c.package_versions),
+            commit_info: document_value(&c.commit_info),
+        }
     }
-    out.insert("options".into(), json!(parse_json_text(&c.options)));
-    out.insert("template".into(), json!(c.template));
-    out.insert(
-        "templateOptions".into(),
-        json!(parse_json_text(&c.template_options)),
-    );
-    out.insert("isSystem".into(), json!(c.is_system));
-    out.insert("namespace".into(), json!(c.namespace));
-    out.insert(
-        "packageVersions".into(),
-        json!(parse_json_text(&c.package_versions)),
-    );
-    out.insert("commitInfo".into(), json!(parse_json_text(&c.commit_info)));
 }
 
 /// The contract's `Agent`: identity, slug and the current version's configuration.
-pub(super) fn agent_body(a: &Agent, current: &AgentVersion, with_source: bool) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), json!(a.id.as_str()));
-    out.insert("accountId".into(), json!(a.account_id.as_str()));
-    out.insert("environmentId".into(), json!(a.environment_id.as_str()));
-    out.insert("slug".into(), json!(a.slug));
-    config_fields(&mut out, &current.config, with_source);
-    out.insert("createdAt".into(), json!(a.created_at.to_rfc3339()));
-    out.insert("updatedAt".into(), json!(a.updated_at.to_rfc3339()));
-    out.insert("currentVersion".into(), json!(current.version));
-    out.insert("currentVersionId".into(), json!(current.id.as_str()));
-    out.insert("running".into(), json!(false));
-    out.insert("runtimeNote".into(), json!(RUNTIME_NOTE));
-    strip_nulls(Value::Object(out))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AgentBody<'a> {
+    id: &'a str,
+    account_id: &'a str,
+    environment_id: &'a str,
+    slug: &'a str,
+    #[serde(flatten)]
+    config: ConfigFields<'a>,
+    created_at: String,
+    updated_at: String,
+    current_version: u32,
+    current_version_id: &'a str,
+    running: bool,
+    runtime_note: &'static str,
+}
+
+impl<'a> AgentBody<'a> {
+    /// `a` at its `current` version, with the code only when `with_source`.
+    pub(super) fn new(a: &'a Agent, current: &'a AgentVersion, with_source: bool) -> Self {
+        Self {
+            id: a.id.as_str(),
+            account_id: a.account_id.as_str(),
+            environment_id: a.environment_id.as_str(),
+            slug: &a.slug,
+            config: ConfigFields::new(&current.config, with_source),
+            created_at: a.created_at.to_rfc3339(),
+            updated_at: a.updated_at.to_rfc3339(),
+            current_version: current.version,
+            current_version_id: current.id.as_str(),
+            running: false,
+            runtime_note: RUNTIME_NOTE,
+        }
+    }
 }
 
 /// The contract's `AgentVersion` (`agent_id` is how the client reads the agent's id).
-pub(super) fn version_body(v: &AgentVersion, slug: &str, with_source: bool) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), json!(v.id.as_str()));
-    out.insert("agent_id".into(), json!(v.agent_id.as_str()));
-    out.insert("version".into(), json!(v.version));
-    out.insert("origin".into(), json!(v.origin));
-    out.insert("slug".into(), json!(slug));
-    config_fields(&mut out, &v.config, with_source);
-    out.insert("createdAt".into(), json!(v.created_at.to_rfc3339()));
-    out.insert("updatedAt".into(), json!(v.created_at.to_rfc3339()));
-    out.insert("running".into(), json!(false));
-    strip_nulls(Value::Object(out))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct VersionBody<'a> {
+    id: &'a str,
+    #[serde(rename = "agent_id")]
+    agent_id: &'a str,
+    version: u32,
+    origin: u32,
+    slug: &'a str,
+    #[serde(flatten)]
+    config: ConfigFields<'a>,
+    created_at: String,
+    updated_at: String,
+    running: bool,
+}
+
+impl<'a> VersionBody<'a> {
+    /// `v` of the agent `slug`, with the code only when `with_source`.
+    pub(super) fn new(v: &'a AgentVersion, slug: &'a str, with_source: bool) -> Self {
+        Self {
+            id: v.id.as_str(),
+            agent_id: v.agent_id.as_str(),
+            version: v.version,
+            origin: v.origin,
+            slug,
+            config: ConfigFields::new(&v.config, with_source),
+            created_at: v.created_at.to_rfc3339(),
+            updated_at: v.created_at.to_rfc3339(),
+            running: false,
+        }
+    }
 }
 
 /// `AgentConfig` as sent; unknown keys are ignored (the client strips them anyway).
@@ -208,4 +270,80 @@ pub(super) async fn read_body<T: serde::de::DeserializeOwned>(
         body.extend_from_slice(&chunk);
     }
     parse_json(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AccountId, AgentId, AgentVersionId, EnvironmentId, Timestamp};
+
+    fn version(config: AgentConfig) -> AgentVersion {
+        AgentVersion {
+            id: AgentVersionId::generate(),
+            agent_id: AgentId::generate(),
+            version: 2,
+            origin: 1,
+            config,
+            created_at: Timestamp(3_000),
+        }
+    }
+
+    #[test]
+    fn absent_and_null_fields_are_left_out_and_the_code_only_when_asked_for() {
+        let config = AgentConfig {
+            source: Some("code".into()),
+            options: Some("null".into()),
+            commit_info: Some("{\"sha\":\"abc\"}".into()),
+            ..AgentConfig::default()
+        };
+        let v = version(config);
+        let listed = serde_json::to_value(VersionBody::new(&v, "default", false)).unwrap();
+        let keys: Vec<&str> = listed
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = vec![
+            "id",
+            "agent_id",
+            "version",
+            "origin",
+            "slug",
+            "topics",
+            "isSystem",
+            "commitInfo",
+            "createdAt",
+            "updatedAt",
+            "running",
+        ];
+        expected.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, expected);
+        assert_eq!(listed["commitInfo"]["sha"], "abc");
+        let full = serde_json::to_value(VersionBody::new(&v, "default", true)).unwrap();
+        assert_eq!(full["source"], "code");
+    }
+
+    #[test]
+    fn an_agent_says_it_does_not_run() {
+        let v = version(AgentConfig::default());
+        let agent = Agent {
+            id: v.agent_id.clone(),
+            account_id: AccountId::generate(),
+            environment_id: EnvironmentId::generate(),
+            slug: "default".into(),
+            current: 2,
+            latest: 2,
+            roles: vec![],
+            created_at: Timestamp(1_000),
+            updated_at: Timestamp(2_000),
+        };
+        let body = serde_json::to_value(AgentBody::new(&agent, &v, true)).unwrap();
+        assert_eq!(body["running"], false);
+        assert_eq!(body["runtimeNote"], RUNTIME_NOTE);
+        assert_eq!(body["currentVersionId"], v.id.as_str());
+        assert!(body.get("compiler").is_none() && body.get("source").is_none());
+    }
 }

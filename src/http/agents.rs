@@ -2,16 +2,18 @@
 //! with their versions. Latchkey stores agents and never runs them; every agent it answers
 //! says so (`running: false`, `runtimeNote`).
 
-use super::agent_wire::{agent_body, read_body, version_body, AgentConfigBody};
+use super::agent_wire::{read_body, AgentBody, AgentConfigBody, VersionBody};
+use super::events_group::{flag, Paged};
 use super::extract::Query;
 use super::spaces::environments_in_reach;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
+use crate::domain::{Agent, AgentVersion, Event};
 use crate::domain::{AgentId, AgentVersionId, EnvironmentId};
-use crate::store::{Agent, AgentDeploy, AgentLimits, AgentVersion};
+use crate::store::{AgentDeploy, AgentLimits};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The environment a request names (or an environment-bound caller's own) after `action` is
 /// allowed in it; a missing environment and one out of reach look the same (404).
@@ -76,18 +78,6 @@ fn current_version(state: &AppState, a: &Agent) -> Result<AgentVersion, ApiError
         .ok_or_else(|| ApiError::Internal(format!("agent {} has lost its current version", a.id)))
 }
 
-fn flag(q: &Query, name: &str) -> Result<Option<bool>, ApiError> {
-    match q.optional(name)? {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::bad_request(
-            name,
-            format!("{name} must be true or false"),
-        )),
-    }
-}
-
 /// `GET /agents`: one environment's agents, or (for a user naming none) every environment's.
 /// Listings leave out `source` and `sourceMap`; `GET /agents/{id}` has them.
 pub(super) async fn list_agents(
@@ -96,40 +86,68 @@ pub(super) async fn list_agents(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page(20, state.limits.max_page_size)?;
-    let envs = match q.optional("environmentId")? {
-        Some(raw) => vec![environment_for(&state, &p, Some(raw), Action::ReadAgents)?],
-        None if p.environment().is_some() => {
-            vec![environment_for(&state, &p, None, Action::ReadAgents)?]
+    let envs = listed_environments(&state, &p, &q)?;
+    let listed = matching(&state, &envs, &q)?;
+    let (shown, pagination) = page.slice(listed);
+    Ok(HttpResponse::Ok().json(Paged {
+        data: shown
+            .iter()
+            .map(|(a, v)| AgentBody::new(a, v, false))
+            .collect(),
+        pagination,
+        runtime_note: None,
+    }))
+}
+
+/// The agents in `envs` (each with its current version) that the query's `isSystem` and
+/// `search` (part of the slug, in any case) keep.
+fn matching(
+    state: &AppState,
+    envs: &[EnvironmentId],
+    q: &Query,
+) -> Result<Vec<(Agent, AgentVersion)>, ApiError> {
+    let is_system = flag(q, "isSystem")?;
+    let search = q.optional("search")?.map(str::to_lowercase);
+    let mut listed = Vec::new();
+    for env in envs {
+        for agent in state.store.agents_in(env)? {
+            let current = current_version(state, &agent)?;
+            let matches = is_system.is_none_or(|s| current.config.is_system == s)
+                && search
+                    .as_ref()
+                    .is_none_or(|s| agent.slug.to_lowercase().contains(s));
+            if matches {
+                listed.push((agent, current));
+            }
         }
-        None => environments_in_reach(&state, &p)?
+    }
+    Ok(listed)
+}
+
+/// The environments `GET /agents` lists: the named one, the caller's own, or every one the
+/// caller may read agents in.
+fn listed_environments(
+    state: &AppState,
+    p: &Principal,
+    q: &Query,
+) -> Result<Vec<EnvironmentId>, ApiError> {
+    Ok(match q.optional("environmentId")? {
+        Some(raw) => vec![environment_for(state, p, Some(raw), Action::ReadAgents)?],
+        None if p.environment().is_some() => {
+            vec![environment_for(state, p, None, Action::ReadAgents)?]
+        }
+        None => environments_in_reach(state, p)?
             .into_iter()
             .filter(|e| {
                 authorize(
-                    &p,
+                    p,
                     Action::ReadAgents,
                     Resource::environment(&p.account_id, e),
                 )
                 .is_ok()
             })
             .collect(),
-    };
-    let is_system = flag(&q, "isSystem")?;
-    let search = q.optional("search")?.map(str::to_lowercase);
-    let mut bodies = Vec::new();
-    for env in &envs {
-        for agent in state.store.agents_in(env)? {
-            let current = current_version(&state, &agent)?;
-            let matches = is_system.is_none_or(|s| current.config.is_system == s)
-                && search
-                    .as_ref()
-                    .is_none_or(|s| agent.slug.to_lowercase().contains(s));
-            if matches {
-                bodies.push(agent_body(&agent, &current, false));
-            }
-        }
-    }
-    let (items, pagination) = page.slice(bodies);
-    Ok(HttpResponse::Ok().json(json!({ "data": items, "pagination": pagination })))
+    })
 }
 
 /// `POST /agents?environmentId=`: deploys. A slug new to the environment creates an agent
@@ -141,19 +159,11 @@ pub(super) async fn create_agent(
     payload: web::Payload,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment_for(
-        &state,
-        &p,
-        q.optional("environmentId")?,
-        Action::ManageAgents,
-    )?;
-    let lim = &state.limits;
-    let max_source = lim.max_agent_source_bytes;
-    let limit = max_source
-        .saturating_mul(2)
-        .saturating_add(lim.max_body_bytes);
+    let named = q.optional("environmentId")?;
+    let env = environment_for(&state, &p, named, Action::ManageAgents)?;
+    let (max_source, limit) = body_limits(&state);
     let body: AgentConfigBody = read_body(&req, payload, limit).await?;
-    let (slug, config) = body.parse(max_source, &lim.text)?;
+    let (slug, config) = body.parse(max_source, &state.limits.text)?;
     let deploy = AgentDeploy {
         account_id: p.account_id.clone(),
         environment_id: env.clone(),
@@ -164,13 +174,40 @@ pub(super) async fn create_agent(
     let (agent, version) = state
         .store
         .deploy_agent(deploy, limits(&state), |agent, created| {
-            let topic = if created { "agent:created" } else { "agent:updated" };
-            audit(&state, &p, topic, "agent").in_environment(&env).with_payload(
-                json!({ "agentId": agent.id.as_str(), "slug": agent.slug, "version": agent.current }),
-            )
+            deployed(&state, &p, &env, agent, created)
         })
         .await?;
-    Ok(data(agent_body(&agent, &version, true)))
+    Ok(data(AgentBody::new(&agent, &version, true)))
+}
+
+/// The most bytes of an agent's source (and of its source map), and of a whole deploy body.
+fn body_limits(state: &AppState) -> (usize, usize) {
+    let lim = &state.limits;
+    let max_source = lim.max_agent_source_bytes;
+    let limit = max_source
+        .saturating_mul(2)
+        .saturating_add(lim.max_body_bytes);
+    (max_source, limit)
+}
+
+/// The audit event of a deploy: `agent:created` for a new agent, else `agent:updated`.
+fn deployed(
+    state: &AppState,
+    p: &Principal,
+    env: &EnvironmentId,
+    agent: &Agent,
+    created: bool,
+) -> Event {
+    let topic = if created {
+        "agent:created"
+    } else {
+        "agent:updated"
+    };
+    audit(state, p, topic, "agent")
+        .in_environment(env)
+        .with_payload(
+            json!({ "agentId": agent.id.as_str(), "slug": agent.slug, "version": agent.current }),
+        )
 }
 
 pub(super) fn limits(state: &AppState) -> AgentLimits {
@@ -189,7 +226,7 @@ pub(super) async fn get_agent(
 ) -> Result<HttpResponse, ApiError> {
     let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
     let current = current_version(&state, &agent)?;
-    Ok(data(agent_body(&agent, &current, true)))
+    Ok(data(AgentBody::new(&agent, &current, true)))
 }
 
 /// `DELETE /agents/{id}`: the agent and every version (`agent:deleted`).
@@ -215,13 +252,12 @@ pub(super) async fn list_versions(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let agent = target(&state, &p, &path, &q, Action::ReadAgents)?;
-    let versions: Vec<Value> = state
-        .store
-        .agent_versions(&agent.id)?
+    let versions = state.store.agent_versions(&agent.id)?;
+    let bodies: Vec<VersionBody> = versions
         .iter()
-        .map(|v| version_body(v, &agent.slug, false))
+        .map(|v| VersionBody::new(v, &agent.slug, false))
         .collect();
-    Ok(data(versions))
+    Ok(data(bodies))
 }
 
 /// `GET /agents/{id}/versions/{versionId}/revert` (a GET, as the client sends it): the kept
@@ -249,5 +285,5 @@ pub(super) async fn revert_agent(
             &event,
         )
         .await?;
-    Ok(data(version_body(&version, &agent.slug, true)))
+    Ok(data(VersionBody::new(&version, &agent.slug, true)))
 }

@@ -5,8 +5,9 @@ use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{ApiKeyId, ApiKeyType, EnvironmentId};
-use crate::store::{ApiKey, CredentialRef, Environment, Event};
+use crate::domain::{
+    ApiKey, ApiKeyId, ApiKeyType, CredentialRef, Environment, EnvironmentId, Event, Timestamp,
+};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -167,48 +168,83 @@ pub(super) async fn rotate_api_key(
     path: web::Path<String>,
     body: JsonBody<RotateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = ApiKeyId::parse(&path)?;
-    let old = state
+    let old = key(&state, &p, &path, Action::ManageApiKeys)?;
+    let plan = Rotation::new(&state, &old, body.0.expires_in_seconds)?;
+    let event = key_event(&state, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
+        "keyId": old.id.as_str(), "replacementId": plan.replacement.id.as_str(), "expiresInSeconds": plan.grace,
+    }));
+    let max = state.limits.keys_per_environment;
+    let previous = state
+        .store
+        .rotate_api_key(&old.id, plan.old_expires_at, &plan.replacement, max, &event)
+        .await?;
+    Ok(data(RotatedBody {
+        key: key_body(&state, plan.replacement),
+        previous: key_body(&state, previous),
+    }))
+}
+
+/// A rotation as checked: the old key's grace, when it then stops, and its replacement (a new
+/// key of the same type and operations).
+struct Rotation {
+    grace: i64,
+    old_expires_at: Timestamp,
+    replacement: ApiKey,
+}
+
+impl Rotation {
+    /// 422 unless `grace` is within `limits.max_rotation_grace_seconds`; 409 once `old` expired.
+    fn new(state: &AppState, old: &ApiKey, grace: i64) -> Result<Self, ApiError> {
+        let max = state.limits.max_rotation_grace_seconds;
+        if !(0..=max).contains(&grace) {
+            return Err(ApiError::unprocessable(
+                "expiresInSeconds",
+                format!(
+                    "expiresInSeconds must be between 0 and {max} (limits.max_rotation_grace_seconds)"
+                ),
+            ));
+        }
+        let now = state.clock.now();
+        if !old.is_active_at(now) {
+            return Err(ApiError::Conflict(format!(
+                "key {} has already expired",
+                old.id
+            )));
+        }
+        let (mut replacement, _raw) =
+            state
+                .auth
+                .new_api_key(&old.account_id, &old.environment_id, old.key_type);
+        replacement.operations = old.operations.clone();
+        Ok(Self {
+            grace,
+            old_expires_at: now.plus_seconds(grace),
+            replacement,
+        })
+    }
+}
+
+/// The account's key `raw` after `action` is allowed in its environment.
+fn key(state: &AppState, p: &Principal, raw: &str, action: Action) -> Result<ApiKey, ApiError> {
+    let id = ApiKeyId::parse(raw)?;
+    let key = state
         .store
         .api_key(&id)?
         .filter(|k| k.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("key {id} not found")))?;
     authorize(
-        &p,
-        Action::ManageApiKeys,
-        Resource::environment(&old.account_id, &old.environment_id),
+        p,
+        action,
+        Resource::environment(&key.account_id, &key.environment_id),
     )?;
-    let grace = body.0.expires_in_seconds;
-    let max = state.limits.max_rotation_grace_seconds;
-    if !(0..=max).contains(&grace) {
-        return Err(ApiError::unprocessable(
-            "expiresInSeconds",
-            format!(
-                "expiresInSeconds must be between 0 and {max} (limits.max_rotation_grace_seconds)"
-            ),
-        ));
-    }
-    let now = state.clock.now();
-    if !old.is_active_at(now) {
-        return Err(ApiError::Conflict(format!("key {id} has already expired")));
-    }
-    let (mut replacement, _raw) =
-        state
-            .auth
-            .new_api_key(&old.account_id, &old.environment_id, old.key_type);
-    replacement.operations = old.operations.clone();
-    let event = key_event(&state, "api-key:rotated", &p, &old).with_payload(serde_json::json!({
-        "keyId": old.id.as_str(), "replacementId": replacement.id.as_str(), "expiresInSeconds": grace,
-    }));
-    let max = state.limits.keys_per_environment;
-    let previous = state
-        .store
-        .rotate_api_key(&old.id, now.plus_seconds(grace), &replacement, max, &event)
-        .await?;
-    Ok(data(serde_json::json!({
-        "key": key_body(&state, replacement),
-        "previous": key_body(&state, previous),
-    })))
+    Ok(key)
+}
+
+/// The answer to a rotation: the replacement and the old key as it now stands.
+#[derive(Serialize)]
+struct RotatedBody {
+    key: ApiKeyBody,
+    previous: ApiKeyBody,
 }
 
 fn key_event(state: &AppState, topic: &str, p: &Principal, key: &ApiKey) -> Event {

@@ -1,6 +1,6 @@
 //! What the space group's handlers (spaces, workbooks, data clips, secrets, guides, the embed)
 //! and the other handler files share to build their answers: JSON documents stored as text,
-//! bodies without nulls, the paginated envelope, and the "x is required" check.
+//! the paginated envelope, and the "x is required" check.
 
 use super::extract::{Pagination, Query};
 use super::ApiError;
@@ -10,14 +10,6 @@ use serde::Serialize;
 /// A stored JSON document (`metadata`, `settings`), or `{}` when it does not parse.
 pub(super) fn json_or_empty(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
-}
-
-/// `v` without its null members, when it is an object.
-pub(super) fn strip_nulls(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(map) = v.as_object_mut() {
-        map.retain(|_, v| !v.is_null());
-    }
-    v
 }
 
 /// `value`, or 400 "`key` is required". (Until `http/required.rs` lands: then that one.)
@@ -77,9 +69,7 @@ mod tests {
     }
 
     #[test]
-    fn nulls_are_dropped_and_stored_documents_default_to_an_empty_object() {
-        let v = strip_nulls(serde_json::json!({ "a": null, "b": 1 }));
-        assert_eq!(v, serde_json::json!({ "b": 1 }));
+    fn stored_documents_default_to_an_empty_object() {
         assert_eq!(json_or_empty("not json"), serde_json::json!({}));
         assert_eq!(json_or_empty("[1]"), serde_json::json!([1]));
     }

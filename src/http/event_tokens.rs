@@ -9,6 +9,7 @@ use crate::auth::stream::StreamScope;
 use crate::auth::Principal;
 use crate::domain::{EnvironmentId, SpaceId};
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 
 /// `GET /v1/environments/subscription-token?environmentId=`.
 pub(super) async fn environment_event_token(
@@ -31,6 +32,16 @@ pub(super) async fn event_token(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
+    let (space, named_env) = requested(&q)?;
+    let environment = match &space {
+        Some(id) => Some(environment_of(&state, &p, id, named_env.as_ref())?),
+        None => named_env.or_else(|| p.environment().cloned()),
+    };
+    issue(&state, &p, StreamScope { environment, space }).await
+}
+
+/// The space (`spaceId`, or `scope` naming one) and the environment (`scope` naming one) asked for.
+fn requested(q: &Query) -> Result<(Option<SpaceId>, Option<EnvironmentId>), ApiError> {
     let scope = q.optional("scope")?.filter(|s| !s.is_empty());
     let space = match (q.optional("spaceId")?, scope) {
         (Some(s), _) => Some(SpaceId::parse(s)?),
@@ -47,27 +58,49 @@ pub(super) async fn event_token(
         }
         _ => None,
     };
-    let environment = match &space {
-        Some(id) => {
-            let s = state
-                .store
-                .space(id)?
-                .filter(|s| s.account_id == p.account_id)
-                .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?;
-            if named_env.as_ref().is_some_and(|e| *e != s.environment_id) {
-                return Err(ApiError::bad_request(
-                    "scope",
-                    format!(
-                        "space {id} is not in environment {}",
-                        named_env.as_ref().map_or("", |e| e.as_str())
-                    ),
-                ));
-            }
-            Some(s.environment_id)
-        }
-        None => named_env.or_else(|| p.environment().cloned()),
-    };
-    issue(&state, &p, StreamScope { environment, space }).await
+    Ok((space, named_env))
+}
+
+/// The environment of the account's space `id`, which must be `named` when one is named.
+fn environment_of(
+    state: &AppState,
+    p: &Principal,
+    id: &SpaceId,
+    named: Option<&EnvironmentId>,
+) -> Result<EnvironmentId, ApiError> {
+    let s = state
+        .store
+        .space(id)?
+        .filter(|s| s.account_id == p.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("space {id} not found")))?;
+    if named.is_some_and(|e| *e != s.environment_id) {
+        return Err(ApiError::bad_request(
+            "scope",
+            format!(
+                "space {id} is not in environment {}",
+                named.map_or("", |e| e.as_str())
+            ),
+        ));
+    }
+    Ok(s.environment_id)
+}
+
+/// The wire `EventToken`, with Latchkey's stream URL; absent ids are left out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventTokenBody {
+    account_id: String,
+    subscribe_key: &'static str,
+    /// Minutes, rounded up.
+    ttl: i64,
+    ttl_seconds: i64,
+    token: String,
+    expires_at: String,
+    stream_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    space_id: Option<String>,
 }
 
 async fn issue(
@@ -100,15 +133,18 @@ async fn issue(
         event = event.in_environment(env);
     }
     state.store.record_events_soon(&[event])?;
-    Ok(data(super::bodies::strip_nulls(serde_json::json!({
-        "accountId": p.account_id.as_str(),
-        "subscribeKey": "latchkey-sse",
-        "ttl": (issued.ttl_seconds + 59) / 60,
-        "ttlSeconds": issued.ttl_seconds,
-        "token": issued.token,
-        "expiresAt": issued.expires_at.to_rfc3339(),
-        "streamUrl": format!("{}/v1/latchkey/events/stream?token={}", state.public_url, issued.token),
-        "environmentId": scope.environment.as_ref().map(|e| e.as_str()),
-        "spaceId": scope.space.as_ref().map(|s| s.as_str()),
-    }))))
+    Ok(data(EventTokenBody {
+        account_id: p.account_id.to_string(),
+        subscribe_key: "latchkey-sse",
+        ttl: (issued.ttl_seconds + 59) / 60,
+        ttl_seconds: issued.ttl_seconds,
+        stream_url: format!(
+            "{}/v1/latchkey/events/stream?token={}",
+            state.public_url, issued.token
+        ),
+        token: issued.token,
+        expires_at: issued.expires_at.to_rfc3339(),
+        environment_id: scope.environment.map(|e| e.to_string()),
+        space_id: scope.space.map(|s| s.to_string()),
+    }))
 }

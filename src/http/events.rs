@@ -1,36 +1,75 @@
 //! `/v1/events`: the audit log. Administrators read every environment; a secret key reads its
 //! own. Newest first; `until` pins a snapshot so pages stay stable while events arrive.
 
-use super::bodies::strip_nulls;
 use super::extract::{JsonBody, Query};
+use super::sse::Filter;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
 use crate::domain::topics::is_reserved_topic;
-use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
-use crate::store::{Event, EventQuery};
+use crate::domain::{EnvironmentId, Event, EventId, SpaceId, Timestamp};
+use crate::store::EventQuery;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// The wire `Event`.
-pub(super) fn event_body(e: &Event) -> serde_json::Value {
-    let context = strip_nulls(serde_json::json!({
-        "accountId": e.account_id.as_str(),
-        "environmentId": e.environment_id.as_ref().map(|id| id.as_str()),
-        "spaceId": e.space_id,
-        "actorId": e.actor_id,
-    }));
-    strip_nulls(serde_json::json!({
-        "id": e.id.as_str(),
-        "topic": e.topic,
-        "domain": e.domain,
-        "context": context,
-        "payload": serde_json::from_str::<serde_json::Value>(&e.payload).unwrap_or_else(|_| serde_json::json!({})),
-        "createdAt": e.created_at.to_rfc3339(),
-        "acknowledgedAt": e.acknowledged_at.map(|t| t.to_rfc3339()),
-        "acknowledgedBy": e.acknowledged_by,
-        "writtenBy": written_by(e),
-    }))
+/// The wire `Event`; absent fields are left out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EventBody<'a> {
+    id: &'a str,
+    topic: &'a str,
+    domain: &'a str,
+    context: EventContext<'a>,
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    payload: serde_json::Value,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledged_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledged_by: Option<&'a str>,
+    written_by: &'static str,
+}
+
+/// Where an event belongs and who wrote it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventContext<'a> {
+    account_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    space_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a Event> for EventBody<'a> {
+    fn from(e: &'a Event) -> Self {
+        Self {
+            id: e.id.as_str(),
+            topic: &e.topic,
+            domain: &e.domain,
+            context: EventContext {
+                account_id: e.account_id.as_str(),
+                environment_id: e.environment_id.as_ref().map(|id| id.as_str()),
+                space_id: e.space_id.as_deref(),
+                actor_id: e.actor_id.as_deref(),
+            },
+            payload: serde_json::from_str(&e.payload)
+                .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new())),
+            created_at: e.created_at.to_rfc3339(),
+            acknowledged_at: e.acknowledged_at.map(|t| t.to_rfc3339()),
+            acknowledged_by: e.acknowledged_by.as_deref(),
+            written_by: written_by(e),
+        }
+    }
+}
+
+impl EventBody<'_> {
+    /// The body as JSON text (for the event stream and the export).
+    pub(super) fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// `"latchkey"` for Latchkey's own audit events, `"client"` for events a caller created with
@@ -80,53 +119,26 @@ pub(super) async fn list_events(
     let env = reach(&p, q.optional("environmentId")?, Action::ReadEvents)?;
     let page = q.page(10, state.limits.max_page_size)?;
     let space = q.optional("spaceId")?.map(str::to_owned);
-    let domain = q.optional("domain")?.map(str::to_owned);
-    let topic = q.optional("topic")?.map(str::to_owned);
-    // Administrators always see acknowledged events: acknowledging hides nothing from them.
-    let everything = || {
-        authorize(
-            &p,
-            Action::SeeAcknowledgedEvents,
-            Resource::account(&p.account_id),
-        )
-        .is_ok()
-    };
-    let acknowledged = match q.optional("includeAcknowledged")? {
-        None | Some("false") => everything(),
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "includeAcknowledged",
-                "includeAcknowledged must be true or false",
-            ))
-        }
-    };
-    let keep = |e: &Event| {
-        e.account_id == p.account_id
-            && env
-                .as_ref()
-                .is_none_or(|env| e.environment_id.as_ref() == Some(env))
-            && space
-                .as_ref()
-                .is_none_or(|s| e.space_id.as_ref() == Some(s))
-            && domain.as_ref().is_none_or(|d| e.domain == *d)
-            && topic.as_ref().is_none_or(|t| e.topic == *t)
-            && (acknowledged || e.acknowledged_at.is_none())
-    };
+    let filter = Filter::from_query(&q, p.account_id.clone(), env, space, sees_acknowledged(&p))?;
     let query = EventQuery {
         since: time(&q, "since")?,
         until: time(&q, "until")?,
-        keep: &keep,
+        keep: &|e| filter.keep(e),
         skip: usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX),
         limit: page.size as usize,
     };
-    let events: Vec<serde_json::Value> = state
-        .store
-        .events_newest_first(&query)?
-        .iter()
-        .map(event_body)
-        .collect();
-    Ok(data(events))
+    let events = state.store.events_newest_first(&query)?;
+    Ok(data(events.iter().map(EventBody::from).collect::<Vec<_>>()))
+}
+
+/// Administrators always see acknowledged events: acknowledging hides nothing from them.
+fn sees_acknowledged(p: &Principal) -> bool {
+    authorize(
+        p,
+        Action::SeeAcknowledgedEvents,
+        Resource::account(&p.account_id),
+    )
+    .is_ok()
 }
 
 /// Loads an event after `action` is allowed on its environment (account-level events are for
@@ -156,12 +168,8 @@ pub(super) async fn get_event(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(data(event_body(&load(
-        &state,
-        &p,
-        &path,
-        Action::ReadEvents,
-    )?)))
+    let event = load(&state, &p, &path, Action::ReadEvents)?;
+    Ok(data(EventBody::from(&event)))
 }
 
 pub(super) async fn ack_event(
@@ -193,15 +201,66 @@ pub(super) struct CreateEvent {
     context: Context,
 }
 
-pub(super) async fn create_event(
-    p: Principal,
-    state: web::Data<AppState>,
-    body: JsonBody<CreateEvent>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
-    let env = EnvironmentId::parse(&b.context.environment_id)?;
+/// A client event as checked: its topic, domain, payload and space.
+struct ClientEvent {
+    topic: String,
+    domain: String,
+    payload: serde_json::Value,
+    space: Option<SpaceId>,
+}
+
+impl TryFrom<CreateEvent> for ClientEvent {
+    type Error = ApiError;
+
+    fn try_from(b: CreateEvent) -> Result<Self, ApiError> {
+        for (key, text) in [("topic", &b.topic), ("domain", &b.domain)] {
+            crate::domain::check_text(key, text)?;
+            if text.is_empty() || text.chars().count() > 128 {
+                return Err(ApiError::unprocessable(
+                    key,
+                    format!("{key} must have 1 to 128 printable characters"),
+                ));
+            }
+        }
+        if is_reserved_topic(&b.topic) {
+            return Err(ApiError::unprocessable(
+                "topic",
+                format!(
+                    "topics starting with {}: are reserved for Latchkey's own events; use another, such as job:…",
+                    b.topic.split(':').next().unwrap_or_default()
+                ),
+            ));
+        }
+        let payload = serde_json::Value::Object(b.payload);
+        if payload.to_string().len() > 64 * 1024 {
+            return Err(ApiError::PayloadTooLarge(
+                "an event payload holds at most 64 KiB".into(),
+            ));
+        }
+        let space = b
+            .context
+            .space_id
+            .as_deref()
+            .map(SpaceId::parse)
+            .transpose()?;
+        Ok(Self {
+            topic: b.topic,
+            domain: b.domain,
+            payload,
+            space,
+        })
+    }
+}
+
+/// The environment named by `raw`, after the policy allows writing events in it.
+fn writable_environment(
+    state: &AppState,
+    p: &Principal,
+    raw: &str,
+) -> Result<EnvironmentId, ApiError> {
+    let env = EnvironmentId::parse(raw)?;
     authorize(
-        &p,
+        p,
         Action::WriteEvents,
         Resource::environment(&p.account_id, &env),
     )?;
@@ -210,49 +269,38 @@ pub(super) async fn create_event(
         .environment(&env)?
         .filter(|e| e.account_id == p.account_id)
         .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
-    for (key, text) in [("topic", &b.topic), ("domain", &b.domain)] {
-        crate::domain::check_text(key, text)?;
-        if text.is_empty() || text.chars().count() > 128 {
-            return Err(ApiError::unprocessable(
-                key,
-                format!("{key} must have 1 to 128 printable characters"),
-            ));
-        }
-    }
-    if is_reserved_topic(&b.topic) {
-        return Err(ApiError::unprocessable(
-            "topic",
-            format!(
-                "topics starting with {}: are reserved for Latchkey's own events; use another, such as job:…",
-                b.topic.split(':').next().unwrap_or_default()
-            ),
-        ));
-    }
-    let payload = serde_json::Value::Object(b.payload);
-    if payload.to_string().len() > 64 * 1024 {
-        return Err(ApiError::PayloadTooLarge(
-            "an event payload holds at most 64 KiB".into(),
-        ));
-    }
-    let mut event = audit(&state, &p, &b.topic, &b.domain)
+    Ok(env)
+}
+
+/// 404 unless `space` is in `env`.
+fn space_in(state: &AppState, space: &SpaceId, env: &EnvironmentId) -> Result<(), ApiError> {
+    state
+        .store
+        .space(space)?
+        .filter(|s| s.environment_id == *env)
+        .map(drop)
+        .ok_or_else(|| ApiError::NotFound(format!("space {space} not found in environment {env}")))
+}
+
+pub(super) async fn create_event(
+    p: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<CreateEvent>,
+) -> Result<HttpResponse, ApiError> {
+    let env = writable_environment(&state, &p, &body.0.context.environment_id)?;
+    let plan = ClientEvent::try_from(body.0)?;
+    let mut event = audit(&state, &p, &plan.topic, &plan.domain)
         .in_environment(&env)
-        .with_payload(payload);
-    if let Some(raw) = b.context.space_id {
-        let space = SpaceId::parse(&raw)?;
-        state
-            .store
-            .space(&space)?
-            .filter(|s| s.environment_id == env)
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("space {space} not found in environment {env}"))
-            })?;
-        event = event.in_space(&space);
+        .with_payload(plan.payload);
+    if let Some(space) = &plan.space {
+        space_in(&state, space, &env)?;
+        event = event.in_space(space);
     }
     state
         .store
         .record_events(std::slice::from_ref(&event))
         .await?;
-    Ok(data(event_body(&event)))
+    Ok(data(EventBody::from(&event)))
 }
 
 /// `GET /v1/latchkey/events/export?since=&until=`: NDJSON, oldest first, streamed in batches so
@@ -265,14 +313,26 @@ pub(super) async fn export_events(
     authorize(&p, Action::ExportEvents, Resource::account(&p.account_id))?;
     let since = time(&q, "since")?.unwrap_or(Timestamp(i64::MIN / 2));
     let until = time(&q, "until")?.unwrap_or_else(|| state.clock.now());
-    let account = p.account_id.clone();
-    let mut events = state.store.events_between(since, until);
-    let batches = std::iter::from_fn(move || {
+    let events = state.store.events_between(since, until);
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .streaming(futures_util::stream::iter(ndjson(
+            events,
+            p.account_id.clone(),
+        ))))
+}
+
+/// The events of `account` as NDJSON in batches of about 64 KiB; a read error ends the export.
+fn ndjson(
+    mut events: impl Iterator<Item = Result<Event, crate::store::StoreError>>,
+    account: crate::domain::AccountId,
+) -> impl Iterator<Item = Result<web::Bytes, actix_web::Error>> {
+    std::iter::from_fn(move || {
         let mut chunk = Vec::new();
         for item in events.by_ref() {
             match item {
                 Ok(e) if e.account_id == account => {
-                    chunk.extend_from_slice(event_body(&e).to_string().as_bytes());
+                    chunk.extend_from_slice(EventBody::from(&e).json().as_bytes());
                     chunk.push(b'\n');
                 }
                 Ok(_) => {}
@@ -285,9 +345,33 @@ pub(super) async fn export_events(
                 break;
             }
         }
-        (!chunk.is_empty()).then(|| Ok::<_, actix_web::Error>(web::Bytes::from(chunk)))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("application/x-ndjson")
-        .streaming(futures_util::stream::iter(batches)))
+        (!chunk.is_empty()).then(|| Ok(web::Bytes::from(chunk)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountId;
+
+    #[test]
+    fn absent_context_and_acknowledgement_are_left_out() {
+        let mut e = Event::new("job:done", "job", AccountId::generate(), Timestamp(5));
+        let body = serde_json::to_value(EventBody::from(&e)).unwrap();
+        let context = body["context"].as_object().unwrap();
+        assert_eq!(context.keys().collect::<Vec<_>>(), ["accountId"]);
+        assert!(body.get("acknowledgedAt").is_none() && body.get("acknowledgedBy").is_none());
+        assert_eq!(body["payload"], serde_json::json!({}));
+        assert_eq!(body["writtenBy"], "client");
+        e.payload = "not json".into();
+        e.acknowledged_by = Some("us_usr_x".into());
+        let body = serde_json::to_value(EventBody::from(&e)).unwrap();
+        assert_eq!(body["payload"], serde_json::json!({}));
+        assert_eq!(body["acknowledgedBy"], "us_usr_x");
+        let text = EventBody::from(&e).json();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            body
+        );
+    }
 }

@@ -4,7 +4,7 @@
 //! credentials, which name no environment), credentials expiring soon or unused, the
 //! environment's recent audit events and when the last backup was taken.
 
-use super::events::event_body;
+use super::events::EventBody;
 use super::extract::Query;
 use super::{data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
@@ -35,7 +35,7 @@ const NOTES: [&str; 2] = [
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct OverviewBody {
+struct OverviewBody<'a> {
     environment_id: String,
     generated_at: String,
     /// Every credential kind a count may name, in display order.
@@ -47,7 +47,7 @@ struct OverviewBody {
     credentials: Credentials,
     /// What the environment holds: what deleting it removes.
     contents: Contents,
-    recent_events: Vec<serde_json::Value>,
+    recent_events: Vec<EventBody<'a>>,
     last_backup_at: Option<String>,
 }
 
@@ -153,6 +153,7 @@ pub(super) async fn get_overview(
     let now = state.clock.now();
     let keys = store.api_keys_of(&env.id)?;
     let pats = account_pats(auth, &p)?;
+    let events = recent_events(auth, &p, &env.id)?;
     Ok(data(OverviewBody {
         environment_id: env.id.to_string(),
         generated_at: now.to_rfc3339(),
@@ -161,7 +162,7 @@ pub(super) async fn get_overview(
         account: series(auth, None, now)?,
         credentials: credentials(&keys, &pats, now),
         contents: store.environment_contents(&env.id)?.into(),
-        recent_events: recent_events(auth, &p, &env.id)?,
+        recent_events: events.iter().map(EventBody::from).collect(),
         last_backup_at: last_backup(auth, &p)?.map(Timestamp::to_rfc3339),
     }))
 }
@@ -281,14 +282,13 @@ fn recent_events(
     auth: &Authenticator,
     p: &Principal,
     env: &EnvironmentId,
-) -> Result<Vec<serde_json::Value>, ApiError> {
+) -> Result<Vec<crate::domain::Event>, ApiError> {
     let keep = |e: &crate::store::Event| {
         e.account_id == p.account_id && e.environment_id.as_ref() == Some(env)
     };
-    let events = auth
+    Ok(auth
         .store()
-        .newest_events_among(&keep, RECENT_EVENTS, EVENTS_EXAMINED)?;
-    Ok(events.iter().map(event_body).collect())
+        .newest_events_among(&keep, RECENT_EVENTS, EVENTS_EXAMINED)?)
 }
 
 /// When the newest `latchkey:backup-taken` event was recorded (`GET /v1/latchkey/backup`), among

@@ -3,12 +3,14 @@
 //! ends on its token's expiry, its lifetime, shutdown, or when its parent credential no longer
 //! reads this scope. No store lock is held between reads.
 
-use super::events::event_body;
-use super::AppState;
+use super::events::EventBody;
+use super::events_group::flag;
+use super::extract::Query;
+use super::{ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::stream::StreamToken;
-use crate::domain::{AccountId, EnvironmentId, Timestamp};
-use crate::store::{Event, EventCursor};
+use crate::domain::{AccountId, EnvironmentId, Event, Timestamp};
+use crate::store::EventCursor;
 use actix_web::web::{self, Bytes};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -27,7 +29,35 @@ pub(super) struct Filter {
 }
 
 impl Filter {
-    fn keep(&self, e: &Event) -> bool {
+    /// The events of `account` in `environment` and `space`, narrowed by the query's `domain`
+    /// and `topic`; acknowledged ones with `includeAcknowledged=true`, else when `acknowledged`.
+    pub fn from_query(
+        q: &Query,
+        account: AccountId,
+        environment: Option<EnvironmentId>,
+        space: Option<String>,
+        acknowledged: bool,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            account,
+            environment,
+            space,
+            domain: q.optional("domain")?.map(str::to_owned),
+            topic: q.optional("topic")?.map(str::to_owned),
+            acknowledged: flag(q, "includeAcknowledged")? == Some(true) || acknowledged,
+        })
+    }
+
+    /// What the policy is asked about: the environment, or the whole account.
+    pub fn resource(&self) -> Resource<'_> {
+        match &self.environment {
+            Some(env) => Resource::environment(&self.account, env),
+            None => Resource::account(&self.account),
+        }
+    }
+
+    /// Whether `e` is one of these events.
+    pub fn keep(&self, e: &Event) -> bool {
         e.account_id == self.account
             && self
                 .environment
@@ -70,10 +100,16 @@ pub(super) struct Tail {
     pub finished: bool,
 }
 
+/// The data of the last frame: why the stream ended.
+#[derive(serde::Serialize)]
+struct StreamEnd<'a> {
+    reason: &'a str,
+}
+
 fn end_frame(reason: &str) -> Bytes {
     Bytes::from(format!(
         "event: latchkey:stream-end\ndata: {}\n\n",
-        serde_json::json!({ "reason": reason })
+        serde_json::to_string(&StreamEnd { reason }).unwrap_or_default()
     ))
 }
 
@@ -138,11 +174,7 @@ impl Tail {
         let Ok(parent) = self.state.auth.stream_parent(&self.token) else {
             return Some("revoked");
         };
-        let resource = match &self.filter.environment {
-            Some(env) => Resource::environment(&self.filter.account, env),
-            None => Resource::account(&self.filter.account),
-        };
-        authorize(&parent, Action::ReadEvents, resource)
+        authorize(&parent, Action::ReadEvents, self.filter.resource())
             .err()
             .map(|_| "forbidden")
     }
@@ -158,7 +190,7 @@ impl Tail {
                 self.queue.push_back(Bytes::from(format!(
                     "id: {}\ndata: {}\n\n",
                     event.id,
-                    event_body(&event)
+                    EventBody::from(&event).json()
                 )));
             }
         }

@@ -6,7 +6,7 @@
 use super::extract::Query;
 use super::sse::{Filter, Pace, Tail};
 use super::{ApiError, AppState};
-use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::policy::{authorize, Action};
 use crate::auth::stream::StreamToken;
 use crate::auth::AuthFailure;
 use crate::domain::{EnvironmentId, EventId, SpaceId, Timestamp};
@@ -141,24 +141,7 @@ fn filter(token: &StreamToken, q: &Query) -> Result<Filter, ApiError> {
         }
         (own, n) => own.clone().or(n).map(|s| s.to_string()),
     };
-    let acknowledged = match q.optional("includeAcknowledged")? {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "includeAcknowledged",
-                "includeAcknowledged must be true or false",
-            ))
-        }
-    };
-    Ok(Filter {
-        account,
-        environment,
-        space,
-        domain: q.optional("domain")?.map(str::to_owned),
-        topic: q.optional("topic")?.map(str::to_owned),
-        acknowledged,
-    })
+    Filter::from_query(q, account, environment, space, false)
 }
 
 /// Where the stream starts: after `Last-Event-ID` (header, or `lastEventId`), at `since`, or now.
@@ -214,20 +197,29 @@ pub(super) async fn stream_events(
         .verify_stream_token(presented(&req, &q, &state)?)?;
     let parent = state.auth.stream_parent(&token)?;
     let filter = filter(&token, &q)?;
-    match &filter.environment {
-        Some(env) => authorize(
-            &parent,
-            Action::ReadEvents,
-            Resource::environment(&filter.account, env),
-        )?,
-        None => authorize(
-            &parent,
-            Action::ReadEvents,
-            Resource::account(&filter.account),
-        )?,
-    }
+    authorize(&parent, Action::ReadEvents, filter.resource())?;
+    let cursor = start(&req, &q, &state, &filter, state.streams.settings.settle_ms)?;
+    let tail = open(&state, token, filter, cursor)?;
+    let body = futures_util::stream::unfold(tail, |mut tail| async move {
+        let frame = tail.next().await?;
+        Some((Ok::<_, actix_web::Error>(frame), tail))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
+
+/// A new stream from `cursor`, holding its place in the caps, ending at the token's expiry or
+/// after `streams.max_stream_seconds`, whichever comes first.
+fn open(
+    state: &web::Data<AppState>,
+    token: StreamToken,
+    filter: Filter,
+    cursor: EventCursor,
+) -> Result<Tail, ApiError> {
     let s = &state.streams.settings;
-    let cursor = start(&req, &q, &state, &filter, s.settle_ms)?;
     let lifetime = Timestamp(
         state
             .clock
@@ -235,7 +227,7 @@ pub(super) async fn stream_events(
             .0
             .saturating_add(s.max_stream_seconds.saturating_mul(1000)),
     );
-    let tail = Tail {
+    Ok(Tail {
         ends_at: token.expires_at.min(lifetime),
         generation: state.store.generation(),
         _slot: EventStreams::acquire(&state.streams, &token.claims.par)?,
@@ -255,14 +247,5 @@ pub(super) async fn stream_events(
         .into(),
         last_write: Instant::now(),
         finished: false,
-    };
-    let body = futures_util::stream::unfold(tail, |mut tail| async move {
-        let frame = tail.next().await?;
-        Some((Ok::<_, actix_web::Error>(frame), tail))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(body))
+    })
 }

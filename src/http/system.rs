@@ -5,10 +5,16 @@ use super::{data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Principal, PrincipalKind};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// `GET /health`'s answer.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
 
 pub(super) async fn health() -> HttpResponse {
-    data(serde_json::json!({ "status": "ok" }))
+    data(Health { status: "ok" })
 }
 
 pub(super) async fn jwks(state: web::Data<AppState>) -> HttpResponse {
@@ -47,9 +53,18 @@ pub(super) async fn advance_clock(
     let event = super::audit(&state, &p, "latchkey:clock-advanced", "latchkey")
         .with_payload(serde_json::json!({ "advanceSeconds": seconds, "offsetSeconds": state.clock.offset_seconds() }));
     state.store.record_events(&[event]).await?;
-    Ok(data(
-        serde_json::json!({ "now": now.to_rfc3339(), "offsetSeconds": state.clock.offset_seconds() }),
-    ))
+    Ok(data(ClockNow {
+        now: now.to_rfc3339(),
+        offset_seconds: state.clock.offset_seconds(),
+    }))
+}
+
+/// The dev clock after a move: its time and how far it is ahead of the system clock.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClockNow {
+    now: String,
+    offset_seconds: i64,
 }
 
 /// `GET /v1/latchkey/whoami`: what the presented credential is, or why it is refused.
@@ -59,65 +74,140 @@ pub(super) async fn whoami(req: HttpRequest, state: web::Data<AppState>) -> Http
         .presented(&req)
         .and_then(|c| state.auth.authenticate(c));
     match outcome {
-        Ok(p) => data(describe(&p)),
-        Err(reason) => data(serde_json::json!({
-            "valid": false,
-            "reason": reason.code(),
-            "message": reason.to_string(),
-        })),
+        Ok(p) => data(Whoami::from(&p)),
+        Err(reason) => data(Refused {
+            valid: false,
+            reason: reason.code(),
+            message: reason.to_string(),
+        }),
     }
 }
 
-fn describe(p: &Principal) -> serde_json::Value {
-    let mut out = serde_json::json!({
-        "valid": true,
-        "accountId": p.account_id.as_str(),
-        "credentialId": p.credential_id,
-        "via": p.via.as_str(),
-        "expiresAt": p.expires_at.map(|t| t.to_rfc3339()),
-    });
-    let fields = match &p.kind {
-        PrincipalKind::User { id, role } => serde_json::json!({
-            "kind": "user", "id": id.as_str(), "role": role.as_str(),
-        }),
-        PrincipalKind::Environment {
-            key_id,
-            environment_id,
-            key_type,
-            operations,
-        } => serde_json::json!({
-            "kind": "environment", "id": key_id.as_str(), "environmentId": environment_id.as_str(),
-            "keyType": key_type.as_str(), "operations": operations,
-        }),
-        PrincipalKind::Guest {
-            id,
-            environment_id,
-            scope,
-            grants,
-            clips,
-            ..
-        } => serde_json::json!({
-            "kind": "guest", "id": id.as_str(), "environmentId": environment_id.as_str(),
-            "space": scope.as_ref().map(|s| s.as_str()),
-            "grants": grants.iter().map(|g| serde_json::json!({
-                "spaceId": g.space_id.as_str(),
-                "workbooks": g.workbooks.as_ref().map(|w| w.iter().map(|w| w.as_str()).collect::<Vec<_>>()),
-            })).collect::<Vec<_>>(),
-            "dataClips": clips.iter().map(|c| c.clip_id.as_str()).collect::<Vec<_>>(),
-        }),
-        PrincipalKind::SpaceToken {
-            space_id,
-            environment_id,
-            key_id,
-        } => serde_json::json!({
-            "kind": "space", "id": space_id.as_str(), "environmentId": environment_id.as_str(),
-            "keyId": key_id.as_str(),
-        }),
-    };
-    if let (Some(out), serde_json::Value::Object(fields)) = (out.as_object_mut(), fields) {
-        out.extend(fields);
+/// `whoami` for a refused credential.
+#[derive(Serialize)]
+struct Refused {
+    valid: bool,
+    reason: &'static str,
+    message: String,
+}
+
+/// `whoami` for a valid credential: the account, the credential and the kind of caller.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Whoami<'a> {
+    valid: bool,
+    account_id: &'a str,
+    credential_id: &'a str,
+    via: &'static str,
+    expires_at: Option<String>,
+    #[serde(flatten)]
+    kind: Kind<'a>,
+}
+
+/// The fields of each kind of caller, under `kind`.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Kind<'a> {
+    User {
+        id: &'a str,
+        role: &'static str,
+    },
+    #[serde(rename_all = "camelCase")]
+    Environment {
+        id: &'a str,
+        environment_id: &'a str,
+        key_type: &'static str,
+        operations: &'a [crate::domain::Operation],
+    },
+    #[serde(rename_all = "camelCase")]
+    Guest {
+        id: &'a str,
+        environment_id: &'a str,
+        space: Option<&'a str>,
+        grants: Vec<GrantFields<'a>>,
+        data_clips: Vec<&'a str>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Space {
+        id: &'a str,
+        environment_id: &'a str,
+        key_id: &'a str,
+    },
+}
+
+/// A guest's grant: the space and, when limited, its workbooks.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantFields<'a> {
+    space_id: &'a str,
+    workbooks: Option<Vec<&'a str>>,
+}
+
+impl<'a> From<&'a Principal> for Whoami<'a> {
+    fn from(p: &'a Principal) -> Self {
+        Self {
+            valid: true,
+            account_id: p.account_id.as_str(),
+            credential_id: &p.credential_id,
+            via: p.via.as_str(),
+            expires_at: p.expires_at.map(|t| t.to_rfc3339()),
+            kind: Kind::from(&p.kind),
+        }
     }
-    out
+}
+
+impl<'a> From<&'a PrincipalKind> for Kind<'a> {
+    fn from(kind: &'a PrincipalKind) -> Self {
+        match kind {
+            PrincipalKind::User { id, role } => Kind::User {
+                id: id.as_str(),
+                role: role.as_str(),
+            },
+            PrincipalKind::Environment {
+                key_id,
+                environment_id,
+                key_type,
+                operations,
+            } => Kind::Environment {
+                id: key_id.as_str(),
+                environment_id: environment_id.as_str(),
+                key_type: key_type.as_str(),
+                operations,
+            },
+            PrincipalKind::Guest {
+                id,
+                environment_id,
+                scope,
+                grants,
+                clips,
+                ..
+            } => Kind::Guest {
+                id: id.as_str(),
+                environment_id: environment_id.as_str(),
+                space: scope.as_ref().map(|s| s.as_str()),
+                grants: grants
+                    .iter()
+                    .map(|g| GrantFields {
+                        space_id: g.space_id.as_str(),
+                        workbooks: g
+                            .workbooks
+                            .as_ref()
+                            .map(|w| w.iter().map(|w| w.as_str()).collect()),
+                    })
+                    .collect(),
+                data_clips: clips.iter().map(|c| c.clip_id.as_str()).collect(),
+            },
+            PrincipalKind::SpaceToken {
+                space_id,
+                environment_id,
+                key_id,
+            } => Kind::Space {
+                id: space_id.as_str(),
+                environment_id: environment_id.as_str(),
+                key_id: key_id.as_str(),
+            },
+        }
+    }
 }
 
 /// `GET /v1/latchkey/backup`: a consistent snapshot of the whole store (Administrators). It holds
