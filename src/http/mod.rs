@@ -23,6 +23,8 @@ mod guides;
 mod invitations;
 mod login;
 mod pats;
+mod people;
+mod required;
 mod secrets;
 mod sessions;
 mod shared_links;

@@ -31,12 +31,12 @@ pub(super) struct UserBody {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ActorRoleBody {
-    id: String,
-    role_id: String,
-    actor_id: String,
-    resource_id: String,
-    created_at: String,
-    updated_at: String,
+    pub(super) id: String,
+    pub(super) role_id: String,
+    pub(super) actor_id: String,
+    pub(super) resource_id: String,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
 }
 
 fn actor_role(user: &User) -> ActorRoleBody {
