@@ -256,14 +256,14 @@ pub(super) async fn list_guests(
 ) -> Result<HttpResponse, ApiError> {
     let (space, _) = load_space(&state, &p, q.required("spaceId")?, Action::ListGuests)?;
     let email = q.optional("email")?.map(Email::parse).transpose()?;
-    let mut out = Vec::new();
-    for guest in state.store.guests_of_space(&space.id)? {
-        if email.as_ref().is_none_or(|e| *e == guest.email) {
-            let grants = state.store.grants_of(&guest.id)?;
-            out.push(GuestBody::from((&guest, grants.as_slice())));
-        }
-    }
-    Ok(data(out))
+    let guests: Vec<GuestBody> = state
+        .store
+        .guests_with_grants(&space.id)?
+        .iter()
+        .filter(|(guest, _)| email.as_ref().is_none_or(|e| *e == guest.email))
+        .map(|(guest, grants)| GuestBody::from((guest, grants.as_slice())))
+        .collect();
+    Ok(data(guests))
 }
 
 /// `POST /guests` with a JSON array. A guest whose email already exists in the environment is
@@ -279,15 +279,15 @@ pub(super) async fn create_guests(
     for config in configs {
         guests.add(&state, &p, NewGuest::try_from(config)?, now)?;
     }
-    state
+    let written = state
         .store
         .upsert_guests(&guests.plans, &guests.events)
         .await?;
-    let mut out = Vec::new();
-    for (plan, sent) in guests.plans.iter().zip(&guests.sent_names) {
-        let grants = state.store.grants_of(&plan.guest.id)?;
-        out.push(visible_body(&p, &plan.guest, sent, grants));
-    }
+    let named = guests.plans.iter().zip(&guests.sent_names);
+    let out: Vec<GuestBody> = named
+        .zip(written)
+        .map(|((plan, sent), grants)| visible_body(&p, &plan.guest, sent, grants))
+        .collect();
     Ok(data(out))
 }
 
@@ -473,11 +473,10 @@ pub(super) async fn update_guest(
     let event = audit(&state, &p, "guest:updated", "space")
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str() }));
-    state
+    let grants = state
         .store
         .update_guest(&guest, &previous, grants.as_deref(), &event)
         .await?;
-    let grants = state.store.grants_of(&guest.id)?;
     Ok(data(GuestBody::from((&guest, grants.as_slice()))))
 }
 

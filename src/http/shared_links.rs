@@ -131,7 +131,7 @@ async fn admit(
                 state
                     .store
                     .upsert_guests(std::slice::from_ref(&plan), &[event])
-                    .await?
+                    .await?;
             }
         }
     } else {
