@@ -1,23 +1,59 @@
 //! The account, its roles, the mail outbox and accepting an invitation.
 
 use super::extract::{JsonBody, Query};
+use super::people::{paged, PasswordSet};
 use super::{audit, data, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{Role, GUEST_ROLE_ID};
-use crate::store::{Account, Event, LinkPurpose, StoreError};
+use crate::domain::{Account, Event, LinkPurpose, Role, GUEST_ROLE_ID};
+use crate::store::StoreError;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-fn account_body(a: &Account) -> serde_json::Value {
-    serde_json::json!({
-        "id": a.id.as_str(),
-        "name": a.name,
-        "metadata": serde_json::from_str::<serde_json::Value>(&a.metadata).unwrap_or_else(|_| serde_json::json!({})),
-        "createdAt": a.created_at.to_rfc3339(),
-        "updatedAt": a.updated_at.to_rfc3339(),
-    })
+/// The contract's `Account`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountBody {
+    id: String,
+    name: String,
+    metadata: serde_json::Value,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Account> for AccountBody {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            metadata: serde_json::from_str(&a.metadata)
+                .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new())),
+            created_at: a.created_at.to_rfc3339(),
+            updated_at: a.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// The contract's `Role`: one of the account's three fixed roles.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleBody {
+    id: String,
+    name: &'static str,
+    account_id: String,
+    created_at: String,
+    updated_at: String,
+}
+
+/// A mail in the outbox, opened.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MailBody {
+    to: String,
+    subject: String,
+    body: String,
+    created_at: String,
 }
 
 fn current(state: &AppState, p: &Principal) -> Result<Account, ApiError> {
@@ -33,7 +69,7 @@ pub(super) async fn get_account(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadAccount, Resource::account(&p.account_id))?;
-    Ok(data(account_body(&current(&state, &p)?)))
+    Ok(data(AccountBody::from(&current(&state, &p)?)))
 }
 
 #[derive(Deserialize)]
@@ -65,7 +101,7 @@ pub(super) async fn update_account(
     let event = audit(&state, &p, "account:updated", "account")
         .with_payload(serde_json::json!({ "name": account.name }));
     state.store.update_account(&account, &event).await?;
-    Ok(data(account_body(&account)))
+    Ok(data(AccountBody::from(&account)))
 }
 
 pub(super) async fn list_roles(
@@ -74,8 +110,13 @@ pub(super) async fn list_roles(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ReadRoles, Resource::account(&p.account_id))?;
     let account = current(&state, &p)?;
-    let at = account.created_at.to_rfc3339();
-    let role = |id: &str, name: &str| serde_json::json!({ "id": id, "name": name, "accountId": account.id.as_str(), "createdAt": at, "updatedAt": at });
+    let role = |id: &str, name| RoleBody {
+        id: id.to_owned(),
+        name,
+        account_id: account.id.to_string(),
+        created_at: account.created_at.to_rfc3339(),
+        updated_at: account.created_at.to_rfc3339(),
+    };
     Ok(data([
         role(Role::Administrator.id().as_str(), "Administrator"),
         role(Role::Member.id().as_str(), "Member"),
@@ -93,24 +134,17 @@ pub(super) async fn list_outbox(
     let page = q.page(20, state.limits.max_page_size)?;
     let skip = usize::try_from((page.number - 1).saturating_mul(page.size)).unwrap_or(usize::MAX);
     let (mails, total) = state.store.outbox(skip, page.size as usize)?;
-    let items: Vec<serde_json::Value> = mails
+    let items: Vec<MailBody> = mails
         .iter()
         .filter(|m| m.account_id == p.account_id)
-        .map(|m| {
-            serde_json::json!({
-                "to": m.to.as_str(),
-                "subject": m.subject,
-                "body": state.auth.open_mail(&m.sealed_body).unwrap_or_default(),
-                "createdAt": m.created_at.to_rfc3339(),
-            })
+        .map(|m| MailBody {
+            to: m.to.to_string(),
+            subject: m.subject.as_str().to_owned(),
+            body: state.auth.open_mail(&m.sealed_body).unwrap_or_default(),
+            created_at: m.created_at.to_rfc3339(),
         })
         .collect();
-    let pagination = serde_json::json!({
-        "currentPage": page.number,
-        "pageCount": (total as u64).div_ceil(page.size).max(1),
-        "totalCount": total,
-    });
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+    Ok(paged(items, page.pagination(total as u64)))
 }
 
 #[derive(Deserialize)]
@@ -121,6 +155,48 @@ pub(super) struct SetPassword {
     password: String,
 }
 
+/// A `SetPassword`, parsed: redeem an invitation link, or change the caller's password.
+enum PasswordPlan {
+    Redeem {
+        token: RawCredential,
+        password: String,
+    },
+    Change {
+        current: String,
+        password: String,
+    },
+}
+
+impl TryFrom<SetPassword> for PasswordPlan {
+    type Error = ApiError;
+
+    fn try_from(body: SetPassword) -> Result<Self, ApiError> {
+        let SetPassword {
+            token,
+            current_password,
+            password,
+        } = body;
+        if !(8..=1024).contains(&password.chars().count()) {
+            return Err(ApiError::unprocessable(
+                "password",
+                "a password has 8 to 1024 characters",
+            ));
+        }
+        match (token, current_password) {
+            (Some(token), _) => Ok(Self::Redeem {
+                token: RawCredential::parse(&token)
+                    .map_err(|e| ApiError::bad_request("token", e.to_string()))?,
+                password,
+            }),
+            (None, Some(current)) => Ok(Self::Change { current, password }),
+            (None, None) => Err(ApiError::bad_request(
+                "token",
+                "send {token, password} from an invitation, or {currentPassword, password} with your credential",
+            )),
+        }
+    }
+}
+
 /// `POST /v1/latchkey/password`: `{token, password}` redeems an invitation link once;
 /// `{currentPassword, password}` with a user's credential changes the password.
 pub(super) async fn set_password(
@@ -128,32 +204,20 @@ pub(super) async fn set_password(
     state: web::Data<AppState>,
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let SetPassword {
-        token,
-        current_password,
-        password,
-    } = body.0;
-    let count = password.chars().count();
-    if !(8..=1024).contains(&count) {
-        return Err(ApiError::unprocessable(
-            "password",
-            "a password has 8 to 1024 characters",
-        ));
+    match PasswordPlan::try_from(body.0)? {
+        PasswordPlan::Redeem { token, password } => accept(&state, &token, password).await,
+        PasswordPlan::Change { current, password } => {
+            super::sessions::change_password(&req, &state, current, password).await
+        }
     }
-    let token = match (token, current_password) {
-        (Some(token), _) => token,
-        (None, Some(current)) => {
-            return super::sessions::change_password(&req, &state, current, password).await
-        }
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "token",
-                "send {token, password} from an invitation, or {currentPassword, password} with your credential",
-            ))
-        }
-    };
-    let raw =
-        RawCredential::parse(&token).map_err(|e| ApiError::bad_request("token", e.to_string()))?;
+}
+
+/// Redeems an invitation's set-password link once: the invited user's first password.
+async fn accept(
+    state: &AppState,
+    token: &RawCredential,
+    password: String,
+) -> Result<HttpResponse, ApiError> {
     let invalid = || {
         ApiError::bad_request(
             "token",
@@ -162,7 +226,9 @@ pub(super) async fn set_password(
     };
     let link = state
         .store
-        .take_link(&raw.digest(), |p| matches!(p, LinkPurpose::SetPassword(_)))
+        .take_link(&token.digest(), |p| {
+            matches!(p, LinkPurpose::SetPassword(_))
+        })
         .await?
         .ok_or_else(invalid)?;
     let now = state.clock.now();
@@ -180,16 +246,13 @@ pub(super) async fn set_password(
     let event = Event::new("user:password-set", "user", link.account_id.clone(), now)
         .by(Some(user_id.to_string()))
         .with_payload(serde_json::json!({ "userId": user_id.as_str() }));
-    let user = match state
+    match state
         .store
         .set_first_password(&user_id, &hash, now, &event)
         .await
     {
-        Ok(user) => user,
-        Err(StoreError::Conflict(_) | StoreError::NotFound(_)) => return Err(invalid()),
-        Err(other) => return Err(other.into()),
-    };
-    Ok(data(
-        serde_json::json!({ "success": true, "email": user.email.as_str() }),
-    ))
+        Ok(user) => Ok(data(PasswordSet::from(&user))),
+        Err(StoreError::Conflict(_) | StoreError::NotFound(_)) => Err(invalid()),
+        Err(other) => Err(other.into()),
+    }
 }

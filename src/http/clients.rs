@@ -1,12 +1,12 @@
 //! `/v1/users/{id}/api-token`: client-credentials pairs (`clientId` + secret shown once).
 
 use super::extract::Query;
+use super::people::paged;
 use super::users::target;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;
 use crate::auth::Principal;
-use crate::domain::ClientId;
-use crate::store::Client;
+use crate::domain::{Client, ClientId};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ use serde::Serialize;
 struct ApiTokenBody {
     client_id: String,
     description: String,
-    metadata: serde_json::Value,
+    metadata: serde_json::Map<String, serde_json::Value>,
     created_at: String,
     tenant_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,7 +27,7 @@ fn token_body(client: &Client, secret: Option<String>) -> ApiTokenBody {
     ApiTokenBody {
         client_id: client.id.to_string(),
         description: format!("client credentials for {}", client.user_id),
-        metadata: serde_json::json!({}),
+        metadata: serde_json::Map::new(),
         created_at: client.created_at.to_rfc3339(),
         tenant_id: client.tenant_id.clone(),
         secret,
@@ -81,7 +81,7 @@ pub(super) async fn list_clients(
         .map(|c| token_body(c, None))
         .collect();
     let (items, pagination) = page.slice(clients);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+    Ok(paged(items, pagination))
 }
 
 pub(super) async fn delete_client(

@@ -1,51 +1,81 @@
 //! `/v1/guests`: guests and their space and workbook grants, guest tokens and guest roles.
 
 use super::extract::{JsonBody, Query};
+use super::people::batch;
+use super::required::required;
 use super::spaces::load as load_space;
+use super::users::ActorRoleBody;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Principal, TokenSpec};
 use crate::domain::{
-    ActorRoleId, Email, EnvironmentId, GuestId, PersonName, RoleId, SpaceId, WorkbookId,
-    GUEST_ROLE_ID,
+    ActorRoleId, Email, Environment, EnvironmentId, Event, Grant, Guest, GuestId, PersonName,
+    RoleId, Space, SpaceId, Timestamp, WorkbookId, GUEST_ROLE_ID,
 };
-use crate::store::{Event, Grant, Guest, GuestPlan};
+use crate::store::GuestPlan;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Guest tokens last one hour.
 pub(super) const GUEST_TOKEN_TTL: i64 = 3600;
 
-pub(super) fn guest_body(guest: &Guest, grants: &[Grant]) -> serde_json::Value {
-    let spaces: Vec<serde_json::Value> = grants
-        .iter()
-        .map(|g| {
-            let mut space = serde_json::json!({ "id": g.space_id.as_str() });
-            if let Some(wbs) = &g.workbooks {
-                space["workbooks"] = wbs
-                    .iter()
-                    .map(|w| serde_json::json!({ "id": w.as_str() }))
-                    .collect();
-            }
-            if let Some(sheets) = &g.sheets {
-                space["sheets"] = sheets
-                    .iter()
-                    .map(|s| serde_json::json!({ "id": s }))
-                    .collect();
-            }
-            space
-        })
-        .collect();
-    serde_json::json!({
-        "id": guest.id.as_str(),
-        "environmentId": guest.environment_id.as_str(),
-        "email": guest.email.as_str(),
-        "name": guest.name.as_str(),
-        "spaces": spaces,
-        "createdAt": guest.created_at.to_rfc3339(),
-        "updatedAt": guest.updated_at.to_rfc3339(),
-    })
+/// The contract's `Guest`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GuestBody {
+    id: String,
+    environment_id: String,
+    email: String,
+    name: String,
+    spaces: Vec<GuestSpaceBody>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// The contract's `GuestSpace`: a granted space, with its workbooks and sheets when narrowed.
+#[derive(Serialize)]
+struct GuestSpaceBody {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workbooks: Option<Vec<IdBody>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheets: Option<Vec<IdBody>>,
+}
+
+#[derive(Serialize)]
+struct IdBody {
+    id: String,
+}
+
+impl IdBody {
+    fn all<T: ToString>(ids: &[T]) -> Vec<IdBody> {
+        ids.iter().map(|id| IdBody { id: id.to_string() }).collect()
+    }
+}
+
+impl From<&Grant> for GuestSpaceBody {
+    fn from(g: &Grant) -> Self {
+        Self {
+            id: g.space_id.to_string(),
+            workbooks: g.workbooks.as_deref().map(IdBody::all),
+            sheets: g.sheets.as_deref().map(IdBody::all),
+        }
+    }
+}
+
+impl From<(&Guest, &[Grant])> for GuestBody {
+    fn from((guest, grants): (&Guest, &[Grant])) -> Self {
+        Self {
+            id: guest.id.to_string(),
+            environment_id: guest.environment_id.to_string(),
+            email: guest.email.to_string(),
+            name: guest.name.as_str().to_owned(),
+            spaces: grants.iter().map(GuestSpaceBody::from).collect(),
+            created_at: guest.created_at.to_rfc3339(),
+            updated_at: guest.updated_at.to_rfc3339(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -62,7 +92,7 @@ pub(super) struct GuestSpace {
 }
 
 impl GuestSpace {
-    fn grant(&self, guest: &GuestId, now: crate::domain::Timestamp) -> Result<Grant, ApiError> {
+    fn grant(&self, guest: &GuestId, now: Timestamp) -> Result<Grant, ApiError> {
         let workbooks = match &self.workbooks {
             Some(list) if list.len() > 100 => {
                 return Err(ApiError::unprocessable(
@@ -101,6 +131,76 @@ pub(super) struct GuestConfig {
     spaces: Option<Vec<GuestSpace>>,
 }
 
+/// A `GuestConfig` to create (or extend) a guest: every field present and valid.
+struct NewGuest {
+    env: EnvironmentId,
+    email: Email,
+    name: PersonName,
+    spaces: Vec<GuestSpace>,
+}
+
+impl NewGuest {
+    /// `config` with every field checked, names within `text`.
+    fn parse(
+        config: GuestConfig,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            env: EnvironmentId::parse(&required("environmentId", config.environment_id)?)?,
+            email: Email::parse(&required("email", config.email)?)?,
+            name: PersonName::parse(&required("name", config.name)?, text)?,
+            spaces: required("spaces", config.spaces)?,
+        })
+    }
+}
+
+/// A `GuestConfigUpdate`: the fields given, valid.
+struct GuestChanges {
+    email: Option<Email>,
+    name: Option<PersonName>,
+    spaces: Option<Vec<GuestSpace>>,
+}
+
+impl GuestChanges {
+    /// The fields `config` gives, each checked, names within `text`.
+    fn parse(
+        config: GuestConfig,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            email: config.email.as_deref().map(Email::parse).transpose()?,
+            name: config
+                .name
+                .as_deref()
+                .map(|n| PersonName::parse(n, text))
+                .transpose()?,
+            spaces: config.spaces,
+        })
+    }
+}
+
+impl GuestChanges {
+    /// Applies the changes to `guest` at `now`; the grants that replace its grants, when
+    /// `spaces` was given.
+    fn apply(self, guest: &mut Guest, now: Timestamp) -> Result<Option<Vec<Grant>>, ApiError> {
+        if let Some(email) = self.email {
+            guest.email = email;
+        }
+        if let Some(name) = self.name {
+            guest.name = name;
+        }
+        guest.updated_at = now;
+        self.spaces
+            .map(|spaces| grants(&spaces, &guest.id, now))
+            .transpose()
+    }
+}
+
+/// The grants `spaces` asks for `guest`.
+fn grants(spaces: &[GuestSpace], guest: &GuestId, now: Timestamp) -> Result<Vec<Grant>, ApiError> {
+    spaces.iter().map(|s| s.grant(guest, now)).collect()
+}
+
 /// Checks that `p` may grant `grant` (guests: never wider than their own grant, and only when
 /// the space and environment let guests invite).
 fn authorize_grant(
@@ -109,18 +209,44 @@ fn authorize_grant(
     env: &EnvironmentId,
     grant: &Grant,
 ) -> Result<(), ApiError> {
-    let missing = || ApiError::NotFound(format!("space {} not found", grant.space_id));
+    let (space, environment) = guest_space(state, p, &grant.space_id, Some(env))?;
+    authorize_invite(p, &space, &environment, grant.workbooks.as_deref())
+}
+
+/// The space `id` of `p`'s account (in `env`, when given) and its environment, else 404.
+pub(super) fn guest_space(
+    state: &AppState,
+    p: &Principal,
+    id: &SpaceId,
+    env: Option<&EnvironmentId>,
+) -> Result<(Space, Environment), ApiError> {
+    let missing = || ApiError::NotFound(format!("space {id} not found"));
+    let in_scope =
+        |s: &Space| s.account_id == p.account_id && env.is_none_or(|env| s.environment_id == *env);
     let space = state
         .store
-        .space(&grant.space_id)?
-        .filter(|s| s.account_id == p.account_id && s.environment_id == *env)
+        .space(id)?
+        .filter(in_scope)
         .ok_or_else(missing)?;
-    let environment = state.store.environment(env)?.ok_or_else(missing)?;
-    let invites = space.guests_may_invite(&environment);
+    let environment = state
+        .store
+        .environment(&space.environment_id)?
+        .ok_or_else(missing)?;
+    Ok((space, environment))
+}
+
+/// Checks that `p` may invite guests into `space`, into each of `workbooks` when given (a
+/// guest only within its own grant, and only when the space and environment let guests invite).
+pub(super) fn authorize_invite(
+    p: &Principal,
+    space: &Space,
+    env: &Environment,
+    workbooks: Option<&[WorkbookId]>,
+) -> Result<(), ApiError> {
     let base = Resource::space(&p.account_id, &space.environment_id, &space.id)
-        .guest_invites(invites)
+        .guest_invites(space.guests_may_invite(env))
         .archived(space.archived_at.is_some());
-    match &grant.workbooks {
+    match workbooks {
         None => authorize(p, Action::InviteGuests, base)?,
         Some(wbs) => {
             for wb in wbs {
@@ -138,14 +264,14 @@ pub(super) async fn list_guests(
 ) -> Result<HttpResponse, ApiError> {
     let (space, _) = load_space(&state, &p, q.required("spaceId")?, Action::ListGuests)?;
     let email = q.optional("email")?.map(Email::parse).transpose()?;
-    let mut out = Vec::new();
-    for guest in state.store.guests_of_space(&space.id)? {
-        if email.as_ref().is_none_or(|e| *e == guest.email) {
-            let grants = state.store.grants_of(&guest.id)?;
-            out.push(guest_body(&guest, &grants));
-        }
-    }
-    Ok(data(out))
+    let guests: Vec<GuestBody> = state
+        .store
+        .guests_with_grants(&space.id)?
+        .iter()
+        .filter(|(guest, _)| email.as_ref().is_none_or(|e| *e == guest.email))
+        .map(|(guest, grants)| GuestBody::from((guest, grants.as_slice())))
+        .collect();
+    Ok(data(guests))
 }
 
 /// `POST /guests` with a JSON array. A guest whose email already exists in the environment is
@@ -155,98 +281,106 @@ pub(super) async fn create_guests(
     state: web::Data<AppState>,
     body: JsonBody<Vec<GuestConfig>>,
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.limits.guests_per_request;
-    if body.0.is_empty() || body.0.len() > max {
-        return Err(ApiError::unprocessable(
-            "body",
-            format!("send 1 to {max} guests per request (limits.guests_per_request)"),
-        ));
-    }
+    let configs = batch(body.0, state.limits.guests_per_request, "guests")?;
     let now = state.clock.now();
-    let mut plans: Vec<GuestPlan> = Vec::new();
-    let mut sent_names = Vec::new();
-    let mut events = Vec::new();
-    for config in body.0 {
-        let env =
-            EnvironmentId::parse(config.environment_id.as_deref().ok_or_else(|| {
-                ApiError::bad_request("environmentId", "environmentId is required")
-            })?)?;
-        let email = Email::parse(
-            config
-                .email
-                .as_deref()
-                .ok_or_else(|| ApiError::bad_request("email", "email is required"))?,
+    let mut guests = GuestBatch::default();
+    for config in configs {
+        guests.add(
+            &state,
+            &p,
+            NewGuest::parse(config, &state.limits.text)?,
+            now,
         )?;
-        let name = PersonName::parse(
-            config
-                .name
-                .as_deref()
-                .ok_or_else(|| ApiError::bad_request("name", "name is required"))?,
-            &state.limits.text,
-        )?;
-        let spaces = config
-            .spaces
-            .ok_or_else(|| ApiError::bad_request("spaces", "spaces is required"))?;
-        if plans
-            .iter()
-            .any(|plan| plan.guest.environment_id == env && plan.guest.email == email)
-        {
+    }
+    let written = state
+        .store
+        .upsert_guests(&guests.plans, &guests.events)
+        .await?;
+    let named = guests.plans.iter().zip(&guests.sent_names);
+    let out: Vec<GuestBody> = named
+        .zip(written)
+        .map(|((plan, sent), grants)| visible_body(&p, &plan.guest, sent, grants))
+        .collect();
+    Ok(data(out))
+}
+
+/// What one `POST /guests` writes: the guests it creates or extends, the names it sent for
+/// them, and an event per grant.
+#[derive(Default)]
+struct GuestBatch {
+    plans: Vec<GuestPlan>,
+    sent_names: Vec<PersonName>,
+    events: Vec<Event>,
+}
+
+impl GuestBatch {
+    /// Plans `new`, refusing an address the batch already holds in the same environment.
+    fn add(
+        &mut self,
+        state: &AppState,
+        p: &Principal,
+        new: NewGuest,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let twice = |plan: &GuestPlan| {
+            plan.guest.environment_id == new.env && plan.guest.email == new.email
+        };
+        if self.plans.iter().any(twice) {
             return Err(ApiError::unprocessable(
                 "email",
-                format!("{email} appears twice in this request"),
+                format!("{} appears twice in this request", new.email),
             ));
         }
-        sent_names.push(name.clone());
-        let guest = match state.store.guest_by_email(&env, &email)? {
-            // Only a caller who may manage the guest changes its name; any other (a guest
-            // inviting one) may add grants within its own, nothing else.
-            Some(existing) if !may(&p, Action::ManageGuests, &existing) => existing,
-            Some(existing) => Guest {
-                name,
-                updated_at: now,
-                ..existing
-            },
-            None => Guest {
-                id: GuestId::generate(),
-                account_id: p.account_id.clone(),
-                environment_id: env.clone(),
-                email,
-                name,
-                created_at: now,
-                updated_at: now,
-            },
-        };
-        let grants = spaces
-            .iter()
-            .map(|s| s.grant(&guest.id, now))
-            .collect::<Result<Vec<_>, _>>()?;
-        if grants.is_empty() {
-            authorize(
-                &p,
-                Action::ManageGuests,
-                Resource::environment(&p.account_id, &env),
-            )?;
+        self.sent_names.push(new.name.clone());
+        let plan = plan_guest(state, p, new, now)?;
+        for grant in &plan.grants {
+            let event = guest_event(state, p, "space:guestAdded", &plan.guest, &grant.space_id);
+            self.events.push(event);
         }
-        super::invitations::guest_invitation_budget(&state, &p)?;
-        for grant in &grants {
-            authorize_grant(&state, &p, &env, grant)?;
-            events.push(guest_event(
-                &state,
-                &p,
-                "space:guestAdded",
-                &guest,
-                &grant.space_id,
-            ));
-        }
-        plans.push(GuestPlan { guest, grants });
+        self.plans.push(plan);
+        Ok(())
     }
-    state.store.upsert_guests(&plans, &events).await?;
-    let mut out = Vec::new();
-    for (plan, sent) in plans.iter().zip(&sent_names) {
-        let grants = state.store.grants_of(&plan.guest.id)?;
-        out.push(visible_body(&p, &plan.guest, sent, grants));
+}
+
+/// The guest `new` creates or extends and the grants it adds, once `p` may grant each.
+fn plan_guest(
+    state: &AppState,
+    p: &Principal,
+    new: NewGuest,
+    now: Timestamp,
+) -> Result<GuestPlan, ApiError> {
+    let guest = match state.store.guest_by_email(&new.env, &new.email)? {
+        // Only a caller who may manage the guest changes its name; any other (a guest
+        // inviting one) may add grants within its own, nothing else.
+        Some(existing) if !may(p, Action::ManageGuests, &existing) => existing,
+        Some(existing) => Guest {
+            name: new.name,
+            updated_at: now,
+            ..existing
+        },
+        None => Guest {
+            id: GuestId::generate(),
+            account_id: p.account_id.clone(),
+            environment_id: new.env.clone(),
+            email: new.email,
+            name: new.name,
+            created_at: now,
+            updated_at: now,
+        },
+    };
+    let grants = grants(&new.spaces, &guest.id, now)?;
+    if grants.is_empty() {
+        authorize(
+            p,
+            Action::ManageGuests,
+            Resource::environment(&p.account_id, &new.env),
+        )?;
     }
-    Ok(data(out))
+    super::invitations::guest_invitation_budget(state, p)?;
+    for grant in &grants {
+        authorize_grant(state, p, &new.env, grant)?;
+    }
+    Ok(GuestPlan { guest, grants })
 }
 
 /// Whether `p` may take `action` on `guest`.
@@ -263,9 +397,9 @@ fn visible_body(
     guest: &Guest,
     sent_name: &PersonName,
     grants: Vec<Grant>,
-) -> serde_json::Value {
+) -> GuestBody {
     if may(p, Action::ReadGuest, guest) {
-        return guest_body(guest, &grants);
+        return GuestBody::from((guest, grants.as_slice()));
     }
     let in_reach = |g: &Grant, wb: Option<&WorkbookId>| {
         let space = Resource::space(&p.account_id, &guest.environment_id, &g.space_id);
@@ -292,7 +426,7 @@ fn visible_body(
         name: sent_name.clone(),
         ..guest.clone()
     };
-    guest_body(&shown, &grants)
+    GuestBody::from((&shown, grants.as_slice()))
 }
 
 fn guest_event(
@@ -333,7 +467,7 @@ pub(super) async fn get_guest(
 ) -> Result<HttpResponse, ApiError> {
     let guest = load(&state, &p, &path, Action::ReadGuest)?;
     let grants = state.store.grants_of(&guest.id)?;
-    Ok(data(guest_body(&guest, &grants)))
+    Ok(data(GuestBody::from((&guest, grants.as_slice()))))
 }
 
 /// `PATCH /guests/{id}`: `spaces`, when given, replaces every grant.
@@ -345,35 +479,19 @@ pub(super) async fn update_guest(
 ) -> Result<HttpResponse, ApiError> {
     let mut guest = load(&state, &p, &path, Action::ManageGuests)?;
     let previous = guest.email.clone();
-    let config = body.0;
-    if let Some(email) = config.email {
-        guest.email = Email::parse(&email)?;
-    }
-    if let Some(name) = config.name {
-        guest.name = PersonName::parse(&name, &state.limits.text)?;
-    }
-    let now = state.clock.now();
-    guest.updated_at = now;
-    let grants = match config.spaces {
-        Some(spaces) => Some(
-            spaces
-                .iter()
-                .map(|s| s.grant(&guest.id, now))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        None => None,
-    };
+    let grants =
+        GuestChanges::parse(body.0, &state.limits.text)?.apply(&mut guest, state.clock.now())?;
     for grant in grants.iter().flatten() {
         authorize_grant(&state, &p, &guest.environment_id, grant)?;
     }
     let event = audit(&state, &p, "guest:updated", "space")
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str() }));
-    state
+    let grants = state
         .store
         .update_guest(&guest, &previous, grants.as_deref(), &event)
         .await?;
-    Ok(data(guest_body(&guest, &state.store.grants_of(&guest.id)?)))
+    Ok(data(GuestBody::from((&guest, grants.as_slice()))))
 }
 
 /// `DELETE /guests/{id}`: the whole guest; with `?spaceId=` only that space's access.
@@ -429,7 +547,14 @@ pub(super) async fn guest_token(
         .in_environment(&guest.environment_id)
         .with_payload(serde_json::json!({ "guestId": guest.id.as_str(), "spaceId": space.as_ref().map(|s| s.as_str()) }));
     state.store.record_events_soon(&[event])?;
-    Ok(data(serde_json::json!({ "token": token, "valid": true })))
+    Ok(data(GuestTokenBody { token, valid: true }))
+}
+
+/// `{token, valid: true}`: a guest token.
+#[derive(Serialize)]
+struct GuestTokenBody {
+    token: String,
+    valid: bool,
 }
 
 /// Signs a one-hour guest token.
@@ -455,15 +580,16 @@ pub(super) fn issue_guest_token(
         .token
 }
 
-fn actor_role(grant: &Grant) -> serde_json::Value {
-    serde_json::json!({
-        "id": grant.assignment.as_str(),
-        "roleId": GUEST_ROLE_ID,
-        "actorId": grant.guest_id.as_str(),
-        "resourceId": grant.space_id.as_str(),
-        "createdAt": grant.created_at.to_rfc3339(),
-        "updatedAt": grant.created_at.to_rfc3339(),
-    })
+/// A grant as the contract's `ActorRole`: the guest role on the space.
+fn actor_role(grant: &Grant) -> ActorRoleBody {
+    ActorRoleBody {
+        id: grant.assignment.to_string(),
+        role_id: GUEST_ROLE_ID.to_owned(),
+        actor_id: grant.guest_id.to_string(),
+        resource_id: grant.space_id.to_string(),
+        created_at: grant.created_at.to_rfc3339(),
+        updated_at: grant.created_at.to_rfc3339(),
+    }
 }
 
 pub(super) async fn list_guest_roles(
@@ -472,7 +598,7 @@ pub(super) async fn list_guest_roles(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let guest = load(&state, &p, &path, Action::ReadGuest)?;
-    let roles: Vec<serde_json::Value> = state
+    let roles: Vec<ActorRoleBody> = state
         .store
         .grants_of(&guest.id)?
         .iter()
@@ -496,28 +622,42 @@ pub(super) async fn assign_guest_role(
     body: JsonBody<AssignRole>,
 ) -> Result<HttpResponse, ApiError> {
     let guest = load(&state, &p, &path, Action::ManageGuests)?;
-    if RoleId::parse(&body.0.role_id)?.as_str() != GUEST_ROLE_ID {
-        return Err(ApiError::bad_request(
-            "roleId",
-            format!("guests hold the guest role ({GUEST_ROLE_ID})"),
-        ));
-    }
-    let space = SpaceId::parse(&body.0.resource_id).map_err(|_| {
-        ApiError::bad_request("resourceId", "resourceId must be a space id (us_sp_…)")
-    })?;
-    let grant = Grant {
-        guest_id: guest.id.clone(),
-        space_id: space.clone(),
-        workbooks: None,
-        sheets: None,
-        assignment: ActorRoleId::generate(),
-        created_at: state.clock.now(),
-    };
+    let space = SpaceId::try_from(body.0)?;
+    let grant = whole_space(&guest.id, &space, state.clock.now());
     authorize_grant(&state, &p, &guest.environment_id, &grant)?;
     let event = guest_event(&state, &p, "space:guestAdded", &guest, &space);
     state.store.add_grant(&grant, &event).await?;
     let stored = state.store.grant(&guest.id, &space)?.unwrap_or(grant);
     Ok(data(actor_role(&stored)))
+}
+
+/// The space an `AssignRole` grants: the role must be the guest role.
+impl TryFrom<AssignRole> for SpaceId {
+    type Error = ApiError;
+
+    fn try_from(body: AssignRole) -> Result<Self, ApiError> {
+        if RoleId::parse(&body.role_id)?.as_str() != GUEST_ROLE_ID {
+            return Err(ApiError::bad_request(
+                "roleId",
+                format!("guests hold the guest role ({GUEST_ROLE_ID})"),
+            ));
+        }
+        SpaceId::parse(&body.resource_id).map_err(|_| {
+            ApiError::bad_request("resourceId", "resourceId must be a space id (us_sp_…)")
+        })
+    }
+}
+
+/// A new grant of the whole of `space` to `guest`.
+pub(super) fn whole_space(guest: &GuestId, space: &SpaceId, now: Timestamp) -> Grant {
+    Grant {
+        guest_id: guest.clone(),
+        space_id: space.clone(),
+        workbooks: None,
+        sheets: None,
+        assignment: ActorRoleId::generate(),
+        created_at: now,
+    }
 }
 
 pub(super) async fn delete_guest_role(

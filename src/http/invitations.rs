@@ -2,15 +2,17 @@
 //! (`POST /invitations/exchange`).
 
 use super::extract::JsonBody;
-use super::guests::issue_guest_token;
+use super::guests::{authorize_invite, guest_space, issue_guest_token};
+use super::people::batch;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
-use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Principal, PrincipalKind};
-use crate::domain::{GuestAuthentication, GuestId, MailSubject, SpaceId};
-use crate::store::{Event, Guest, Link, LinkPurpose, Mail, Space};
+use crate::domain::{
+    Event, Guest, GuestAuthentication, GuestId, Link, LinkPurpose, Mail, MailSubject, Space,
+    SpaceId,
+};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The contract's invite. `fromName` and `message` are accepted and ignored: a mail carries only
 /// the server's own text and names the inviter as the server knows it.
@@ -21,72 +23,37 @@ pub(super) struct Invite {
     space_id: String,
 }
 
+/// An `Invite`, parsed.
+struct InvitePlan {
+    guest: GuestId,
+    space: SpaceId,
+}
+
+impl TryFrom<Invite> for InvitePlan {
+    type Error = ApiError;
+
+    fn try_from(invite: Invite) -> Result<Self, ApiError> {
+        Ok(Self {
+            guest: GuestId::parse(&invite.guest_id)?,
+            space: SpaceId::parse(&invite.space_id)?,
+        })
+    }
+}
+
 /// `POST /invitations` with a JSON array: a single-use magic link per guest, into the outbox.
 pub(super) async fn send_invitations(
     p: Principal,
     state: web::Data<AppState>,
     body: JsonBody<Vec<Invite>>,
 ) -> Result<HttpResponse, ApiError> {
-    let max = state.limits.guests_per_request;
-    if body.0.is_empty() || body.0.len() > max {
-        return Err(ApiError::unprocessable(
-            "body",
-            format!("send 1 to {max} invitations per request (limits.guests_per_request)"),
-        ));
-    }
+    let invites = batch(body.0, state.limits.guests_per_request, "invitations")?;
     let from = inviter_name(&state, &p)?;
-    for invite in body.0 {
-        let guest_id = GuestId::parse(&invite.guest_id)?;
-        let space_id = SpaceId::parse(&invite.space_id)?;
-        let missing = || ApiError::NotFound(format!("space {space_id} not found"));
-        let space = state
-            .store
-            .space(&space_id)?
-            .filter(|s| s.account_id == p.account_id)
-            .ok_or_else(missing)?;
-        let env = state
-            .store
-            .environment(&space.environment_id)?
-            .ok_or_else(missing)?;
-        let invites = space.guests_may_invite(&env);
-        let base = Resource::space(&p.account_id, &env.id, &space.id)
-            .guest_invites(invites)
-            .archived(space.archived_at.is_some());
-        let guest = state
-            .store
-            .guest(&guest_id)?
-            .filter(|g| g.environment_id == space.environment_id);
-        let target = match &guest {
-            Some(g) => state.store.grant(&g.id, &space.id)?,
-            None => None,
-        };
-        // The link opens what the target's grant opens: a guest may send it only within its own.
-        match target.as_ref().and_then(|t| t.workbooks.as_ref()) {
-            None => authorize(&p, Action::InviteGuests, base)?,
-            Some(wbs) => {
-                for wb in wbs {
-                    authorize(&p, Action::InviteGuests, base.workbook(wb))?;
-                }
-            }
-        }
-        let guest =
-            guest.ok_or_else(|| ApiError::NotFound(format!("guest {guest_id} not found")))?;
-        if target.is_none() {
-            return Err(ApiError::unprocessable("guestId", format!("guest {guest_id} has no access to space {space_id}; add it with POST /v1/guests first")));
-        }
-        if !space
-            .sign_in_methods(&env)
-            .contains(&GuestAuthentication::MagicLink)
-        {
-            return Err(ApiError::unprocessable(
-                "spaceId",
-                format!("magic links are turned off for space {space_id}"),
-            ));
-        }
+    for invite in invites {
+        let (guest, space) = invitable(&state, &p, &InvitePlan::try_from(invite)?)?;
         guest_invitation_budget(&state, &p)?;
         let (digest, link, mail) = magic_link(&state, &guest, &space, &from);
         let event = audit(&state, &p, "guest:invited", "space")
-            .in_environment(&env.id)
+            .in_environment(&space.environment_id)
             .in_space(&space.id)
             .with_payload(
                 serde_json::json!({ "guestId": guest.id.as_str(), "email": guest.email.as_str() }),
@@ -94,6 +61,42 @@ pub(super) async fn send_invitations(
         state.store.send_link(&digest, &link, &mail, &event).await?;
     }
     Ok(success())
+}
+
+/// The guest and space `invite` names, once `p` may invite into the space (within its own
+/// grant, for a guest), the guest holds a grant to it and its magic links are on.
+fn invitable(
+    state: &AppState,
+    p: &Principal,
+    invite: &InvitePlan,
+) -> Result<(Guest, Space), ApiError> {
+    let (space, env) = guest_space(state, p, &invite.space, None)?;
+    let guest = state
+        .store
+        .guest(&invite.guest)?
+        .filter(|g| g.environment_id == space.environment_id);
+    let target = match &guest {
+        Some(g) => state.store.grant(&g.id, &space.id)?,
+        None => None,
+    };
+    // The link opens what the target's grant opens: a guest may send it only within its own.
+    let workbooks = target.as_ref().and_then(|t| t.workbooks.as_deref());
+    authorize_invite(p, &space, &env, workbooks)?;
+    let (guest_id, space_id) = (&invite.guest, &invite.space);
+    let guest = guest.ok_or_else(|| ApiError::NotFound(format!("guest {guest_id} not found")))?;
+    if target.is_none() {
+        return Err(ApiError::unprocessable("guestId", format!("guest {guest_id} has no access to space {space_id}; add it with POST /v1/guests first")));
+    }
+    if !space
+        .sign_in_methods(&env)
+        .contains(&GuestAuthentication::MagicLink)
+    {
+        return Err(ApiError::unprocessable(
+            "spaceId",
+            format!("magic links are turned off for space {space_id}"),
+        ));
+    }
+    Ok((guest, space))
 }
 
 fn magic_link(
@@ -180,6 +183,46 @@ pub(super) fn guest_invitation_budget(state: &AppState, p: &Principal) -> Result
     })
 }
 
+/// The answer to an exchange: `{valid: false}`, or `{valid: true, token?, sentTo}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ExchangeBody {
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent_to: Option<String>,
+}
+
+impl ExchangeBody {
+    /// `{valid: false}`: the link or token admits no one.
+    pub(super) fn invalid() -> HttpResponse {
+        data(Self {
+            valid: false,
+            token: None,
+            sent_to: None,
+        })
+    }
+
+    /// `{valid: true, token, sentTo}`: `guest` is in, with `token`.
+    pub(super) fn admitted(guest: &Guest, token: String) -> HttpResponse {
+        data(Self {
+            valid: true,
+            token: Some(token),
+            sent_to: Some(guest.email.to_string()),
+        })
+    }
+
+    /// `{valid: true, sentTo}`: a link went to `guest`'s address instead of a token.
+    pub(super) fn mailed(guest: &Guest) -> HttpResponse {
+        data(Self {
+            valid: true,
+            token: None,
+            sent_to: Some(guest.email.to_string()),
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Exchange {
@@ -215,7 +258,7 @@ pub(super) async fn exchange(
 async fn redeem(state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
     let raw =
         RawCredential::parse(token).map_err(|e| ApiError::bad_request("token", e.to_string()))?;
-    let invalid = || data(serde_json::json!({ "valid": false }));
+    let invalid = ExchangeBody::invalid;
     let Some(link) = state
         .store
         .take_link(&raw.digest(), |p| {
@@ -247,9 +290,7 @@ async fn redeem(state: &AppState, token: &str) -> Result<HttpResponse, ApiError>
     }
     let token = issue_guest_token(state, &guest, Some(&space), "magic_link");
     record_redeemed(state, &guest, &space, "magic_link").await?;
-    Ok(data(
-        serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
-    ))
+    Ok(ExchangeBody::admitted(&guest, token))
 }
 
 pub(super) async fn record_redeemed(

@@ -2,12 +2,12 @@
 //! token, and `POST /v1/auth/refresh-token`. Both answer the contract's bare `AccessToken`.
 
 use super::extract::JsonBody;
+use super::required::required;
 use super::{ApiError, AppState};
 use crate::auth::jwt::TokenKind;
 use crate::auth::throttle::Attempt;
 use crate::auth::{AuthFailure, IssuedToken, Principal, PrincipalKind, TokenSpec};
-use crate::domain::{AccountId, ApiKeyType, ClientId, Email};
-use crate::store::{Event, User};
+use crate::domain::{AccountId, ApiKeyType, ClientId, Email, Event, User};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -33,9 +33,6 @@ enum Credentials {
 
 impl CredentialsBody {
     fn parse(self) -> Result<Credentials, ApiError> {
-        let required = |v: Option<String>, key: &str| {
-            v.ok_or_else(|| ApiError::bad_request(key, format!("{key} is required")))
-        };
         let kind = match self.kind.as_deref() {
             Some(kind) => kind,
             None if self.publishable_key.is_some() => "publishableKey",
@@ -50,18 +47,18 @@ impl CredentialsBody {
         };
         match kind {
             "userCredentials" => {
-                let email = Email::parse(&required(self.email, "email")?)?;
-                let password = required(self.password, "password")?;
+                let email = Email::parse(&required("email", self.email)?)?;
+                let password = required("password", self.password)?;
                 if password.len() > 1024 {
                     return Err(ApiError::unprocessable("password", "password is longer than 1024 bytes"));
                 }
                 Ok(Credentials::Password { email, password })
             }
             "apiCredentials" => Ok(Credentials::Client {
-                id: ClientId::parse(&required(self.client_id, "clientId")?)?,
-                secret: required(self.secret, "secret")?,
+                id: ClientId::parse(&required("clientId", self.client_id)?)?,
+                secret: required("secret", self.secret)?,
             }),
-            "publishableKey" => Ok(Credentials::PublishableKey(required(self.publishable_key, "publishableKey")?)),
+            "publishableKey" => Ok(Credentials::PublishableKey(required("publishableKey", self.publishable_key)?)),
             other => Err(ApiError::bad_request(
                 "type",
                 format!("unknown credentials type '{other}', expected userCredentials or apiCredentials"),

@@ -26,6 +26,8 @@ mod invitations;
 mod login;
 mod overview;
 mod pats;
+mod people;
+mod required;
 mod secrets;
 mod sessions;
 mod shared_links;

@@ -4,8 +4,7 @@ use super::extract::JsonBody;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Principal, PrincipalKind};
-use crate::domain::{PatId, PersonName};
-use crate::store::{Pat, User};
+use crate::domain::{Pat, PatId, PersonName, User};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +29,14 @@ fn pat_body(state: &AppState, pat: Pat) -> PatBody {
         created_at: pat.created_at.to_rfc3339(),
         last_used_at: last.map(|t| t.to_rfc3339()),
     }
+}
+
+/// A new PAT with its raw token, shown this once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedPat {
+    token: String,
+    personal_access_token: PatBody,
 }
 
 /// The calling user, after the policy allows managing their own tokens.
@@ -84,10 +91,10 @@ pub(super) async fn create_pat(
         .store
         .insert_pat(&pat, state.limits.pats_per_user, &event)
         .await?;
-    Ok(data(serde_json::json!({
-        "token": raw.expose(),
-        "personalAccessToken": pat_body(&state, pat),
-    })))
+    Ok(data(CreatedPat {
+        token: raw.expose().to_owned(),
+        personal_access_token: pat_body(&state, pat),
+    }))
 }
 
 /// Deletes one of the caller's PATs (an Administrator may delete anyone's).

@@ -3,10 +3,12 @@
 //! other session of the user.
 
 use super::extract::Query;
+use super::people::PasswordSet;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::{Principal, PrincipalKind, Via};
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
 
 /// `POST /v1/latchkey/logout[?everywhere=true]`.
 pub(super) async fn logout(
@@ -15,36 +17,45 @@ pub(super) async fn logout(
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
     let user = own_user(&p)?;
-    let everywhere = match q.optional("everywhere")? {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "everywhere",
-                "everywhere must be true or false",
-            ))
-        }
-    };
-    let event = audit(&state, &p, "auth:logout", "auth")
-        .with_payload(serde_json::json!({ "userId": user.as_str(), "everywhere": everywhere }));
-    let ended = if everywhere {
-        state.store.end_sessions(&user, None, &event).await?
-    } else if p.via == Via::LoginToken {
-        usize::from(
-            state
-                .store
-                .end_session(&user, &p.credential_id, &event)
-                .await?,
-        )
-    } else {
+    let everywhere = everywhere(&q)?;
+    if !everywhere && p.via != Via::LoginToken {
         return Err(ApiError::unprocessable(
             "everywhere",
             "only a login token has a session to end; send ?everywhere=true to end every session",
         ));
+    }
+    let event = audit(&state, &p, "auth:logout", "auth")
+        .with_payload(serde_json::json!({ "userId": user.as_str(), "everywhere": everywhere }));
+    let sessions_ended = if everywhere {
+        state.store.end_sessions(&user, None, &event).await?
+    } else {
+        let ended = state.store.end_session(&user, &p.credential_id, &event);
+        usize::from(ended.await?)
     };
-    Ok(data(
-        serde_json::json!({ "success": true, "sessionsEnded": ended }),
-    ))
+    Ok(data(LoggedOut {
+        success: true,
+        sessions_ended,
+    }))
+}
+
+/// `{success: true, sessionsEnded}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoggedOut {
+    success: bool,
+    sessions_ended: usize,
+}
+
+/// `?everywhere=`: `true` or `false` (the default).
+fn everywhere(q: &Query) -> Result<bool, ApiError> {
+    match q.optional("everywhere")? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::bad_request(
+            "everywhere",
+            "everywhere must be true or false",
+        )),
+    }
 }
 
 /// The caller's user id, once the policy lets it manage its own credentials.
@@ -106,7 +117,5 @@ pub(super) async fn change_password(
         .store
         .change_password(&id, &hash, keep, now, &event)
         .await?;
-    Ok(data(
-        serde_json::json!({ "success": true, "email": user.email.as_str() }),
-    ))
+    Ok(data(PasswordSet::from(&user)))
 }

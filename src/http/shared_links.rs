@@ -3,14 +3,15 @@
 //! handed that guest's identity: a single-use link is mailed to the address instead, and only
 //! whoever reads that mail gets in as that guest.
 
-use super::guests::issue_guest_token;
-use super::invitations::record_redeemed;
-use super::{data, ApiError, AppState};
+use super::guests::{issue_guest_token, whole_space};
+use super::invitations::{record_redeemed, ExchangeBody};
+use super::{ApiError, AppState};
 use crate::auth::rate::address_bucket;
 use crate::domain::{
-    ActorRoleId, Email, GuestAuthentication, GuestId, MailSubject, PersonName, SpaceId,
+    Email, Event, Guest, GuestAuthentication, GuestId, Link, LinkPurpose, Mail, MailSubject,
+    PersonName, Space, SpaceId,
 };
-use crate::store::{Event, Grant, Guest, GuestPlan, Link, LinkPurpose, Mail, Space};
+use crate::store::GuestPlan;
 use actix_web::{HttpRequest, HttpResponse};
 
 /// Joins `space` as `email`: a new guest gets a token at once; an existing guest's address gets
@@ -34,9 +35,7 @@ pub(super) async fn join(
     let space = open_space(state, &SpaceId::parse(space)?)?;
     if let Some(existing) = state.store.guest_by_email(&space.environment_id, &email)? {
         mail_join_link(state, &existing, &space).await?;
-        return Ok(data(
-            serde_json::json!({ "valid": true, "sentTo": existing.email.as_str() }),
-        ));
+        return Ok(ExchangeBody::mailed(&existing));
     }
     let now = state.clock.now();
     let guest = Guest {
@@ -69,7 +68,7 @@ pub(super) async fn redeem_join(
     guest: &GuestId,
     space: &SpaceId,
 ) -> Result<HttpResponse, ApiError> {
-    let invalid = || data(serde_json::json!({ "valid": false }));
+    let invalid = ExchangeBody::invalid;
     if state.clock.now() >= link.expires_at {
         return Ok(invalid());
     }
@@ -114,14 +113,7 @@ async fn admit(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     if state.store.grant(&guest.id, &space.id)?.is_none() {
-        let grant = Grant {
-            guest_id: guest.id.clone(),
-            space_id: space.id.clone(),
-            workbooks: None,
-            sheets: None,
-            assignment: ActorRoleId::generate(),
-            created_at: now,
-        };
+        let grant = whole_space(&guest.id, &space.id, now);
         let event = Event::new("space:guestAdded", "space", space.account_id.clone(), now)
             .in_environment(&space.environment_id)
             .in_space(&space.id)
@@ -142,16 +134,14 @@ async fn admit(
                 state
                     .store
                     .upsert_guests(std::slice::from_ref(&plan), &[event])
-                    .await?
+                    .await?;
             }
         }
     } else {
         record_redeemed(state, guest, &space.id, "shared_link").await?;
     }
     let token = issue_guest_token(state, guest, Some(&space.id), "shared_link");
-    Ok(data(
-        serde_json::json!({ "valid": true, "token": token, "sentTo": guest.email.as_str() }),
-    ))
+    Ok(ExchangeBody::admitted(guest, token))
 }
 
 /// Mails `guest` a single-use link that admits it to `space`; the text is the server's own.

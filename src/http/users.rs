@@ -1,11 +1,14 @@
 //! `/v1/users`: list, invite, get, update, delete, resend invitations, and role assignments.
 
 use super::extract::{JsonBody, Query};
+use super::people::paged;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
-use crate::domain::{ActorRoleId, Email, PersonName, Role, RoleId, UserId};
-use crate::store::{Link, LinkPurpose, Mail, User};
+use crate::domain::{
+    AccountId, ActorRoleId, Email, Link, LinkPurpose, Mail, PersonName, Role, RoleId, Timestamp,
+    User, UserId,
+};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -31,12 +34,12 @@ pub(super) struct UserBody {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ActorRoleBody {
-    id: String,
-    role_id: String,
-    actor_id: String,
-    resource_id: String,
-    created_at: String,
-    updated_at: String,
+    pub(super) id: String,
+    pub(super) role_id: String,
+    pub(super) actor_id: String,
+    pub(super) resource_id: String,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
 }
 
 fn actor_role(user: &User) -> ActorRoleBody {
@@ -59,7 +62,8 @@ impl From<User> for UserBody {
             name: u.name.as_str().to_owned(),
             account_id: u.account_id.to_string(),
             idp: "latchkey",
-            metadata: serde_json::from_str(&u.metadata).unwrap_or_else(|_| serde_json::json!({})),
+            metadata: serde_json::from_str(&u.metadata)
+                .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new())),
             created_at: u.created_at.to_rfc3339(),
             updated_at: u.updated_at.to_rfc3339(),
             dashboard: u.dashboard,
@@ -112,7 +116,7 @@ pub(super) async fn list_users(
     )?;
     let (items, pagination) = page.slice(users);
     let items: Vec<UserBody> = items.into_iter().map(UserBody::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "pagination": pagination })))
+    Ok(paged(items, pagination))
 }
 
 fn sort_users(
@@ -192,24 +196,78 @@ pub(super) struct Invite {
     actor_roles: Vec<RoleAssignment>,
 }
 
+/// An `Invite`, parsed: who to invite and with which account role.
+struct UserInvite {
+    email: Email,
+    name: PersonName,
+    role: Role,
+}
+
+impl Invite {
+    /// The invite, its role (Member unless one is named) held on `p`'s account.
+    fn parse(
+        self,
+        p: &Principal,
+        text: &crate::domain::limits::TextLimits,
+    ) -> Result<UserInvite, ApiError> {
+        Ok(UserInvite {
+            email: Email::parse(&self.email)?,
+            name: PersonName::parse(&self.name, text)?,
+            role: match self.actor_roles.as_slice() {
+                [] => Role::Member,
+                [one] => one.role(p)?,
+                _ => {
+                    return Err(ApiError::unprocessable(
+                        "actorRoles",
+                        "a user holds one account role",
+                    ))
+                }
+            },
+        })
+    }
+}
+
+impl UserInvite {
+    /// The invited user of `account`, without a password until the invitation is accepted.
+    fn user(self, account: &AccountId, now: Timestamp) -> User {
+        User {
+            id: UserId::generate(),
+            account_id: account.clone(),
+            email: self.email,
+            name: self.name,
+            role: self.role,
+            password: None,
+            role_assignment: ActorRoleId::generate(),
+            role_assigned_at: now,
+            metadata: "{}".into(),
+            dashboard: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 pub(super) async fn invite_user(
     p: Principal,
     state: web::Data<AppState>,
     body: JsonBody<Invite>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&p, Action::ManageUsers, Resource::account(&p.account_id))?;
-    let email = Email::parse(&body.0.email)?;
-    let name = PersonName::parse(&body.0.name, &state.limits.text)?;
-    let role = match body.0.actor_roles.as_slice() {
-        [] => Role::Member,
-        [one] => one.role(&p)?,
-        _ => {
-            return Err(ApiError::unprocessable(
-                "actorRoles",
-                "a user holds one account role",
-            ))
-        }
-    };
+    let invite = body.0.parse(&p, &state.limits.text)?;
+    room_for_a_user(&state)?;
+    let user = invite.user(&p.account_id, state.clock.now());
+    let (digest, link, mail) = invitation(&state, &user);
+    let event = audit(&state, &p, "user:invited", "user")
+        .with_payload(serde_json::json!({ "userId": user.id.as_str(), "email": user.email.as_str(), "role": user.role.as_str() }));
+    state
+        .store
+        .invite_user(&user, &digest, &link, &mail, &event)
+        .await?;
+    Ok(data(UserBody::from(user)))
+}
+
+/// 422 once the account holds `limits.users` users.
+fn room_for_a_user(state: &AppState) -> Result<(), ApiError> {
     if state.store.user_count(state.limits.users) >= state.limits.users {
         return Err(ApiError::unprocessable(
             "email",
@@ -219,29 +277,7 @@ pub(super) async fn invite_user(
             ),
         ));
     }
-    let now = state.clock.now();
-    let user = User {
-        id: UserId::generate(),
-        account_id: p.account_id.clone(),
-        email,
-        name,
-        role,
-        password: None,
-        role_assignment: ActorRoleId::generate(),
-        role_assigned_at: now,
-        metadata: "{}".into(),
-        dashboard: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let (digest, link, mail) = invitation(&state, &user);
-    let event = audit(&state, &p, "user:invited", "user")
-        .with_payload(serde_json::json!({ "userId": user.id.as_str(), "email": user.email.as_str(), "role": role.as_str() }));
-    state
-        .store
-        .invite_user(&user, &digest, &link, &mail, &event)
-        .await?;
-    Ok(data(UserBody::from(user)))
+    Ok(())
 }
 
 /// The single-use set-password link and the mail that carries it.

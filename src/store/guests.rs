@@ -57,20 +57,39 @@ impl Store {
         Ok(out)
     }
 
+    /// The guests of a space, oldest first, each with all its grants.
+    pub fn guests_with_grants(
+        &self,
+        space: &SpaceId,
+    ) -> Result<Vec<(Guest, Vec<Grant>)>, StoreError> {
+        self.guests_of_space(space)?
+            .into_iter()
+            .map(|guest| {
+                let grants = self.grants_of(&guest.id)?;
+                Ok((guest, grants))
+            })
+            .collect()
+    }
+
     /// Creates or extends guests with their grants, all in one transaction. Every granted space
-    /// must exist in the guest's environment.
+    /// must exist in the guest's environment. Answers each guest's grants once written, in
+    /// the order of `plans`.
     pub async fn upsert_guests(
         &self,
         plans: &[GuestPlan],
         events: &[Event],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Vec<Grant>>, StoreError> {
         self.write(events, |tx| {
             for plan in plans {
                 tx.upsert_plan(plan)?;
             }
             Ok(())
         })
-        .await
+        .await?;
+        plans
+            .iter()
+            .map(|plan| self.grants_of(&plan.guest.id))
+            .collect()
     }
 
     /// Adds one guest to `space` through its shared link, refusing (`Limit`) once the space
@@ -100,13 +119,14 @@ impl Store {
     }
 
     /// Replaces a guest's record and, when `grants` is given, the whole set of its grants.
+    /// Answers the guest's grants once written.
     pub async fn update_guest(
         &self,
         guest: &Guest,
         previous_email: &Email,
         grants: Option<&[Grant]>,
         event: &Event,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Grant>, StoreError> {
         let _guard = self.structure_lock().await;
         let existing = self.grants_of(&guest.id)?;
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
@@ -150,7 +170,8 @@ impl Store {
             }
             Ok(())
         })
-        .await
+        .await?;
+        self.grants_of(&guest.id)
     }
 
     /// Adds (or widens) one grant.
