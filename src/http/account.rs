@@ -1,7 +1,8 @@
 //! The account, its roles, the mail outbox and accepting an invitation.
 
+use super::bodies::paged;
 use super::extract::{JsonBody, Query};
-use super::people::{paged, PasswordSet};
+use super::people::PasswordSet;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};

@@ -3,7 +3,7 @@
 
 use super::agent_wire::RUNTIME_NOTE;
 use super::agents::{environment_for, target};
-use super::events_group::Paged;
+use super::bodies::Paged;
 use super::extract::{JsonBody, Query};
 use super::users::RoleAssignment;
 use super::{audit, data, success, ApiError, AppState};

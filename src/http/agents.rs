@@ -3,7 +3,7 @@
 //! says so (`running: false`, `runtimeNote`).
 
 use super::agent_wire::{read_body, AgentBody, AgentConfigBody, VersionBody};
-use super::events_group::{flag, Paged};
+use super::bodies::{flag, Paged};
 use super::extract::Query;
 use super::spaces::environments_in_reach;
 use super::{audit, data, success, ApiError, AppState};

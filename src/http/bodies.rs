@@ -1,6 +1,6 @@
 //! What the space group's handlers (spaces, workbooks, data clips, secrets, guides, the embed)
 //! and the other handler files share to build their answers: JSON documents stored as text,
-//! the paginated envelope, and the "x is required" check.
+//! the paginated envelope, and the true/false query flag.
 
 use super::extract::{Pagination, Query};
 use super::ApiError;
@@ -12,16 +12,15 @@ pub(super) fn json_or_empty(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
 }
 
-/// `value`, or 400 "`key` is required". (Until `http/required.rs` lands: then that one.)
-pub(super) fn required<T>(key: &'static str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::bad_request(key, format!("{key} is required")))
-}
-
-/// The contract's paginated envelope: `{"data": [...], "pagination": {...}}`.
+/// The contract's paginated envelope: `{"data": [...], "pagination": {...}}`, with a
+/// `runtimeNote` where one is given.
 #[derive(Serialize)]
-struct Paged<T> {
-    data: Vec<T>,
-    pagination: Pagination,
+#[serde(rename_all = "camelCase")]
+pub(super) struct Paged<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_note: Option<&'static str>,
 }
 
 /// `200 {"data": items, "pagination": pagination}`.
@@ -29,6 +28,7 @@ pub(super) fn paged<T: Serialize>(items: Vec<T>, pagination: Pagination) -> Http
     HttpResponse::Ok().json(Paged {
         data: items,
         pagination,
+        runtime_note: None,
     })
 }
 
@@ -46,27 +46,22 @@ pub(super) fn unchanged(
     Ok(())
 }
 
-/// Query parameter `key` as a flag: absent or `false`, or `true`; else 400 `message`.
-pub(super) fn flag(q: &Query, key: &'static str, message: &'static str) -> Result<bool, ApiError> {
-    match q.optional(key)? {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(_) => Err(ApiError::bad_request(key, message)),
+/// The query flag `name`: absent, `true` or `false` (400 otherwise).
+pub(super) fn flag(q: &Query, name: &str) -> Result<Option<bool>, ApiError> {
+    match q.optional(name)? {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::bad_request(
+            name,
+            format!("{name} must be true or false"),
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_missing_value_is_a_400_naming_it() {
-        assert_eq!(required("name", Some(3)).ok(), Some(3));
-        let err = required::<u8>("name", None).unwrap_err();
-        assert!(
-            matches!(err, ApiError::BadRequest { key: Some(k), message } if k == "name" && message == "name is required")
-        );
-    }
 
     #[test]
     fn stored_documents_default_to_an_empty_object() {

@@ -1,7 +1,7 @@
 //! `/v1/users/{id}/api-token`: client-credentials pairs (`clientId` + secret shown once).
 
+use super::bodies::paged;
 use super::extract::Query;
-use super::people::paged;
 use super::users::target;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::Action;

@@ -215,7 +215,7 @@ fn resolves_of(clip: &DataClip, record: &str) -> serde_json::Value {
 
 /// The clip's records that pass `filterConflicts` and `filterColumn`, in id order.
 fn filtered<'a>(clip: &'a DataClip, q: &Query) -> Result<Vec<&'a String>, ApiError> {
-    let conflicts = flag(q, "filterConflicts", "filterConflicts is true or false")?;
+    let conflicts = flag(q, "filterConflicts")?.unwrap_or(false);
     let column = q.optional("filterColumn")?;
     Ok(clip
         .record_ids

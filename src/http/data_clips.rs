@@ -2,8 +2,9 @@
 //! ids (sheet, records, the records they reference, guests) and enforces who reaches them; the
 //! record data stays with the user.
 
-use super::bodies::{required, unchanged};
+use super::bodies::unchanged;
 use super::extract::{JsonBody, Query};
+use super::required::required;
 use super::spaces::{environments_in_reach, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};

@@ -1,7 +1,8 @@
 //! `/v1/environments`: list, create, get (`current` too), update, delete.
 
-use super::bodies::{json_or_empty, required};
+use super::bodies::json_or_empty;
 use super::extract::{JsonBody, Pagination, Query};
+use super::required::required;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{self, authorize, Action, Resource};
 use crate::auth::Principal;

@@ -2,8 +2,8 @@
 //! versions. Anyone of the account reads them (Administrators, Members, the environment's keys);
 //! Administrators and the environment's secret key write them.
 
-use super::bodies::required;
 use super::extract::JsonBody;
+use super::required::required;
 use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;

@@ -18,7 +18,6 @@ pub mod environments;
 pub mod error;
 mod event_tokens;
 mod events;
-mod events_group;
 mod extract;
 mod guests;
 mod guides;

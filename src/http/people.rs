@@ -1,22 +1,8 @@
-//! What the people handlers (users, guests, invitations, sessions, tokens) share: the listing
-//! envelope `{data, pagination}`, the bound on a batch body, and the small typed acks.
+//! What the people handlers (users, guests, invitations, sessions, tokens) share: the bound on a
+//! batch body and the small typed acks.
 
-use super::extract::Pagination;
 use super::ApiError;
-use actix_web::HttpResponse;
 use serde::Serialize;
-
-/// The contract's listing envelope.
-#[derive(Serialize)]
-struct Paged<T> {
-    data: Vec<T>,
-    pagination: Pagination,
-}
-
-/// `200 {"data": items, "pagination": pagination}`.
-pub(super) fn paged<T: Serialize>(data: Vec<T>, pagination: Pagination) -> HttpResponse {
-    HttpResponse::Ok().json(Paged { data, pagination })
-}
 
 /// `items` when there are 1 to `max` of them (`limits.guests_per_request`), else 422 counting
 /// `what` ("guests", "invitations").

@@ -228,7 +228,7 @@ impl<'q> TryFrom<&'q Query> for SpaceFilter<'q> {
 
     fn try_from(q: &'q Query) -> Result<Self, ApiError> {
         Ok(Self {
-            archived: flag(q, "archived", "archived must be true or false")?,
+            archived: flag(q, "archived")?.unwrap_or(false),
             search: q.optional("search")?.map(str::to_lowercase),
             namespace: q.optional("namespace")?,
             environment: q

@@ -3,8 +3,8 @@
 //! ends on its token's expiry, its lifetime, shutdown, or when its parent credential no longer
 //! reads this scope. No store lock is held between reads.
 
+use super::bodies::flag;
 use super::events::EventBody;
-use super::events_group::flag;
 use super::extract::Query;
 use super::{ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};

@@ -1,7 +1,7 @@
 //! `/v1/users`: list, invite, get, update, delete, resend invitations, and role assignments.
 
+use super::bodies::paged;
 use super::extract::{JsonBody, Query};
-use super::people::paged;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;

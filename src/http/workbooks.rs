@@ -1,7 +1,8 @@
 //! `/v1/workbooks`: what workbook grants point at. Sheets are stored as given.
 
-use super::bodies::{json_or_empty, required, unchanged};
+use super::bodies::{json_or_empty, unchanged};
 use super::extract::{JsonBody, Query};
+use super::required::required;
 use super::spaces::{load as load_space, spaces_in_reach};
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
