@@ -28,6 +28,86 @@ pub struct Config {
     pub browser: BrowserConfig,
     /// The Server-Sent Events stream of the audit log.
     pub streams: StreamsConfig,
+    /// Outbound webhooks.
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[webhooks]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Runs the delivery worker (off: deliveries are queued but not sent).
+    pub deliver: bool,
+    /// Allows `http://` endpoint URLs (otherwise only `https://`).
+    pub allow_http: bool,
+    /// Allows deliveries to loopback, private, link-local and other non-public addresses.
+    pub allow_private: bool,
+    /// Endpoints one environment may hold.
+    pub per_environment: i64,
+    /// Deliveries in flight at once (one per endpoint at a time).
+    pub concurrency: i64,
+    /// Seconds to connect.
+    pub connect_timeout_seconds: i64,
+    /// Seconds for a whole attempt.
+    pub timeout_seconds: i64,
+    /// Response body bytes read at most.
+    pub max_response_bytes: i64,
+    /// The first retry's delay in seconds; it doubles per attempt, with jitter.
+    pub retry_base_seconds: i64,
+    /// The longest delay between two attempts, in seconds.
+    pub retry_max_seconds: i64,
+    /// Hours after enqueueing a delivery is retried; then it fails and its endpoint is disabled.
+    pub horizon_hours: i64,
+    /// Pending deliveries one endpoint may hold; past it new events are dropped (and counted).
+    pub max_pending: i64,
+    /// Finished deliveries kept in each endpoint's log.
+    pub log_per_webhook: i64,
+    /// Milliseconds between looks at the queue.
+    pub poll_ms: i64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            deliver: true,
+            allow_http: false,
+            allow_private: false,
+            per_environment: 16,
+            concurrency: 8,
+            connect_timeout_seconds: 5,
+            timeout_seconds: 10,
+            max_response_bytes: 4096,
+            retry_base_seconds: 5,
+            retry_max_seconds: 3600,
+            horizon_hours: 24,
+            max_pending: 10_000,
+            log_per_webhook: 200,
+            poll_ms: 500,
+        }
+    }
+}
+
+impl WebhooksConfig {
+    /// The lower bound of each number.
+    fn minimums(&self) -> [(&'static str, i64, i64); 11] {
+        [
+            ("webhooks.per_environment", self.per_environment, 0),
+            ("webhooks.concurrency", self.concurrency, 1),
+            (
+                "webhooks.connect_timeout_seconds",
+                self.connect_timeout_seconds,
+                1,
+            ),
+            ("webhooks.timeout_seconds", self.timeout_seconds, 1),
+            ("webhooks.max_response_bytes", self.max_response_bytes, 0),
+            ("webhooks.retry_base_seconds", self.retry_base_seconds, 1),
+            ("webhooks.retry_max_seconds", self.retry_max_seconds, 1),
+            ("webhooks.horizon_hours", self.horizon_hours, 1),
+            ("webhooks.max_pending", self.max_pending, 1),
+            ("webhooks.log_per_webhook", self.log_per_webhook, 1),
+            ("webhooks.poll_ms", self.poll_ms, 10),
+        ]
+    }
 }
 
 /// `[browser]`
@@ -540,7 +620,8 @@ impl Config {
             ("streams.poll_ms", st.poll_ms, 10),
             ("streams.settle_ms", st.settle_ms, 0),
         ];
-        for &(key, value, min) in at_least {
+        let webhooks = self.webhooks.minimums();
+        for &(key, value, min) in at_least.iter().chain(&webhooks) {
             if value < min {
                 return Err(ConfigError(format!(
                     "{key} must be at least {min}, got {value}"

@@ -298,6 +298,7 @@ impl Application {
             )),
             proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
                 .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
+            webhooks: config.webhooks.clone(),
         };
         let server = serve(listener, &config, builder, stopping, state)?;
         let (stop_background, stopped) = tokio::sync::watch::channel(false);
@@ -305,7 +306,8 @@ impl Application {
             keep_seconds: config.audit.retention_days.saturating_mul(86_400),
             every: Duration::from_secs(config.audit.sweep_interval_seconds as u64),
         };
-        let background = vec![
+        store.set_webhook_queue_limit(u64::try_from(config.webhooks.max_pending).unwrap_or(1));
+        let mut background = vec![
             actix_web::rt::spawn(flush_pat_uses_every(
                 auth.clone(),
                 Duration::from_secs(5),
@@ -315,9 +317,17 @@ impl Application {
             actix_web::rt::spawn(drain_events_every(
                 auth.clone(),
                 Duration::from_millis(200),
-                stopped,
+                stopped.clone(),
             )),
         ];
+        if config.webhooks.deliver {
+            let settings = crate::webhooks::Settings::new(&config.webhooks);
+            background.push(actix_web::rt::spawn(crate::webhooks::run(
+                auth.clone(),
+                settings,
+                stopped,
+            )));
+        }
         Ok(Self {
             port: bound.port(),
             server,

@@ -111,6 +111,9 @@ pub enum Action {
     ReadClipRecords,
     /// Change a clip's records' resolutions (guests: only clipped records, never references).
     WriteClipRecords,
+    /// List, create, change or delete an environment's webhooks; read their delivery logs,
+    /// send test events and redeliver.
+    ManageWebhooks,
 }
 
 /// Who may take an action, before environment scoping.
@@ -144,6 +147,7 @@ impl Action {
             ManageAgents => Rule::AdministratorOrSecretKey,
             ReadGuides => Rule::Anyone,
             WriteGuides => Rule::AdministratorOrSecretKey,
+            ManageWebhooks => Rule::AdministratorOrSecretKey,
             ListDataClips | ReadDataClip | ManageDataClips | ReadClipRecords | WriteClipRecords => {
                 Rule::UsersOrSecretKey
             }
@@ -221,6 +225,7 @@ impl Action {
             ManageDataClips => ("POST", "/v1/data-clips"),
             ReadClipRecords => ("GET", "/v1/data-clips/{dataClipId}/resolutions"),
             WriteClipRecords => ("PATCH", "/v1/data-clips/{dataClipId}/resolutions"),
+            ManageWebhooks => ("POST", "/v1/latchkey/webhooks"),
         }
     }
 
@@ -277,6 +282,7 @@ impl Action {
             ManageDataClips => "managing data clips",
             ReadClipRecords => "reading a data clip's records",
             WriteClipRecords => "changing a data clip's records",
+            ManageWebhooks => "managing webhooks",
         }
     }
 }

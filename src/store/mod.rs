@@ -29,6 +29,7 @@ mod space_limits;
 mod space_order;
 mod spaces;
 mod users;
+mod webhooks;
 
 pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
@@ -40,6 +41,7 @@ pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use space_limits::SpaceSummary;
+pub use webhooks::DueDelivery;
 // The records are defined in `crate::domain`; they are named here too so that the store's own
 // modules (and callers not yet moved) can keep `use super::{Space, …}`.
 pub use crate::domain::{
@@ -147,9 +149,18 @@ enum T {
     Sessions,
     /// `user_sessions`: user id ‖ 0x00 ‖ session id → empty. Lists a user's sessions.
     UserSessions,
+    /// `webhooks`: webhook id (UTF-8) → Webhook.
+    Webhooks,
+    /// `env_webhooks`: environment id (UTF-8) → WebhookList (its endpoints' ids, in order).
+    EnvWebhooks,
+    /// `webhook_deliveries`: webhook id ‖ 0x00 ‖ sequence (u64 BE) → Delivery.
+    WebhookDeliveries,
+    /// `webhook_pending`: the same key as `webhook_deliveries` → empty, for each delivery still
+    /// pending; an endpoint's first key is the next one it is sent.
+    WebhookPending,
 }
 
-const TREES: [(T, &str); 39] = [
+const TREES: [(T, &str); 43] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -189,6 +200,10 @@ const TREES: [(T, &str); 39] = [
     (T::SpaceCounts, "space_counts"),
     (T::Sessions, "sessions"),
     (T::UserSessions, "user_sessions"),
+    (T::Webhooks, "webhooks"),
+    (T::EnvWebhooks, "env_webhooks"),
+    (T::WebhookDeliveries, "webhook_deliveries"),
+    (T::WebhookPending, "webhook_pending"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -27,3 +27,4 @@ mod space_limits;
 mod streams;
 mod throttle;
 mod users;
+mod webhooks;
