@@ -1,11 +1,14 @@
 //! A minimal HTTP/1.1 client for deliveries: one POST per connection (`Connection: close`),
-//! no redirects followed (a 3xx is an answer like any other non-2xx), the whole exchange under
-//! one timeout, and at most a small number of response bytes read.
+//! over TLS (rustls with the Mozilla roots of `webpki-roots`, verifying the URL's host name) for
+//! `https://`; no redirects followed (a 3xx is an answer like any other non-2xx), the whole
+//! exchange under one timeout, and at most a small number of response bytes read.
 
 use crate::domain::webhook::WebhookUrl;
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_rustls::rustls;
 
 /// The most response-head bytes read.
 const MAX_HEAD_BYTES: usize = 8192;
@@ -29,9 +32,6 @@ pub async fn post(
     body: &str,
     bounds: Bounds,
 ) -> Result<u16, String> {
-    if url.https {
-        return Err("https delivery is not available in this build (no TLS client)".into());
-    }
     tokio::time::timeout(bounds.total, exchange(addr, url, headers, body, bounds))
         .await
         .map_err(|_| format!("no answer within {} s", bounds.total.as_secs()))?
@@ -44,10 +44,50 @@ async fn exchange(
     body: &str,
     bounds: Bounds,
 ) -> Result<u16, String> {
-    let mut stream = tokio::time::timeout(bounds.connect, tokio::net::TcpStream::connect(addr))
+    let tcp = tokio::time::timeout(bounds.connect, tokio::net::TcpStream::connect(addr))
         .await
         .map_err(|_| "connecting timed out".to_owned())?
         .map_err(|e| format!("could not connect: {e}"))?;
+    if !url.https {
+        return talk(tcp, url, headers, body, bounds).await;
+    }
+    let name = rustls::pki_types::ServerName::try_from(url.host.clone())
+        .map_err(|_| "the host is not a valid TLS server name".to_owned())?;
+    let tls = tokio_rustls::TlsConnector::from(tls_config()?)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS failed: {e}"))?;
+    talk(tls, url, headers, body, bounds).await
+}
+
+/// The TLS client configuration, built once: ring, safe protocol versions, Mozilla's roots.
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    static CONFIG: OnceLock<Option<Arc<rustls::ClientConfig>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .ok()?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            Some(Arc::new(config))
+        })
+        .clone()
+        .ok_or_else(|| "no TLS client configuration".to_owned())
+}
+
+/// Sends the request over `stream` and reads the answer's status.
+async fn talk(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    url: &WebhookUrl,
+    headers: &[(&str, String)],
+    body: &str,
+    bounds: Bounds,
+) -> Result<u16, String> {
     let default_port = if url.https { 443 } else { 80 };
     let host = match (url.host.contains(':'), url.port == default_port) {
         (true, true) => format!("[{}]", url.host),
@@ -77,7 +117,7 @@ async fn exchange(
 }
 
 /// Reads the response head (at most `MAX_HEAD_BYTES`) and answers its status code.
-async fn read_status(stream: &mut tokio::net::TcpStream) -> Result<u16, String> {
+async fn read_status(stream: &mut (impl AsyncRead + Unpin)) -> Result<u16, String> {
     let mut head = Vec::with_capacity(512);
     let mut buf = [0u8; 1024];
     while !head.contains(&b'\n') {
@@ -114,6 +154,29 @@ fn parse_status(head: &[u8]) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `https://` goes through a TLS handshake: a plain-text listener fails it.
+    #[actix_web::rt::test]
+    async fn https_endpoints_are_spoken_to_over_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        actix_web::rt::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+        });
+        let url = WebhookUrl::parse(&format!("https://{addr}/"), false).unwrap();
+        let bounds = Bounds {
+            connect: Duration::from_secs(2),
+            total: Duration::from_secs(5),
+            max_body: 16,
+        };
+        let answer = post(addr, &url, &[], "{}", bounds).await;
+        assert!(
+            answer.as_ref().is_err_and(|e| e.starts_with("TLS failed")),
+            "{answer:?}"
+        );
+        assert!(tls_config().is_ok());
+    }
 
     #[test]
     fn status_lines_are_parsed() {
