@@ -308,6 +308,14 @@ impl Delivery {
         }
     }
 
+    /// Whether `attempt` ends this delivery as failed (it failed, and retrying after
+    /// `retry_seconds` would pass `horizon_seconds` after enqueueing).
+    pub fn is_last(&self, attempt: &Attempt, retry_seconds: i64, horizon_seconds: i64) -> bool {
+        !attempt.succeeded()
+            && attempt.at.plus_seconds(retry_seconds)
+                > self.created_at.plus_seconds(horizon_seconds)
+    }
+
     /// Records `attempt`: delivered on success; otherwise pending again after `retry`
     /// seconds, or failed once that would pass `horizon_seconds` after enqueueing.
     pub fn record(&mut self, attempt: Attempt, retry_seconds: i64, horizon_seconds: i64) {
@@ -315,7 +323,7 @@ impl Delivery {
         self.attempts = self.attempts.saturating_add(1);
         self.status = if attempt.succeeded() {
             DeliveryStatus::Delivered
-        } else if now.plus_seconds(retry_seconds) > self.created_at.plus_seconds(horizon_seconds) {
+        } else if self.is_last(&attempt, retry_seconds, horizon_seconds) {
             DeliveryStatus::Failed
         } else {
             self.next_attempt_at = now.plus_seconds(retry_seconds);

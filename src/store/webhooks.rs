@@ -243,6 +243,12 @@ impl Store {
             let Some(mut hook) = tx.get::<Webhook>(T::Webhooks, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("webhook {id} not found")));
             };
+            let max = MAX_QUEUED.load(Ordering::Relaxed);
+            if hook.queued >= max {
+                return abort(Abort::Conflict(format!(
+                    "webhook {id} already has {max} deliveries waiting (webhooks.max_pending)"
+                )));
+            }
             let seq = tx.fanout().put(id, delivery)?;
             hook.queued += 1;
             tx.put(T::Webhooks, id.as_str().as_bytes(), &hook)?;
@@ -340,15 +346,19 @@ impl Store {
         Ok(status)
     }
 
-    /// Turns an endpoint off (it kept failing), with its audit event and the mails to the
-    /// Administrators, in one transaction.
-    pub async fn disable_webhook(
+    /// Records the last attempt of a delivery that failed for its whole horizon, and turns its
+    /// endpoint off with the audit event and the mails to the Administrators, in one
+    /// transaction.
+    pub async fn fail_and_disable(
         &self,
         id: &WebhookId,
+        seq: u64,
+        attempt: &Attempt,
         reason: &str,
         mails: &[Mail],
         event: &Event,
     ) -> Result<(), StoreError> {
+        let key = delivery_key(id, seq);
         let seqs = mails
             .iter()
             .map(|_| self.next_outbox_seq())
@@ -357,6 +367,15 @@ impl Store {
             let Some(mut hook) = tx.get::<Webhook>(T::Webhooks, id.as_str().as_bytes())? else {
                 return Ok(());
             };
+            if let Some(mut delivery) = tx.get::<Delivery>(T::WebhookDeliveries, &key)? {
+                if delivery.status == DeliveryStatus::Pending {
+                    // No retry fits in a horizon already passed: this records it as failed.
+                    delivery.record(attempt.clone(), 0, -1);
+                    tx.put(T::WebhookDeliveries, &key, &delivery)?;
+                    tx.remove(T::WebhookPending, &key)?;
+                    hook.queued = hook.queued.saturating_sub(1);
+                }
+            }
             hook.enabled = false;
             hook.disabled_reason = Some(reason.to_owned());
             tx.put(T::Webhooks, id.as_str().as_bytes(), &hook)?;
@@ -394,6 +413,54 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+/// An endpoint and its delivery keys, read before the transaction that removes them.
+pub(super) struct WebhookPlan {
+    id: WebhookId,
+    keys: Vec<sled::IVec>,
+}
+
+impl Store {
+    /// What deleting environment `env` removes of its webhooks.
+    pub(super) fn webhook_plans_in(
+        &self,
+        env: &EnvironmentId,
+    ) -> Result<Vec<WebhookPlan>, StoreError> {
+        let list: WebhookList = self
+            .get(T::EnvWebhooks, env.as_str().as_bytes())?
+            .unwrap_or_default();
+        list.0
+            .into_iter()
+            .map(|id| {
+                let keys = self
+                    .tree(T::WebhookDeliveries)
+                    .scan_prefix(prefix(&id))
+                    .keys()
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(WebhookPlan { id, keys })
+            })
+            .collect()
+    }
+}
+
+impl Tx<'_> {
+    /// Removes an environment's endpoints with their queues and logs.
+    pub(super) fn remove_webhooks(
+        &self,
+        env: &EnvironmentId,
+        plans: &[WebhookPlan],
+    ) -> TxResult<()> {
+        self.remove(T::EnvWebhooks, env.as_str().as_bytes())?;
+        for plan in plans {
+            self.remove(T::Webhooks, plan.id.as_str().as_bytes())?;
+            for key in &plan.keys {
+                self.remove(T::WebhookDeliveries, key)?;
+                self.remove(T::WebhookPending, key)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ pub mod signer;
 
 use crate::auth::Authenticator;
 use crate::config::WebhooksConfig;
-use crate::domain::webhook::{retry_delay, Attempt, DeliveryStatus, Webhook, WebhookUrl};
+use crate::domain::webhook::{retry_delay, Attempt, Webhook, WebhookUrl};
 use crate::domain::{ApiKeyType, Event, Mail, MailSubject, Role, WebhookId};
 use crate::store::{DueDelivery, Store, StoreError};
 use std::collections::HashSet;
@@ -128,13 +128,12 @@ async fn deliver(auth: &Authenticator, s: &Settings, d: DueDelivery) -> Result<(
     };
     let jitter = f64::from(u32::from_be_bytes(crate::domain::random::bytes())) / 4_294_967_296.0;
     let retry = retry_delay(d.delivery.attempts + 1, s.retry_base, s.retry_max, jitter);
-    let status = auth
-        .store()
+    if d.delivery.is_last(&attempt, retry, s.horizon) {
+        return disable(auth, &d, &attempt, s.horizon / 3600).await;
+    }
+    auth.store()
         .finish_attempt(&d.webhook.id, d.seq, &attempt, retry, s.horizon)
         .await?;
-    if status == Some(DeliveryStatus::Failed) {
-        disable(auth, &d.webhook, s.horizon / 3600).await?;
-    }
     Ok(())
 }
 
@@ -191,9 +190,15 @@ pub fn environment_secrets(
         .collect())
 }
 
-/// Turns `hook` off with an audit event and a mail to every Administrator.
-async fn disable(auth: &Authenticator, hook: &Webhook, hours: i64) -> Result<(), StoreError> {
-    let now = auth.clock().now();
+/// Records the last attempt of `d` and turns its endpoint off, with an audit event and a mail
+/// to every Administrator.
+async fn disable(
+    auth: &Authenticator,
+    d: &DueDelivery,
+    attempt: &Attempt,
+    hours: i64,
+) -> Result<(), StoreError> {
+    let (hook, now) = (&d.webhook, auth.clock().now());
     let reason = format!("a delivery kept failing for {hours} h");
     let body = format!(
         "Latchkey disabled the webhook {} ({}) of environment {}: {reason}.\n\nFix the receiver, then turn it on again: PATCH /v1/latchkey/webhooks/{} with {{\"enabled\": true}}.\n",
@@ -217,7 +222,7 @@ async fn disable(auth: &Authenticator, hook: &Webhook, hours: i64) -> Result<(),
         .with_payload(serde_json::json!({ "webhookId": hook.id.as_str(), "reason": reason }));
     log::warn!("disabled webhook {}: {reason}", hook.id);
     auth.store()
-        .disable_webhook(&hook.id, &reason, &mails, &event)
+        .fail_and_disable(&hook.id, d.seq, attempt, &reason, &mails, &event)
         .await
 }
 

@@ -512,3 +512,21 @@ async fn webhook_changes_are_checked_limited_audited_and_scoped() {
     let forged = json!({ "topic": "webhook:disabled", "payload": {} });
     assert_ne!(app.post("/v1/events", &sk, forged).await.0, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn deleting_an_environment_removes_its_webhooks() {
+    let app = webhooks_app(|_| {}).await;
+    let admin = app.admin_token().await;
+    let (env, _, _) = app.create_environment(&admin, "doomed").await;
+    let hook = subscribe(
+        &app,
+        &admin,
+        json!({ "url": "https://hooks.example/", "topics": ["*"], "environmentId": env }),
+    )
+    .await;
+    let path = format!("/v1/latchkey/webhooks/{}", hook["id"].as_str().unwrap());
+    assert_eq!(app.get(&path, &admin).await.0, StatusCode::OK);
+    let (status, body) = app.delete(&format!("/v1/environments/{env}"), &admin).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get(&path, &admin).await.0, StatusCode::NOT_FOUND);
+}
