@@ -464,6 +464,46 @@ impl Tx<'_> {
     }
 }
 
+impl Store {
+    /// Every endpoint is listed under its environment and every listed one exists there; every
+    /// pending mark has a pending delivery.
+    pub(super) fn check_webhooks(&self, limit: Option<usize>) -> Result<(), String> {
+        let max = limit.unwrap_or(usize::MAX);
+        for item in self.scan::<Webhook>(T::Webhooks, b"").take(max) {
+            let (_, hook) = item.map_err(|e| e.to_string())?;
+            let env = hook.environment_id.as_str().as_bytes();
+            let list: WebhookList = self
+                .get(T::EnvWebhooks, env)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
+            if !list.0.contains(&hook.id) {
+                return Err(format!("webhook {} is missing from env_webhooks", hook.id));
+            }
+        }
+        for item in self.scan::<WebhookList>(T::EnvWebhooks, b"").take(max) {
+            let (env, list) = item.map_err(|e| e.to_string())?;
+            for id in &list.0 {
+                match self.webhook(id) {
+                    Ok(Some(h)) if h.environment_id.as_str().as_bytes() == &env[..] => {}
+                    _ => {
+                        return Err(format!(
+                            "env_webhooks names webhook {id}, which is not there"
+                        ))
+                    }
+                }
+            }
+        }
+        for item in self.tree(T::WebhookPending).iter().keys().take(max) {
+            let key = item.map_err(|e| e.to_string())?;
+            match self.get::<Delivery>(T::WebhookDeliveries, &key) {
+                Ok(Some(d)) if d.status == DeliveryStatus::Pending => {}
+                _ => return Err("webhook_pending marks a delivery that is not pending".into()),
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
