@@ -4,8 +4,10 @@
 use super::ApiError;
 use crate::config::WebhooksConfig;
 use crate::domain::webhook::{
-    delivery_id, parse_topics, Attempt, Delivery, DeliveryStatus, TopicFilter, Webhook, WebhookUrl,
+    delivery_id, parse_topics, Attempt, Delivery, DeliveryStatus, OwnSecret, TopicFilter, Webhook,
+    WebhookUrl,
 };
+use crate::domain::{AccountId, EnvironmentId, Timestamp, WebhookId};
 use serde::{Deserialize, Serialize};
 
 /// The longest description, in characters.
@@ -39,7 +41,7 @@ pub(super) struct UpdateWebhook {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct RotateSecret {
     /// Seconds the previous secret keeps signing (default 0).
-    pub grace_seconds: Option<i64>,
+    grace_seconds: Option<i64>,
 }
 
 /// What a new endpoint will be.
@@ -49,6 +51,46 @@ pub(super) struct NewWebhook {
     pub description: String,
     pub enabled: bool,
     pub own_secret: bool,
+}
+
+impl NewWebhook {
+    /// The endpoint this plan makes.
+    pub fn into_webhook(
+        self,
+        id: WebhookId,
+        account_id: AccountId,
+        environment_id: EnvironmentId,
+        secrets: Vec<OwnSecret>,
+        now: Timestamp,
+    ) -> Webhook {
+        Webhook {
+            id,
+            account_id,
+            environment_id,
+            url: self.url,
+            topics: self.topics,
+            description: self.description,
+            enabled: self.enabled,
+            disabled_reason: None,
+            secrets,
+            queued: 0,
+            dropped: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+impl RotateSecret {
+    /// The grace in seconds, within `0..=max`.
+    pub fn grace(&self, max: i64) -> Result<i64, ApiError> {
+        let grace = self.grace_seconds.unwrap_or(0);
+        if !(0..=max).contains(&grace) {
+            let m = format!("graceSeconds must be 0 to {max} (limits.max_rotation_grace_seconds)");
+            return Err(ApiError::unprocessable("graceSeconds", m));
+        }
+        Ok(grace)
+    }
 }
 
 /// What a change sets.

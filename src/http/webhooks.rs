@@ -107,21 +107,8 @@ pub(super) async fn create_webhook(
     let plan = NewWebhook::try_from((body.0, &state.webhooks))?;
     let (id, now) = (WebhookId::generate(), state.clock.now());
     let secret = plan.own_secret.then(|| own_secret(&state, &id));
-    let hook = Webhook {
-        id,
-        account_id: p.account_id.clone(),
-        environment_id: env,
-        url: plan.url,
-        topics: plan.topics,
-        description: plan.description,
-        enabled: plan.enabled,
-        disabled_reason: None,
-        secrets: secret.iter().map(|(s, _)| s.clone()).collect(),
-        queued: 0,
-        dropped: 0,
-        created_at: now,
-        updated_at: now,
-    };
+    let secrets = secret.iter().map(|(s, _)| s.clone()).collect();
+    let hook = plan.into_webhook(id, p.account_id.clone(), env, secrets, now);
     let max = usize::try_from(state.webhooks.per_environment).unwrap_or(0);
     let created = event(&state, &p, "webhook:created", &hook);
     state.store.create_webhook(&hook, max, &created).await?;
@@ -182,12 +169,7 @@ pub(super) async fn rotate_webhook_secret(
     body: JsonBody<RotateSecret>,
 ) -> Result<HttpResponse, ApiError> {
     let hook = webhook(&state, &p, &path)?;
-    let max = state.limits.max_rotation_grace_seconds;
-    let grace = body.0.grace_seconds.unwrap_or(0);
-    if !(0..=max).contains(&grace) {
-        let m = format!("graceSeconds must be 0 to {max} (limits.max_rotation_grace_seconds)");
-        return Err(ApiError::unprocessable("graceSeconds", m));
-    }
+    let grace = body.0.grace(state.limits.max_rotation_grace_seconds)?;
     let (fresh, text) = own_secret(&state, &hook.id);
     let now = state.clock.now();
     let rotated = event(&state, &p, "webhook:secret-rotated", &hook);
