@@ -32,6 +32,63 @@ pub struct Config {
     pub browser: BrowserConfig,
     /// The Server-Sent Events stream of the audit log.
     pub streams: StreamsConfig,
+    /// Outbound webhooks.
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[webhooks]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Runs the delivery worker (off: deliveries are queued but not sent).
+    pub deliver: bool,
+    /// Allows `http://` endpoint URLs (otherwise only `https://`).
+    pub allow_http: bool,
+    /// Allows deliveries to loopback, private, link-local and other non-public addresses.
+    pub allow_private: bool,
+    /// Endpoints one environment may hold.
+    pub per_environment: usize,
+    /// Deliveries in flight at once (one per endpoint at a time).
+    pub concurrency: usize,
+    /// Seconds to connect.
+    pub connect_timeout_seconds: u64,
+    /// Seconds for a whole attempt.
+    pub timeout_seconds: u64,
+    /// Response body bytes read at most.
+    pub max_response_bytes: usize,
+    /// The first retry's delay in seconds; it doubles per attempt, with jitter.
+    pub retry_base_seconds: u64,
+    /// The longest delay between two attempts, in seconds.
+    pub retry_max_seconds: u64,
+    /// Hours after enqueueing a delivery is retried; then it fails and its endpoint is disabled.
+    pub horizon_hours: u64,
+    /// Pending deliveries one endpoint may hold; past it new events are dropped (and counted).
+    pub max_pending: u64,
+    /// Finished deliveries kept in each endpoint's log.
+    pub log_per_webhook: usize,
+    /// Milliseconds between looks at the queue.
+    pub poll_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            deliver: true,
+            allow_http: false,
+            allow_private: false,
+            per_environment: 16,
+            concurrency: 8,
+            connect_timeout_seconds: 5,
+            timeout_seconds: 10,
+            max_response_bytes: 4096,
+            retry_base_seconds: 5,
+            retry_max_seconds: 3600,
+            horizon_hours: 24,
+            max_pending: 10_000,
+            log_per_webhook: 200,
+            poll_ms: 500,
+        }
+    }
 }
 
 /// A secret setting (a password, key material): kept as given, printed by `Debug` as
@@ -514,6 +571,17 @@ impl Config {
 /// Every integer setting and its least value, checked on the merged TOML before it becomes the
 /// typed `Config`, so that a negative value is refused with this message, not a type error.
 const AT_LEAST: &[(&str, i64)] = &[
+    ("webhooks.per_environment", 0),
+    ("webhooks.concurrency", 1),
+    ("webhooks.connect_timeout_seconds", 1),
+    ("webhooks.timeout_seconds", 1),
+    ("webhooks.max_response_bytes", 0),
+    ("webhooks.retry_base_seconds", 1),
+    ("webhooks.retry_max_seconds", 1),
+    ("webhooks.horizon_hours", 1),
+    ("webhooks.max_pending", 1),
+    ("webhooks.log_per_webhook", 1),
+    ("webhooks.poll_ms", 10),
     ("limits.spaces_per_environment", 1),
     ("audit.max_events", 1),
     ("audit.aggregation_window_seconds", 1),

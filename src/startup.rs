@@ -540,6 +540,11 @@ fn build_state(
         )),
         proxies: http::client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
             .map_err(|e| StartupError::Other(format!("server.trusted_proxies: {e}")))?,
+        webhooks: crate::domain::webhook::WebhookRules {
+            allow_http: config.webhooks.allow_http,
+            allow_private: config.webhooks.allow_private,
+            per_environment: config.webhooks.per_environment,
+        },
     })
 }
 
@@ -562,6 +567,7 @@ fn apply_store_limits(store: &Store, config: &Config) {
     store.set_aggregation_window(seconds(config.audit.aggregation_window_seconds));
     store.set_max_events(config.audit.max_events);
     store.set_spaces_per_environment(config.limits.spaces_per_environment);
+    store.set_webhook_queue_limit(config.webhooks.max_pending);
 }
 
 /// A count of seconds from the configuration as the clock's signed seconds (TOML integers fit).
@@ -624,7 +630,7 @@ fn spawn_background_tasks(
         keep_seconds: seconds(config.audit.retention_days.saturating_mul(86_400)),
         every: Duration::from_secs(config.audit.sweep_interval_seconds),
     };
-    let background = vec![
+    let mut background = vec![
         actix_web::rt::spawn(flush_batches_every(
             auth.clone(),
             Duration::from_secs(5),
@@ -634,10 +640,34 @@ fn spawn_background_tasks(
         actix_web::rt::spawn(drain_events_every(
             auth.clone(),
             Duration::from_millis(200),
-            stopped,
+            stopped.clone(),
         )),
     ];
+    if config.webhooks.deliver {
+        let worker = crate::webhooks::run(auth.clone(), webhook_settings(config), stopped);
+        background.push(actix_web::rt::spawn(worker));
+    }
     (stop_background, background)
+}
+
+/// The delivery worker's settings, from `[webhooks]`.
+fn webhook_settings(config: &Config) -> crate::webhooks::Settings {
+    let c = &config.webhooks;
+    crate::webhooks::Settings {
+        allow_http: c.allow_http,
+        allow_private: c.allow_private,
+        concurrency: c.concurrency.max(1),
+        bounds: crate::webhooks::client::Bounds {
+            connect: Duration::from_secs(c.connect_timeout_seconds),
+            total: Duration::from_secs(c.timeout_seconds),
+            max_body: c.max_response_bytes,
+        },
+        retry_base: seconds(c.retry_base_seconds),
+        retry_max: seconds(c.retry_max_seconds),
+        horizon: seconds(c.horizon_hours.saturating_mul(3600)),
+        log_per_webhook: c.log_per_webhook,
+        poll: Duration::from_millis(c.poll_ms),
+    }
 }
 
 fn other(e: impl fmt::Display) -> StartupError {

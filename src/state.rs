@@ -47,4 +47,6 @@ pub struct AppState {
     pub streams: web::Data<EventStreams>,
     /// The proxies whose forwarded addresses are believed.
     pub proxies: TrustedProxies,
+    /// `[webhooks]`: which endpoint URLs are accepted, and how many.
+    pub webhooks: crate::domain::webhook::WebhookRules,
 }

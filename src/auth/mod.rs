@@ -359,6 +359,20 @@ impl Authenticator {
         .ok()
     }
 
+    /// Seals a webhook endpoint's own signing secret under the master key, bound to its id.
+    pub fn seal_webhook_secret(&self, id: &crate::domain::WebhookId, secret: &str) -> Vec<u8> {
+        self.master.seal(id.as_str().as_bytes(), secret.as_bytes())
+    }
+
+    /// Opens a webhook endpoint's own signing secret.
+    pub fn open_webhook_secret(
+        &self,
+        id: &crate::domain::WebhookId,
+        sealed: &[u8],
+    ) -> Option<String> {
+        String::from_utf8(self.master.open(id.as_str().as_bytes(), sealed).ok()?).ok()
+    }
+
     /// Seals a mail body under the master key.
     pub fn seal_mail(&self, body: &str) -> Vec<u8> {
         self.master.seal(b"mail", body.as_bytes())

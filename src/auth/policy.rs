@@ -113,6 +113,9 @@ pub enum Action {
     WriteClipRecords,
     /// Read an environment's overview: request counts, credentials, recent events, backups.
     ReadOverview,
+    /// List, create, change or delete an environment's webhooks; read their delivery logs,
+    /// send test events and redeliver.
+    ManageWebhooks,
 }
 
 /// Who may take an action, before environment scoping.
@@ -146,6 +149,7 @@ impl Action {
             ManageAgents => Rule::AdministratorOrSecretKey,
             ReadGuides => Rule::Anyone,
             WriteGuides => Rule::AdministratorOrSecretKey,
+            ManageWebhooks => Rule::AdministratorOrSecretKey,
             ListDataClips | ReadDataClip | ManageDataClips | ReadClipRecords | WriteClipRecords => {
                 Rule::UsersOrSecretKey
             }
@@ -225,6 +229,7 @@ impl Action {
             ReadClipRecords => ("GET", "/v1/data-clips/{dataClipId}/resolutions"),
             WriteClipRecords => ("PATCH", "/v1/data-clips/{dataClipId}/resolutions"),
             ReadOverview => ("GET", "/v1/latchkey/overview"),
+            ManageWebhooks => ("POST", "/v1/latchkey/webhooks"),
         }
     }
 
@@ -282,6 +287,7 @@ impl Action {
             ReadClipRecords => "reading a data clip's records",
             WriteClipRecords => "changing a data clip's records",
             ReadOverview => "reading the overview",
+            ManageWebhooks => "managing webhooks",
         }
     }
 }

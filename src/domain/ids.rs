@@ -163,3 +163,6 @@ mod tests {
         assert_eq!(ApiKeyId::parse("nope").unwrap_err().field, "key");
     }
 }
+id_type!(
+    /// A webhook endpoint (`us_whk_…`).
+    WebhookId, "us_whk_", "webhookId");

@@ -28,6 +28,7 @@ mod space;
 mod time;
 pub mod topics;
 mod user;
+pub mod webhook;
 
 pub use account::Account;
 pub use agent::{Agent, AgentConfig, AgentRole, AgentVersion};

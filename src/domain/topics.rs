@@ -2,7 +2,7 @@
 
 /// The topic domains (the part before `:`) Latchkey writes its own audit events under. A client
 /// may not create an event whose topic starts with one of them.
-pub const RESERVED_TOPIC_DOMAINS: [&str; 12] = [
+pub const RESERVED_TOPIC_DOMAINS: [&str; 13] = [
     "account",
     "api-key",
     "auth",
@@ -14,6 +14,7 @@ pub const RESERVED_TOPIC_DOMAINS: [&str; 12] = [
     "secret",
     "space",
     "user",
+    "webhook",
     "workbook",
 ];
 

@@ -37,6 +37,8 @@ pub mod streams;
 mod system;
 mod unavailable;
 mod users;
+mod webhook_wire;
+mod webhooks;
 pub mod wire;
 mod workbooks;
 
@@ -250,7 +252,42 @@ fn v1_routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/latchkey/logout").route(post().to(sessions::logout)))
         .service(resource("/latchkey/overview").route(get().to(overview::get_overview)))
         .configure(agent_routes)
-        .configure(data_clip_routes);
+        .configure(data_clip_routes)
+        .configure(webhook_routes);
+}
+
+/// `/latchkey/webhooks…`: the fixed paths before `/latchkey/webhooks/{id}`.
+fn webhook_routes(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, patch, post};
+    let base = "/latchkey/webhooks";
+    cfg.service(
+        resource(base)
+            .route(get().to(webhooks::list_webhooks))
+            .route(post().to(webhooks::create_webhook)),
+    )
+    .service(
+        resource(&format!("{base}/signing-secrets")).route(get().to(webhooks::signing_secrets)),
+    )
+    .service(
+        resource(&format!("{base}/{{id}}"))
+            .route(get().to(webhooks::get_webhook))
+            .route(patch().to(webhooks::update_webhook))
+            .route(delete().to(webhooks::delete_webhook)),
+    )
+    .service(
+        resource(&format!("{base}/{{id}}/rotate-secret"))
+            .route(post().to(webhooks::rotate_webhook_secret)),
+    )
+    .service(resource(&format!("{base}/{{id}}/test")).route(post().to(webhooks::send_test_event)))
+    .service(
+        resource(&format!("{base}/{{id}}/deliveries")).route(get().to(webhooks::list_deliveries)),
+    )
+    .service(
+        resource(&format!(
+            "{base}/{{id}}/deliveries/{{deliveryId}}/redeliver"
+        ))
+        .route(post().to(webhooks::redeliver)),
+    );
 }
 
 /// `/agents…`: the fixed paths before `/agents/{agentId}`, which would match them.

@@ -54,6 +54,7 @@ impl Store {
         self.check_guides(limit).map_err(bad)?;
         self.check_data_clips(limit)?;
         self.check_space_order(limit).map_err(bad)?;
+        self.check_webhooks(limit).map_err(bad)?;
         Ok(())
     }
 

@@ -85,6 +85,7 @@ impl Store {
         let secrets = self.secret_keys_in(id)?;
         let agents = self.agent_plans_in(id)?;
         let guides = self.guide_keys_in(id)?;
+        let webhooks = self.webhook_plans_in(id)?;
         self.write_locked(_guard, std::slice::from_ref(event), |tx| {
             let Some(env) = tx.get::<Environment>(T::Environments, id.as_str().as_bytes())? else {
                 return abort(Abort::NotFound(format!("environment {id} not found")));
@@ -106,6 +107,7 @@ impl Store {
             for plan in &agents {
                 tx.remove_agent(plan)?;
             }
+            tx.remove_webhooks(id, &webhooks)?;
             for (index, guide_id) in &guides {
                 tx.remove(T::EnvGuides, index)?;
                 tx.remove(T::Guides, guide_id.as_bytes())?;

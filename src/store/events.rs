@@ -16,7 +16,8 @@ impl Tx<'_> {
     pub(super) fn record_event(&self, event: &Event, seq: u64) -> TxResult<()> {
         let key = event_key(event.created_at.0, seq);
         self.put(T::Events, &key, event)?;
-        self.put_raw(T::EventIds, event.id.as_str().as_bytes(), &key)
+        self.put_raw(T::EventIds, event.id.as_str().as_bytes(), &key)?;
+        self.fanout().enqueue(event)
     }
 }
 
@@ -101,8 +102,11 @@ impl Store {
         self.inner.flusher.wait_durable().await
     }
 
-    /// Appends events and their id index in one transaction over just those two trees. Nothing a
-    /// cached principal depends on changes, so the write generation stays as it is.
+    /// Appends events and their id index in one transaction over just those two trees and the
+    /// webhook queue's (their deliveries are enqueued in the same transaction: a batch of
+    /// authentication events that a crash loses takes its deliveries with it, never one
+    /// without the other). Nothing a cached principal depends on changes, so the write
+    /// generation stays as it is.
     fn commit_events(&self, events: &[Event]) -> Result<(), StoreError> {
         let rows = events
             .iter()
@@ -115,14 +119,36 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let _gate = self.inner.gate.read().unwrap_or_else(|p| p.into_inner());
-        (self.tree(T::Events), self.tree(T::EventIds))
-            .transaction(|(log, ids)| -> TxResult<()> {
-                for (key, value, id) in &rows {
-                    log.insert(&key[..], value.as_slice())?;
-                    ids.insert(id.as_slice(), &key[..])?;
-                }
-                Ok(())
-            })
+        let webhooks = (
+            self.tree(T::EnvWebhooks),
+            self.tree(T::Webhooks),
+            self.tree(T::WebhookDeliveries),
+            self.tree(T::WebhookPending),
+        );
+        (
+            self.tree(T::Events),
+            self.tree(T::EventIds),
+            webhooks.0,
+            webhooks.1,
+            webhooks.2,
+            webhooks.3,
+        )
+            .transaction(
+                |(log, ids, lists, hooks, deliveries, pending)| -> TxResult<()> {
+                    let fanout = super::webhooks::Fanout {
+                        lists,
+                        hooks,
+                        deliveries,
+                        pending,
+                    };
+                    for ((key, value, id), event) in rows.iter().zip(events) {
+                        log.insert(&key[..], value.as_slice())?;
+                        ids.insert(id.as_slice(), &key[..])?;
+                        fanout.enqueue(event)?;
+                    }
+                    Ok(())
+                },
+            )
             .map_err(tx_error)?;
         self.inner.cap.added(rows.len());
         Ok(())

@@ -31,6 +31,7 @@ mod space_order;
 mod spaces;
 mod usage;
 mod users;
+mod webhooks;
 
 pub use agents::{AgentDeploy, AgentLimits};
 pub use backup::{RestoreError, Snapshot};
@@ -43,6 +44,7 @@ pub use guests::GuestPlan;
 pub use meta::{Bootstrap, Secrets};
 pub use perms::warn_if_readable_by_others;
 pub use space_limits::SpaceSummary;
+pub use webhooks::DueDelivery;
 // The records are defined in `crate::domain`; they are named here too so that the store's own
 // modules (and callers not yet moved) can keep `use super::{Space, …}`.
 pub use crate::domain::{
@@ -154,9 +156,18 @@ enum T {
     /// `usage`: environment id (empty for the account-wide rest) ‖ 0x00 ‖ hour since the Unix
     /// epoch (u32 BE) → UsageHour (requests and authentication failures by credential kind).
     Usage,
+    /// `webhooks`: webhook id (UTF-8) → Webhook.
+    Webhooks,
+    /// `env_webhooks`: environment id (UTF-8) → WebhookList (its endpoints' ids, in order).
+    EnvWebhooks,
+    /// `webhook_deliveries`: webhook id ‖ 0x00 ‖ sequence (u64 BE) → Delivery.
+    WebhookDeliveries,
+    /// `webhook_pending`: the same key as `webhook_deliveries` → empty, for each delivery still
+    /// pending; an endpoint's first key is the next one it is sent.
+    WebhookPending,
 }
 
-const TREES: [(T, &str); 40] = [
+const TREES: [(T, &str); 44] = [
     (T::Meta, "meta"),
     (T::Environments, "environments"),
     (T::ApiKeys, "api_keys"),
@@ -197,6 +208,10 @@ const TREES: [(T, &str); 40] = [
     (T::Sessions, "sessions"),
     (T::UserSessions, "user_sessions"),
     (T::Usage, "usage"),
+    (T::Webhooks, "webhooks"),
+    (T::EnvWebhooks, "env_webhooks"),
+    (T::WebhookDeliveries, "webhook_deliveries"),
+    (T::WebhookPending, "webhook_pending"),
 ];
 
 /// What can go wrong in the store, mapped to statuses by `http`.

@@ -289,6 +289,20 @@ const MUTATIONS: &[(&str, &str, &str, &str, &str)] = &[
     (
         "skA",
         "POST",
+        "/v1/latchkey/webhooks",
+        r#"{"url":"https://hooks.example/a","topics":["space:*"]}"#,
+        "webhook:created",
+    ),
+    (
+        "admin",
+        "DELETE",
+        "/v1/latchkey/webhooks/<freshWebhook>",
+        "-",
+        "webhook:deleted",
+    ),
+    (
+        "skA",
+        "POST",
         "/v1/events",
         r#"{"topic":"job:custom","domain":"job","payload":{},"context":{"environmentId":"<envA>","accountId":"<account>"}}"#,
         "job:custom",

@@ -302,6 +302,11 @@ async fn make_fresh(
             let d = post_data(app, a, "/v1/secrets", body).await;
             fresh.insert(name.into(), d[0]["id"].as_str().unwrap().into());
         }
+        "freshWebhook" => {
+            let body = json!({ "url": "https://hooks.example/in", "topics": ["space:*"], "environmentId": env_a });
+            let d = post_data(app, a, "/v1/latchkey/webhooks", body).await;
+            fresh.insert(name.into(), d["id"].as_str().unwrap().into());
+        }
         "freshEvent" => {
             let body = json!({ "topic": "custom:fixture", "domain": "job", "payload": {}, "context": { "environmentId": env_a, "accountId": w.ids["account"] } });
             let d = post_data(app, a, "/v1/events", body).await;

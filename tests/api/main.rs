@@ -30,3 +30,4 @@ mod streams;
 mod text_limits;
 mod throttle;
 mod users;
+mod webhooks;
