@@ -2,6 +2,7 @@
 //! the environment's secret key), their delivery logs, test events and redeliveries; and the
 //! `whsec_…` signing secrets derived from the secret keys (whoever may reveal the keys).
 
+use super::agents::environment_for;
 use super::extract::{JsonBody, Query};
 use super::webhook_wire::{
     CreateWebhook, DeliveryBody, NewWebhook, RotateSecret, UpdateWebhook, WebhookBody,
@@ -11,35 +12,9 @@ use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
 use crate::domain::webhook::{parse_delivery_id, Delivery, OwnSecret, Webhook};
-use crate::domain::{EnvironmentId, Event, WebhookId};
+use crate::domain::{Event, WebhookId};
 use crate::webhooks::signer;
 use actix_web::{web, HttpResponse};
-
-/// The environment named by `raw` (or the caller's own), once `action` on it is allowed.
-fn environment(
-    state: &AppState,
-    p: &Principal,
-    raw: Option<&str>,
-    action: Action,
-) -> Result<EnvironmentId, ApiError> {
-    let env = match (raw, p.environment()) {
-        (Some(raw), _) => EnvironmentId::parse(raw)?,
-        (None, Some(own)) => own.clone(),
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "environmentId",
-                "environmentId is required",
-            ))
-        }
-    };
-    authorize(p, action, Resource::environment(&p.account_id, &env))?;
-    state
-        .store
-        .environment(&env)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
-    Ok(env)
-}
 
 /// The endpoint `raw`, once the caller may manage its environment's webhooks.
 fn webhook(state: &AppState, p: &Principal, raw: &str) -> Result<Webhook, ApiError> {
@@ -84,7 +59,7 @@ pub(super) async fn list_webhooks(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(
+    let env = environment_for(
         &state,
         &p,
         q.optional("environmentId")?,
@@ -103,7 +78,7 @@ pub(super) async fn create_webhook(
     body: JsonBody<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let env_raw = body.0.environment_id.clone();
-    let env = environment(&state, &p, env_raw.as_deref(), Action::ManageWebhooks)?;
+    let env = environment_for(&state, &p, env_raw.as_deref(), Action::ManageWebhooks)?;
     let plan = NewWebhook::try_from((body.0, &state.webhooks))?;
     let (id, now) = (WebhookId::generate(), state.clock.now());
     let secret = plan.own_secret.then(|| own_secret(&state, &id));
@@ -261,7 +236,7 @@ pub(super) async fn signing_secrets(
     state: web::Data<AppState>,
     q: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let env = environment(
+    let env = environment_for(
         &state,
         &p,
         q.optional("environmentId")?,
