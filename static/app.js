@@ -20,6 +20,7 @@ import { renderGuests } from "./guests.js";
 import { renderSecrets } from "./secrets.js";
 import { renderAgents } from "./agents.js";
 import { renderDataClips } from "./dataclips.js";
+import { renderWebhooks } from "./webhooks.js";
 import { renderAudit } from "./audit.js";
 import { renderOutbox } from "./outbox.js";
 
@@ -73,7 +74,7 @@ async function openSession() {
 function selectEnvironment(id) {
   state.envId = id;
   sessionStorage.setItem(ENV_KEY, state.envId);
-  for (const section of ["overview", "keys", "spaces", "guests", "secrets", "data-clips"]) delete state.ui[section];
+  for (const section of ["overview", "keys", "spaces", "guests", "secrets", "data-clips", "webhooks"]) delete state.ui[section];
 }
 
 /** Reads the environments again after a change; keeps the current one unless it is gone. */
@@ -184,6 +185,7 @@ const SECTIONS = [
   { id: "secrets", title: "Secrets", admin: true, render: renderSecrets },
   { id: "agents", title: "Agents", admin: true, render: renderAgents },
   { id: "data-clips", title: "Data clips", admin: true, render: renderDataClips },
+  { id: "webhooks", title: "Webhooks", admin: true, render: renderWebhooks },
   { id: "audit", title: "Audit log", admin: true, render: renderAudit },
   { id: "outbox", title: "Outbox", admin: true, render: renderOutbox },
 ];
@@ -212,6 +214,7 @@ function route() {
 async function renderSection(section) {
   showOnly("app-view");
   if (state.section !== section.id && state.ui.tokens) state.ui.tokens.fresh = null; // shown once
+  if (state.section !== section.id && state.ui.webhooks) state.ui.webhooks.fresh = null;
   state.section = section.id;
   document.title = `${section.title} · Latchkey admin`;
   for (const link of $("#nav").children) {

@@ -10,7 +10,7 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 
 /// The page, its styles and its JavaScript modules: `app.js` (session and router) imports
 /// `api.js`, `state.js`, `ui.js` and one module per section.
-const FILES: [(&str, &str, &str); 18] = [
+const FILES: [(&str, &str, &str); 19] = [
     ("index.html", HTML, include_str!("../../static/index.html")),
     ("style.css", CSS, include_str!("../../static/style.css")),
     ("app.js", JS, include_str!("../../static/app.js")),
@@ -37,6 +37,7 @@ const FILES: [(&str, &str, &str); 18] = [
     ),
     ("audit.js", JS, include_str!("../../static/audit.js")),
     ("outbox.js", JS, include_str!("../../static/outbox.js")),
+    ("webhooks.js", JS, include_str!("../../static/webhooks.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";
