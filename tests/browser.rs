@@ -54,7 +54,13 @@ fn run_suite(file: &str) {
     }
     let output_dir = dir.join("output");
 
-    let server = Server::start(ADMIN_EMAIL, ADMIN_PASSWORD, &[]);
+    // The admin suite's webhook endpoint is a plain-http receiver on loopback.
+    let webhooks_to_loopback = [
+        ("LATCHKEY_WEBHOOKS__ALLOW_HTTP", "true"),
+        ("LATCHKEY_WEBHOOKS__ALLOW_PRIVATE", "true"),
+        ("LATCHKEY_WEBHOOKS__POLL_MS", "50"),
+    ];
+    let server = Server::start(ADMIN_EMAIL, ADMIN_PASSWORD, &webhooks_to_loopback);
     let started = Instant::now();
     let mut node = Command::new("node");
     node.arg("--test")

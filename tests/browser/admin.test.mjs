@@ -13,7 +13,9 @@
 // the few requests a step makes to fail on purpose (announced with `expectingHttpError`).
 
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -643,9 +645,165 @@ test("agents and data clips: list an agent and delete it, add a guest to a clip 
   assertNoProblems();
 });
 
+/** A receiver on loopback that answers 204 and keeps what it got. */
+async function startReceiver() {
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => { body += chunk; });
+    req.on("end", () => {
+      received.push({ path: req.url, headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return { received, server, url: `http://127.0.0.1:${server.address().port}/hooks/latchkey` };
+}
+
+/** Waits until `check()` is truthy, polling every 100 ms for up to `ms`. */
+async function eventually(check, what, ms = 15_000) {
+  for (const start = Date.now(); Date.now() - start < ms;) {
+    const value = await check();
+    if (value) return value;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** The Standard Webhooks signature of a delivery with `secret` (`whsec_` + base64). */
+const standardSignature = (secret, { headers, body }) => createHmac("sha256", Buffer.from(secret.replace(/^whsec_/, ""), "base64"))
+  .update(`${headers["webhook-id"]}.${headers["webhook-timestamp"]}.${body}`).digest("base64");
+
+test("webhooks: an endpoint on a loopback receiver gets a test event, shown delivered; redeliver, disable, edit, rotate, delete", async () => {
+  const admin = await adminToken();
+  const dev = (await api(admin, "GET", "/v1/environments")).json.data.find((e) => e.name === "development");
+  const receiver = await startReceiver();
+  const { url } = receiver;
+  try {
+    await page.getByRole("banner").getByLabel("Environment").selectOption({ label: "development" });
+    await openSection("Webhooks");
+    await page.getByText(`No webhook endpoints in development`).waitFor();
+
+    // The whsec_ signing secret derived from each active secret key (two: the key rotated with a
+    // one-hour grace above is still active), masked until revealed.
+    const derived = (await api(admin, "GET", `/v1/latchkey/webhooks/signing-secrets?environmentId=${dev.id}`)).json.data;
+    assert.ok(derived.length >= 1, JSON.stringify(derived));
+    const signing = page.getByRole("region", { name: "Signing secrets" });
+    for (const { keyId, secret } of derived) {
+      assert.match(secret, /^whsec_/);
+      assert.doesNotMatch(await signing.innerText(), new RegExp(escapeRegExp(secret)));
+      await signing.getByRole("button", { name: `Reveal signing secret of key ${keyId}` }).click();
+      await signing.getByText(secret).waitFor();
+    }
+
+    // A bad URL shows the server's message.
+    const create = page.getByRole("form", { name: "Add a webhook endpoint" });
+    await create.getByLabel("Endpoint URL").fill("http://127.0.0.1:1/x#fragment");
+    await create.getByLabel("Topics").fill("space:*");
+    await expectingHttpError(422, async () => {
+      await create.getByRole("button", { name: "Add endpoint" }).click();
+      await page.locator("#toasts .toast.error").first().waitFor();
+    });
+    await page.evaluate(() => document.getElementById("toasts").replaceChildren());
+
+    // Create with a secret of its own: shown once.
+    await create.getByLabel("Endpoint URL").fill(url);
+    await create.getByLabel("Topics").fill("space:created, space:deleted");
+    await create.getByLabel("Description").fill("The browser test's receiver");
+    await create.getByLabel("A secret of its own (shown once)").check();
+    await expectSuccess(() => create.getByRole("button", { name: "Add endpoint" }).click(), `Added the endpoint ${url}. Copy its secret now.`);
+    const once = page.getByRole("region", { name: "New endpoint secret" });
+    const ownSecret = await once.getByTestId("new-webhook-secret").innerText();
+    assert.match(ownSecret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const listed = (await api(admin, "GET", `/v1/latchkey/webhooks?environmentId=${dev.id}`)).json.data;
+    assert.equal(listed.length, 1, JSON.stringify(listed));
+    const hook = listed[0];
+    assert.deepEqual([hook.url, hook.topics, hook.description, hook.enabled, hook.signing, hook.secret],
+      [url, ["space:created", "space:deleted"], "The browser test's receiver", true, "endpoint", undefined]);
+    const endpoint = row("Webhook endpoints", url);
+    assert.match(await endpoint.innerText(), /Enabled/);
+    await screenshot("webhook-created-secret-once");
+    await once.getByRole("button", { name: "Done, I have copied it" }).click();
+    await settled();
+    assert.equal(await page.getByRole("region", { name: "New endpoint secret" }).count(), 0);
+
+    // Send a test event: it reaches the receiver signed with the endpoint's secret, and the log
+    // shows it delivered with a 2xx status, one attempt and its latency.
+    await expectSuccess(() => endpoint.getByRole("button", { name: `Send a test event to ${url}` }).click(), `Queued a test event for ${url}`);
+    const first = await eventually(() => receiver.received[0], "the test event at the receiver");
+    assert.equal(first.path, "/hooks/latchkey");
+    assert.equal(JSON.parse(first.body).type, "webhook:test");
+    assert.ok(first.headers["webhook-signature"].split(" ").includes(`v1,${standardSignature(ownSecret, first)}`), first.headers["webhook-signature"]);
+    const log = `Deliveries to ${url}`;
+    const delivered = await eventually(async () => {
+      await page.getByRole("button", { name: `Reload the deliveries to ${url}` }).click();
+      await settled();
+      const text = await rows(log).first().innerText().catch(() => "");
+      return /Delivered/.test(text) && text;
+    }, "the delivery shown as delivered");
+    assert.match(delivered, /webhook:test/);
+    assert.match(delivered, /HTTP 204/);
+    assert.match(delivered, /\d+ ms/);
+    const deliveries = (await api(admin, "GET", `/v1/latchkey/webhooks/${hook.id}/deliveries`)).json.data;
+    assert.equal(deliveries.length, 1, JSON.stringify(deliveries));
+    assert.deepEqual([deliveries[0].status, deliveries[0].attempts, deliveries[0].log[0].status], ["delivered", 1, 204]);
+    await page.evaluate(() => document.getElementById("toasts").replaceChildren());
+    await screenshot("webhook-deliveries");
+
+    // Redeliver: the same message (same webhook-id) arrives again as a new delivery.
+    await expectSuccess(() => rows(log).first().getByRole("button", { name: `Redeliver ${deliveries[0].id}` }).click(), "Queued webhook:test again");
+    const second = await eventually(() => receiver.received[1], "the redelivery at the receiver");
+    assert.equal(second.headers["webhook-id"], first.headers["webhook-id"]);
+    assert.equal(second.body, first.body);
+
+    // Disable: the state reads "Disabled" (not colour alone) and the API agrees.
+    await expectSuccess(() => endpoint.getByRole("button", { name: `Disable ${url}` }).click(), `Disabled the endpoint ${url}`);
+    assert.match(await endpoint.innerText(), /Disabled/);
+    assert.equal((await api(admin, "GET", `/v1/latchkey/webhooks/${hook.id}`)).json.data.enabled, false);
+    await screenshot("webhook-disabled");
+
+    // A disabled endpoint gets nothing: the test event waits in its queue.
+    await expectSuccess(() => endpoint.getByRole("button", { name: `Send a test event to ${url}` }).click(), "It waits until the endpoint is enabled again");
+    await page.waitForTimeout(600);
+    assert.equal(receiver.received.length, 2, "a disabled endpoint got a delivery");
+    assert.equal((await api(admin, "GET", `/v1/latchkey/webhooks/${hook.id}`)).json.data.pending, 1);
+
+    // Edit the topics and description.
+    await endpoint.getByRole("button", { name: `Edit ${url}` }).click();
+    await settled();
+    const edit = page.getByRole("form", { name: `Edit ${url}` });
+    await edit.getByLabel("Topics").fill("space:*");
+    await edit.getByLabel("Description").fill("Edited in the browser");
+    await expectSuccess(() => edit.getByRole("button", { name: "Save endpoint" }).click(), `Saved the endpoint ${url}`);
+    const edited = (await api(admin, "GET", `/v1/latchkey/webhooks/${hook.id}`)).json.data;
+    assert.deepEqual([edited.topics, edited.description, edited.enabled], [["space:*"], "Edited in the browser", false]);
+
+    // Rotate its secret, the old one signing for another hour: the new one is shown once.
+    await endpoint.getByLabel(`When the old secret of ${url} stops signing`).selectOption({ label: "Old secret stops after 1 hour" });
+    await endpoint.getByRole("button", { name: `Rotate secret: ${url}` }).click();
+    await expectSuccess(() => confirmDialog("Rotate secret"), `New secret for ${url}`);
+    const rotated = await page.getByRole("region", { name: "New endpoint secret" }).getByTestId("new-webhook-secret").innerText();
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, ownSecret);
+
+    // Delete, after a confirmation naming the endpoint.
+    await endpoint.getByRole("button", { name: `Delete ${url}` }).click();
+    assert.match(await page.getByRole("dialog").innerText(), new RegExp(`Delete the webhook endpoint ${escapeRegExp(url)}.*Its 1 pending delivery is dropped`, "s"));
+    await expectSuccess(() => confirmDialog("Delete"), `Deleted the endpoint ${url}`);
+    assert.deepEqual((await api(admin, "GET", `/v1/latchkey/webhooks?environmentId=${dev.id}`)).json.data, []);
+    await page.getByText("No webhook endpoints in development").waitFor();
+    assert.equal(await page.getByRole("region", { name: "New endpoint secret" }).count(), 0, "the deleted endpoint's secret is still shown");
+    await screenshot("webhooks-empty");
+  } finally {
+    receiver.server.close();
+  }
+  assertNoProblems();
+});
+
 test("narrow (375 px) screens: nothing overflows sideways", async () => {
   await page.setViewportSize({ width: 375, height: 812 });
-  for (const name of ["Overview", "Environments", "API keys", "Access tokens", "Users", "Spaces", "Guests", "Secrets", "Agents", "Data clips", "Audit log", "Outbox"]) {
+  for (const name of ["Overview", "Environments", "API keys", "Access tokens", "Users", "Spaces", "Guests", "Secrets", "Agents", "Data clips", "Webhooks", "Audit log", "Outbox"]) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator("#nav").getByRole("link", { name, exact: true }).click();
     await page.locator("#view h1", { hasText: name }).waitFor();
