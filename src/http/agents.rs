@@ -5,6 +5,7 @@
 use super::agent_wire::{read_body, AgentBody, AgentConfigBody, VersionBody};
 use super::bodies::{flag, Paged};
 use super::extract::Query;
+use super::reach::allowed_environment;
 use super::spaces::environments_in_reach;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
@@ -33,12 +34,7 @@ pub(super) fn environment_for(
             ))
         }
     };
-    authorize(p, action, Resource::environment(&p.account_id, &env))?;
-    state
-        .store
-        .environment(&env)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    allowed_environment(state, p, &env, action)?;
     Ok(env)
 }
 

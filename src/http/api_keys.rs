@@ -1,6 +1,7 @@
 //! Environment API keys: list, publishable key, create, delete, and timed rotation.
 
 use super::extract::{JsonBody, Query};
+use super::reach::allowed_environment;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::credential::RawCredential;
 use crate::auth::policy::{authorize, Action, Resource};
@@ -63,12 +64,7 @@ fn environment(
     action: Action,
 ) -> Result<Environment, ApiError> {
     let id = EnvironmentId::parse(q.required("environmentId")?)?;
-    authorize(p, action, Resource::environment(&p.account_id, &id))?;
-    state
-        .store
-        .environment(&id)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
+    allowed_environment(state, p, &id, action)
 }
 
 pub(super) async fn list_api_keys(

@@ -2,6 +2,7 @@
 
 use super::bodies::json_or_empty;
 use super::extract::{JsonBody, Pagination, Query};
+use super::reach::allowed_environment;
 use super::required::required;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{self, authorize, Action, Resource};
@@ -287,13 +288,7 @@ fn resolve(
     raw: &str,
     action: Action,
 ) -> Result<Environment, ApiError> {
-    let id = environment_id(p, raw)?;
-    authorize(p, action, Resource::environment(&p.account_id, &id))?;
-    state
-        .store
-        .environment(&id)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))
+    allowed_environment(state, p, &environment_id(p, raw)?, action)
 }
 
 pub(super) async fn list_environments(

@@ -2,6 +2,7 @@
 //! own. Newest first; `until` pins a snapshot so pages stay stable while events arrive.
 
 use super::extract::{JsonBody, Query};
+use super::reach::allowed_environment;
 use super::sse::Filter;
 use super::{audit, data, success, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
@@ -259,16 +260,7 @@ fn writable_environment(
     raw: &str,
 ) -> Result<EnvironmentId, ApiError> {
     let env = EnvironmentId::parse(raw)?;
-    authorize(
-        p,
-        Action::WriteEvents,
-        Resource::environment(&p.account_id, &env),
-    )?;
-    state
-        .store
-        .environment(&env)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    allowed_environment(state, p, &env, Action::WriteEvents)?;
     Ok(env)
 }
 

@@ -3,9 +3,10 @@
 //! Administrators and the environment's secret key write them.
 
 use super::extract::JsonBody;
+use super::reach::allowed_environment;
 use super::required::required;
 use super::{audit, bounded, data, limited_metadata, limited_name, success, ApiError, AppState};
-use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::policy::Action;
 use crate::auth::Principal;
 use crate::domain::{EnvironmentId, Guide, GuideId, GuideVersion};
 use actix_web::{web, HttpResponse};
@@ -80,12 +81,7 @@ fn environment(
     action: Action,
 ) -> Result<EnvironmentId, ApiError> {
     let env = EnvironmentId::parse(raw)?;
-    authorize(p, action, Resource::environment(&p.account_id, &env))?;
-    state
-        .store
-        .environment(&env)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    allowed_environment(state, p, &env, action)?;
     Ok(env)
 }
 

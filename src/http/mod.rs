@@ -26,6 +26,7 @@ mod login;
 mod overview;
 mod pats;
 mod people;
+mod reach;
 mod required;
 mod secrets;
 mod sessions;

@@ -6,8 +6,9 @@
 
 use super::events::EventBody;
 use super::extract::Query;
+use super::reach::allowed_environment;
 use super::{data, ApiError, AppState};
-use crate::auth::policy::{authorize, Action, Resource};
+use crate::auth::policy::Action;
 use crate::auth::usage::{hour_of, KINDS};
 use crate::auth::{Authenticator, Principal};
 use crate::domain::{ApiKey, Pat};
@@ -140,16 +141,8 @@ pub(super) async fn get_overview(
 ) -> Result<HttpResponse, ApiError> {
     let auth = &state.auth;
     let id = EnvironmentId::parse(q.required("environmentId")?)?;
-    authorize(
-        &p,
-        Action::ReadOverview,
-        Resource::environment(&p.account_id, &id),
-    )?;
+    let env = allowed_environment(&state, &p, &id, Action::ReadOverview)?;
     let store = &state.store;
-    let env = store
-        .environment(&id)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {id} not found")))?;
     let now = state.clock.now();
     let keys = store.api_keys_of(&env.id)?;
     let pats = account_pats(auth, &p)?;

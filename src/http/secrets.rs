@@ -2,6 +2,7 @@
 //! and shown only to Administrators and the environment's secret key.
 
 use super::extract::{JsonBody, Query};
+use super::reach::account_environment;
 use super::{audit, data, ApiError, AppState};
 use crate::auth::policy::{authorize, Action, Resource};
 use crate::auth::Principal;
@@ -88,11 +89,7 @@ fn scope(
         None => Resource::environment(&p.account_id, &env),
     };
     authorize(p, action, resource)?;
-    state
-        .store
-        .environment(&env)?
-        .filter(|e| e.account_id == p.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("environment {env} not found")))?;
+    account_environment(state, p, &env)?;
     if space_record.is_some_and(|s| s.environment_id != env) {
         return Err(ApiError::NotFound(format!(
             "space {} not found",
