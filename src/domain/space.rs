@@ -42,6 +42,34 @@ pub struct Space {
 }
 
 impl Space {
+    /// A new space named `name` in `environment_id` of `account_id`, with no settings of its
+    /// own, made by `created_by` at `now`.
+    pub fn new(
+        account_id: AccountId,
+        environment_id: EnvironmentId,
+        name: &str,
+        created_by: String,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: SpaceId::generate(),
+            account_id,
+            environment_id,
+            name: name.into(),
+            guest_authentication: None,
+            guests_can_invite: None,
+            metadata: "{}".into(),
+            settings: "{}".into(),
+            labels: Vec::new(),
+            namespace: None,
+            archived_at: None,
+            created_by,
+            created_with_key: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The guest sign-in methods the space allows: its own list, or its environment's when the
     /// space names none.
     pub fn sign_in_methods<'a>(&'a self, env: &'a Environment) -> &'a [GuestAuthentication] {
@@ -97,23 +125,13 @@ mod tests {
     }
 
     fn space(env: &Environment) -> Space {
-        Space {
-            id: SpaceId::generate(),
-            account_id: env.account_id.clone(),
-            environment_id: env.id.clone(),
-            name: "s".into(),
-            guest_authentication: None,
-            guests_can_invite: None,
-            metadata: "{}".into(),
-            settings: "{}".into(),
-            labels: Vec::new(),
-            namespace: None,
-            archived_at: None,
-            created_by: "us_usr_x".into(),
-            created_with_key: None,
-            created_at: Timestamp(1),
-            updated_at: Timestamp(1),
-        }
+        Space::new(
+            env.account_id.clone(),
+            env.id.clone(),
+            "s",
+            "us_usr_x".into(),
+            Timestamp(1),
+        )
     }
 
     #[test]

@@ -479,21 +479,14 @@ pub(super) async fn create(
         }
     }
     let mut space = Space {
-        id: SpaceId::generate(),
-        account_id: p.account_id.clone(),
-        environment_id: env.id.clone(),
-        name: "Untitled space".into(),
-        guest_authentication: None,
-        guests_can_invite: None,
-        metadata: "{}".into(),
-        settings: "{}".into(),
-        labels: Vec::new(),
-        namespace: None,
-        archived_at: None,
-        created_by: p.actor_id(),
         created_with_key: publishable.clone(),
-        created_at: now,
-        updated_at: now,
+        ..Space::new(
+            p.account_id.clone(),
+            env.id.clone(),
+            "Untitled space",
+            p.actor_id(),
+            now,
+        )
     };
     config.apply(&mut space, &state.limits.text)?;
     let mut events = vec![audit(state, p, "space:created", "space")

@@ -192,23 +192,13 @@ mod tests {
     fn order_keys_sort_by_creation_time_even_before_1970() {
         let env = EnvironmentId::generate();
         let at = |ms| {
-            order_key(&Space {
-                id: SpaceId::generate(),
-                account_id: AccountId::generate(),
-                environment_id: env.clone(),
-                name: "s".into(),
-                guest_authentication: None,
-                guests_can_invite: None,
-                metadata: "{}".into(),
-                settings: "{}".into(),
-                labels: Vec::new(),
-                namespace: None,
-                archived_at: None,
-                created_by: "t".into(),
-                created_with_key: None,
-                created_at: Timestamp(ms),
-                updated_at: Timestamp(ms),
-            })
+            order_key(&Space::new(
+                AccountId::generate(),
+                env.clone(),
+                "s",
+                "t".into(),
+                Timestamp(ms),
+            ))
         };
         let (a, b, c) = (at(-5), at(0), at(1_700_000_000_000));
         assert!(a < b && b < c);
