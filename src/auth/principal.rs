@@ -370,15 +370,19 @@ impl Authenticator {
         Ok(principal)
     }
 
-    /// Verifies an access token and its parent credential; returns the principal and claims.
-    pub fn authenticate_token(&self, token: &str) -> Result<(Principal, Claims), AuthFailure> {
-        let claims = self
-            .signer
+    /// The claims of a token this server signed and that has not expired.
+    pub(super) fn verified_claims(&self, token: &str) -> Result<Claims, AuthFailure> {
+        self.signer
             .verify(token, self.clock.now())
             .map_err(|e| match e {
                 TokenError::Expired => AuthFailure::Expired,
                 other => AuthFailure::Malformed(other.to_string()),
-            })?;
+            })
+    }
+
+    /// Verifies an access token and its parent credential; returns the principal and claims.
+    pub fn authenticate_token(&self, token: &str) -> Result<(Principal, Claims), AuthFailure> {
+        let claims = self.verified_claims(token)?;
         let exp = Timestamp::from_unix_seconds(claims.exp);
         let bad = |what: &str| AuthFailure::Malformed(format!("the token's {what} is not valid"));
         let principal = match claims.knd {

@@ -3,7 +3,7 @@
 //! names its parent credential; every read of the stream resolves the parent again, so deleting
 //! it (or demoting its user) ends the stream and refuses the token.
 
-use super::jwt::{Claims, TokenError, TokenKind};
+use super::jwt::{Claims, TokenKind};
 use super::{AuthFailure, Authenticator, IssuedToken, Principal, PrincipalKind, TokenSpec, Via};
 use crate::domain::{ApiKeyId, ClientId, EnvironmentId, PatId, SpaceId, Timestamp, UserId};
 
@@ -52,13 +52,7 @@ impl Authenticator {
 
     /// Checks a stream token's signature, expiry and kind (not yet its parent).
     pub fn verify_stream_token(&self, token: &str) -> Result<StreamToken, AuthFailure> {
-        let claims = self
-            .signer
-            .verify(token, self.clock.now())
-            .map_err(|e| match e {
-                TokenError::Expired => AuthFailure::Expired,
-                other => AuthFailure::Malformed(other.to_string()),
-            })?;
+        let claims = self.verified_claims(token)?;
         if claims.knd != TokenKind::Stream {
             return Err(AuthFailure::Malformed(
                 "the event stream opens only with an event-stream token (GET /v1/subscription)"

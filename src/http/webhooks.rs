@@ -179,11 +179,20 @@ pub(super) async fn send_test_event(
         .in_environment(&hook.environment_id)
         .by(Some(p.actor_id()))
         .with_payload(serde_json::json!({ "webhookId": hook.id.as_str() }));
-    let delivery = Delivery::of(&message, now);
     let sent = event(&state, &p, "webhook:test-sent", &hook);
+    enqueue(&state, &hook, Delivery::of(&message, now), &sent).await
+}
+
+/// Queues `delivery` to `hook` with its audit event `recorded`; answers the queued delivery.
+async fn enqueue(
+    state: &AppState,
+    hook: &Webhook,
+    delivery: Delivery,
+    recorded: &Event,
+) -> Result<HttpResponse, ApiError> {
     let seq = state
         .store
-        .enqueue_delivery(&hook.id, &delivery, &sent)
+        .enqueue_delivery(&hook.id, &delivery, recorded)
         .await?;
     Ok(data(DeliveryBody::from(&(seq, delivery))))
 }
@@ -220,13 +229,8 @@ pub(super) async fn redeliver(
         .store
         .webhook_delivery(&hook.id, seq)?
         .ok_or_else(missing)?;
-    let again = old.again(state.clock.now());
     let redelivered = event(&state, &p, "webhook:redelivered", &hook);
-    let seq = state
-        .store
-        .enqueue_delivery(&hook.id, &again, &redelivered)
-        .await?;
-    Ok(data(DeliveryBody::from(&(seq, again))))
+    enqueue(&state, &hook, old.again(state.clock.now()), &redelivered).await
 }
 
 /// `GET /v1/latchkey/webhooks/signing-secrets?environmentId=`: the `whsec_…` secret derived
