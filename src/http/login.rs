@@ -130,26 +130,12 @@ async fn password_login(
         Some(user) if matches => user,
         other => {
             let payload = serde_json::json!({ "email": bounded(email.as_str()) });
-            record(
-                state,
-                req,
-                "auth:login-failed",
-                other.map(|u| u.id.to_string()),
-                payload,
-            )?;
-            return Err(ApiError::LoginFailed(
-                "the email or password is wrong".into(),
-            ));
+            let actor = other.map(|u| u.id.to_string());
+            return refuse(state, req, actor, payload, "the email or password is wrong");
         }
     };
-    state.throttle.succeeded(attempt);
-    record(
-        state,
-        req,
-        "auth:login-succeeded",
-        Some(user.id.to_string()),
-        serde_json::json!({ "email": email.as_str() }),
-    )?;
+    let payload = serde_json::json!({ "email": email.as_str() });
+    admit(state, req, attempt, &user, payload)?;
     let issued = state.auth.start_session(&user).await?;
     Ok(token_body(issued, &user.account_id, Some(&user), None))
 }
@@ -168,25 +154,17 @@ async fn client_login(
         None => None,
     };
     let (Some(client), Some(user)) = (matched, user) else {
-        record(
+        let payload = serde_json::json!({ "clientId": id.as_str() });
+        return refuse(
             state,
             req,
-            "auth:login-failed",
             None,
-            serde_json::json!({ "clientId": id.as_str() }),
-        )?;
-        return Err(ApiError::LoginFailed(
-            "the client id or secret is wrong".into(),
-        ));
+            payload,
+            "the client id or secret is wrong",
+        );
     };
-    state.throttle.succeeded(attempt);
-    record(
-        state,
-        req,
-        "auth:login-succeeded",
-        Some(user.id.to_string()),
-        serde_json::json!({ "clientId": client.id.as_str() }),
-    )?;
+    let payload = serde_json::json!({ "clientId": client.id.as_str() });
+    admit(state, req, attempt, &user, payload)?;
     let issued = state
         .auth
         .issue_user_token(&user, client.id.as_str(), TokenKind::Client);
@@ -302,6 +280,31 @@ fn address(req: &HttpRequest) -> Option<String> {
 }
 
 /// Records an authentication decision with the client's address and user agent.
+/// Records a refused login (`actor`: the user it named, when one exists) and answers 401.
+fn refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: Option<String>,
+    payload: serde_json::Value,
+    message: &str,
+) -> Result<HttpResponse, ApiError> {
+    record(state, req, "auth:login-failed", actor, payload)?;
+    Err(ApiError::LoginFailed(message.into()))
+}
+
+/// Ends `attempt`'s throttling and records that `user` signed in.
+fn admit(
+    state: &AppState,
+    req: &HttpRequest,
+    attempt: crate::auth::throttle::Attempt,
+    user: &crate::domain::User,
+    payload: serde_json::Value,
+) -> Result<(), ApiError> {
+    state.throttle.succeeded(attempt);
+    let actor = Some(user.id.to_string());
+    record(state, req, "auth:login-succeeded", actor, payload)
+}
+
 fn record(
     state: &AppState,
     req: &HttpRequest,
