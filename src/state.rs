@@ -50,3 +50,22 @@ pub struct AppState {
     /// `[webhooks]`: which endpoint URLs are accepted, and how many.
     pub webhooks: crate::domain::webhook::WebhookRules,
 }
+
+impl AppState {
+    /// A new single-use link for `purpose`, good for `security.link_ttl_seconds` from now, and
+    /// the token that opens it.
+    pub fn new_link(
+        &self,
+        purpose: crate::domain::LinkPurpose,
+        account_id: crate::domain::AccountId,
+    ) -> (crate::auth::credential::RawCredential, crate::domain::Link) {
+        let now = self.clock.now();
+        let link = crate::domain::Link {
+            purpose,
+            account_id,
+            created_at: now,
+            expires_at: now.plus_seconds(self.link_ttl_seconds),
+        };
+        (self.auth.new_link_token(), link)
+    }
+}

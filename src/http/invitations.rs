@@ -105,17 +105,12 @@ fn magic_link(
     space: &Space,
     from: &str,
 ) -> ([u8; 32], Link, Mail) {
-    let now = state.clock.now();
-    let token = state.auth.new_link_token();
-    let link = Link {
-        purpose: LinkPurpose::GuestLogin {
-            guest: guest.id.clone(),
-            space: space.id.clone(),
-        },
-        account_id: guest.account_id.clone(),
-        created_at: now,
-        expires_at: now.plus_seconds(state.link_ttl_seconds),
+    let purpose = LinkPurpose::GuestLogin {
+        guest: guest.id.clone(),
+        space: space.id.clone(),
     };
+    let (token, link) = state.new_link(purpose, guest.account_id.clone());
+    let now = link.created_at;
     let space_name = mail_text(&space.name);
     let body = format!(
         "{from} invited you to the space \"{space_name}\" on Latchkey.\n\nOpen: {base}/join/{id}#token={token}\n\n\

@@ -146,17 +146,12 @@ async fn admit(
 
 /// Mails `guest` a single-use link that admits it to `space`; the text is the server's own.
 async fn mail_join_link(state: &AppState, guest: &Guest, space: &Space) -> Result<(), ApiError> {
-    let now = state.clock.now();
-    let token = state.auth.new_link_token();
-    let link = Link {
-        purpose: LinkPurpose::SharedLinkJoin {
-            guest: guest.id.clone(),
-            space: space.id.clone(),
-        },
-        account_id: guest.account_id.clone(),
-        created_at: now,
-        expires_at: now.plus_seconds(state.link_ttl_seconds),
+    let purpose = LinkPurpose::SharedLinkJoin {
+        guest: guest.id.clone(),
+        space: space.id.clone(),
     };
+    let (token, link) = state.new_link(purpose, guest.account_id.clone());
+    let now = link.created_at;
     let body = format!(
         "Someone asked to join a space on Latchkey through its shared link with this address.\n\
          If it was you, open: {base}/join/{id}#token={token}\n\n\

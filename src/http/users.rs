@@ -282,14 +282,9 @@ fn room_for_a_user(state: &AppState) -> Result<(), ApiError> {
 
 /// The single-use set-password link and the mail that carries it.
 fn invitation(state: &AppState, user: &User) -> ([u8; 32], Link, Mail) {
-    let now = state.clock.now();
-    let token = state.auth.new_link_token();
-    let link = Link {
-        purpose: LinkPurpose::SetPassword(user.id.clone()),
-        account_id: user.account_id.clone(),
-        created_at: now,
-        expires_at: now.plus_seconds(state.link_ttl_seconds),
-    };
+    let purpose = LinkPurpose::SetPassword(user.id.clone());
+    let (token, link) = state.new_link(purpose, user.account_id.clone());
+    let now = link.created_at;
     let url = format!(
         "{}/admin/#/accept?token={}",
         state.public_url,
