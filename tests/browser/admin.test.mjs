@@ -17,22 +17,12 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, CHROMIUM, OUTPUT } from "./env.mjs";
 import { accessibilityViolations } from "./a11y.mjs";
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set; run this through \`cargo test --test browser\``);
-  return value;
-}
-
-const BASE = required("LATCHKEY_URL").replace(/\/+$/, "");
-const ADMIN_EMAIL = required("LATCHKEY_ADMIN_EMAIL");
-const ADMIN_PASSWORD = required("LATCHKEY_ADMIN_PASSWORD");
-const OUTPUT = resolve(process.env.LATCHKEY_BROWSER_OUTPUT || "output");
-const CHROMIUM = process.env.LATCHKEY_CHROMIUM || "/usr/bin/chromium";
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
   + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 

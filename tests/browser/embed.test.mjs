@@ -14,21 +14,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, BASE, CHROMIUM, OUTPUT } from "./env.mjs";
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set; run this through \`cargo test --test browser\``);
-  return value;
-}
-
-const BASE = required("LATCHKEY_URL").replace(/\/+$/, "");
-const ADMIN_EMAIL = required("LATCHKEY_ADMIN_EMAIL");
-const ADMIN_PASSWORD = required("LATCHKEY_ADMIN_PASSWORD");
-const OUTPUT = resolve(process.env.LATCHKEY_BROWSER_OUTPUT || "output");
-const CHROMIUM = process.env.LATCHKEY_CHROMIUM || "/usr/bin/chromium";
 const SPACE_NAME = "Imported from the customer page";
 
 // The package's UMD browser bundle (`window.FlatFileJavaScript`), version-pinned in package.json.
